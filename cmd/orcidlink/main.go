@@ -1,0 +1,65 @@
+// Command orcidlink connects an organisation's people to ORCID.
+//
+// Usage:
+//
+//	orcidlink sandbox [--listen ADDR] [--db PATH] [--seed FILE]   run the offline ORCID registry
+//	orcidlink version
+//
+// Run "orcidlink COMMAND --help" for the flags of a command.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `orcidlink connects an organisation's people to ORCID.
+
+Usage:
+  orcidlink sandbox [flags]   run the offline ORCID registry (OAuth, OpenID Connect, Member and Public API v3.0)
+  orcidlink version           print the version
+
+Run "orcidlink COMMAND --help" for a command's flags.
+`
+
+// run is main without the process: it returns the exit code, so tests can
+// call it with their own arguments and writers.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "sandbox":
+		err = runSandbox(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "orcidlink", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "orcidlink: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err == errUsage {
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "orcidlink:", err)
+		return 1
+	}
+	return 0
+}
