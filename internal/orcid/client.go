@@ -1,0 +1,259 @@
+package orcid
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// ORCID's documented limits for API v2.0 and later, per client.
+const (
+	DefaultRate  = 24
+	DefaultBurst = 40
+)
+
+// Limiter admits one request to ORCID. The default is an in-process token
+// bucket; a shared implementation (one budget per credential across
+// processes) can be plugged in through Config.Limiter.
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// RetryPolicy bounds retries of 429, 5xx and network failures.
+type RetryPolicy struct {
+	MaxAttempts int           // including the first; default 5
+	BaseDelay   time.Duration // first backoff; default 250ms
+	MaxDelay    time.Duration // cap per wait, Retry-After included; default 30s
+}
+
+// Call is one HTTP round trip with ORCID, as the Hook sees it: every
+// access token, refresh token, client secret, code and id_token is already
+// replaced by "[REDACTED]", in headers, URLs and bodies alike.
+type Call struct {
+	Method          string
+	URL             string
+	RequestHeader   http.Header
+	RequestBody     []byte
+	Status          int // 0 when no response arrived
+	ResponseHeader  http.Header
+	ResponseBody    []byte
+	Duration        time.Duration
+	Attempt         int    // 1 for the first try
+	Err             string // transport error, if any
+	CredentialID    string // the client id the call was made with
+	ResearcherIDURI string // unused by the client; for callers' logs
+}
+
+// Hook observes every call, e.g. to keep the log of calls ORCID asks
+// members to keep. It must not block for long.
+type Hook func(ctx context.Context, call Call)
+
+// Config configures a Client. Only Credential is required.
+type Config struct {
+	Credential  Credential
+	RedirectURL string       // the registered redirect URI, for OAuth
+	HTTPClient  *http.Client // default: a client with a 30s timeout
+	// Limiter defaults to DefaultRate/DefaultBurst in this process. Share
+	// one Client per credential so all its callers share the budget.
+	Limiter Limiter
+	Retry   RetryPolicy
+	Hook    Hook
+	Logger  *slog.Logger // debug lines per call; nil discards
+}
+
+// Client talks to one ORCID registry with one credential. It is safe for
+// concurrent use, and is meant to be shared by everything that uses that
+// credential so they share its rate budget.
+type Client struct {
+	cred    Credential
+	cfg     Config
+	http    *http.Client
+	limiter Limiter
+	log     *slog.Logger
+
+	mu          sync.Mutex
+	publicToken string
+	publicExp   time.Time
+	oidc        *oidcVerifier
+	sleep       func(ctx context.Context, d time.Duration) error
+}
+
+// New validates the configuration and returns a client.
+func New(cfg Config) (*Client, error) {
+	if err := cfg.Credential.Validate(); err != nil {
+		return nil, fmt.Errorf("orcid: credential: %w", err)
+	}
+	c := &Client{cred: cfg.Credential, cfg: cfg, limiter: cfg.Limiter, log: cfg.Logger, sleep: sleepCtx}
+	base := cfg.HTTPClient
+	if base == nil {
+		base = &http.Client{Timeout: 30 * time.Second}
+	}
+	// Every call, the OAuth library's included, goes through the observing
+	// transport, so the hook sees all of them and secrets never reach it.
+	obs := *base
+	obs.Transport = &observingTransport{next: base.Transport, c: c}
+	c.http = &obs
+	if c.limiter == nil {
+		c.limiter = rate.NewLimiter(DefaultRate, DefaultBurst)
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.cfg.Retry.MaxAttempts <= 0 {
+		c.cfg.Retry.MaxAttempts = 5
+	}
+	if c.cfg.Retry.BaseDelay <= 0 {
+		c.cfg.Retry.BaseDelay = 250 * time.Millisecond
+	}
+	if c.cfg.Retry.MaxDelay <= 0 {
+		c.cfg.Retry.MaxDelay = 30 * time.Second
+	}
+	return c, nil
+}
+
+// Credential returns the credential the client calls with.
+func (c *Client) Credential() Credential { return c.cred }
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// request is one logical call; do may send it several times.
+type request struct {
+	method      string
+	url         string
+	token       string // bearer token, "" for none
+	contentType string
+	accept      string
+	body        []byte
+	noLimit     bool     // OAuth endpoints are not under the API rate limit
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends the request, retrying 429, 5xx and network failures with
+// exponential backoff and jitter (honouring Retry-After), and returns the
+// final response or an error. A 4xx other than 429 is returned at once:
+// sending it again would fail again.
+func (c *Client) do(ctx context.Context, r request) (*response, error) {
+	var lastErr error
+	for attempt := 1; attempt <= c.cfg.Retry.MaxAttempts; attempt++ {
+		if !r.noLimit {
+			if err := c.limiter.Wait(ctx); err != nil {
+				return nil, fmt.Errorf("orcid: %s %s: waiting for rate limit: %w", r.method, redactURL(r.url), err)
+			}
+		}
+		resp, err := c.once(ctx, r, attempt)
+		var wait time.Duration
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("orcid: %s %s: %w", r.method, redactURL(r.url), ctx.Err())
+			}
+			lastErr = fmt.Errorf("orcid: %s %s: %w: %w", r.method, redactURL(r.url), ErrTemporary, err)
+		case resp.status == http.StatusTooManyRequests || resp.status >= 500:
+			lastErr = c.fail(r.method, r.url, r.token, resp)
+			wait = retryAfter(resp.header.Get("Retry-After"), time.Now())
+		default:
+			return resp, nil
+		}
+		if attempt == c.cfg.Retry.MaxAttempts {
+			break
+		}
+		if back := c.backoff(attempt); back > wait {
+			wait = back
+		}
+		wait = min(wait, c.cfg.Retry.MaxDelay)
+		c.log.DebugContext(ctx, "orcid retry", "method", r.method, "url", redactURL(r.url), "attempt", attempt, "wait", wait, "err", lastErr)
+		if err := c.sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("orcid: %s %s: %w (last failure: %w)", r.method, redactURL(r.url), err, lastErr)
+		}
+	}
+	return nil, lastErr
+}
+
+// backoff is full-jitter exponential backoff: uniform in [d/2, d] with d
+// doubling per attempt, so that many clients retrying do not synchronise.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.cfg.Retry.BaseDelay << (attempt - 1)
+	if d <= 0 || d > c.cfg.Retry.MaxDelay {
+		d = c.cfg.Retry.MaxDelay
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// retryAfter reads Retry-After as seconds or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+func (c *Client) once(ctx context.Context, r request, attempt int) (*response, error) {
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(withAttempt(ctx, attempt), r.method, r.url, body)
+	if err != nil {
+		return nil, err
+	}
+	if r.contentType != "" {
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	if r.accept != "" {
+		req.Header.Set("Accept", r.accept)
+	}
+	if r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	// ORCID's bodies are small; a cap keeps a misbehaving peer from
+	// exhausting memory.
+	b, err := io.ReadAll(io.LimitReader(res.Body, 32<<20))
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: res.StatusCode, header: res.Header, body: b}, nil
+}
+
+// fail turns an unsuccessful response into an APIError with no secret in
+// it: ORCID echoes the token it rejects in its 401 description.
+func (c *Client) fail(method, url, token string, resp *response) *APIError {
+	e := parseAPIError(method, redactURL(url), resp.status, resp.header, resp.body)
+	secrets := []string{token, c.cred.ClientSecret}
+	e.Developer, e.User = redact(e.Developer, secrets), redact(e.User, secrets)
+	return e
+}
