@@ -143,7 +143,7 @@ type request struct {
 	contentType string
 	accept      string
 	body        []byte
-	noLimit     bool     // OAuth endpoints are not under the API rate limit
+	noLimit     bool // OAuth endpoints are not under the API rate limit
 }
 
 type response struct {

@@ -244,7 +244,7 @@ func assertNoSecrets(t *testing.T, calls []Call, secrets ...string) {
 
 func TestRedactBody(t *testing.T) {
 	tests := map[string]string{
-		"client_id=APP-1&client_secret=s3cr3tvalue&code=Ab12Cd&grant_type=authorization_code": "s3cr3tvalue|Ab12Cd",
+		"client_id=APP-1&client_secret=s3cr3tvalue&code=Ab12Cd&grant_type=authorization_code":                                  "s3cr3tvalue|Ab12Cd",
 		`{"access_token":"aaaaaaaa-1","refresh_token":"bbbbbbbb-2","id_token":"eyJhbGciOi.x.y","orcid":"0000-0002-1825-0097"}`: "aaaaaaaa-1|bbbbbbbb-2|eyJhbGciOi.x.y",
 	}
 	for in, secrets := range tests {

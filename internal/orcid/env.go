@@ -56,7 +56,9 @@ func (e Environment) Validate() error {
 // IDURI is the full URI of an iD in this environment: what an integration
 // stores, because the same digits name different people in production and
 // in the sandbox.
-func (e Environment) IDURI(id ID) string { return strings.TrimSuffix(e.SiteURL, "/") + "/" + string(id) }
+func (e Environment) IDURI(id ID) string {
+	return strings.TrimSuffix(e.SiteURL, "/") + "/" + string(id)
+}
 
 // APIType says which ORCID API a credential belongs to.
 type APIType string
