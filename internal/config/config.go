@@ -1,0 +1,273 @@
+// Package config is orcidlink's configuration: one typed struct, read from
+// an optional JSON file and then ORCIDLINK_* environment variables (which
+// win), validated at once with every problem reported together, and passed
+// explicitly to whatever needs it. Nothing here is global.
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orcidlink/orcidlink/internal/seal"
+)
+
+// Config is everything orcidlink serve needs to start.
+type Config struct {
+	// Listen is the address the HTTP server binds.
+	Listen string `json:"listen"`
+	// PublicURL is how browsers and ORCID reach this server; redirect URIs
+	// registered with ORCID are derived from it, so it must be exact.
+	PublicURL string `json:"public_url"`
+	// DataDir holds the SQLite database and, in development, generated keys.
+	DataDir string `json:"data_dir"`
+	// DatabaseURL is "postgres://..." for PostgreSQL; empty means SQLite
+	// at DataDir/orcidlink.db; "sqlite:PATH" names another file.
+	DatabaseURL string `json:"database_url"`
+	// EncryptionKeys seal tokens and secrets at rest, "KEYID:KEY" each; the
+	// first seals, all open (rotation). Empty in development: a key is
+	// generated into DataDir/encryption.key.
+	EncryptionKeys []string `json:"encryption_keys"`
+	// Sandbox mounts the offline ORCID registry at /sandbox with a demo
+	// tenant, so the product works with nothing configured.
+	Sandbox bool `json:"sandbox"`
+	// Admin bootstraps the first site administrator.
+	AdminEmail    string `json:"admin_email"`
+	AdminPassword string `json:"admin_password"`
+	// SMTP; an empty host keeps every email in the outbox only.
+	SMTP SMTP `json:"smtp"`
+	// CallLogRetention is how long the log of ORCID calls is kept.
+	CallLogRetention Duration `json:"call_log_retention"`
+	LogLevel         string   `json:"log_level"`  // debug, info, warn, error
+	LogFormat        string   `json:"log_format"` // text or json
+}
+
+// SMTP is the outgoing mail server.
+type SMTP struct {
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+	From     string `json:"from"`
+	// TLS is "starttls" (default), "tls" (implicit, port 465) or "none".
+	TLS string `json:"tls"`
+}
+
+// Duration reads "720h" or "30d" in JSON and the environment.
+type Duration time.Duration
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string such as \"720h\" or \"30d\"")
+	}
+	v, err := parseDuration(s)
+	*d = Duration(v)
+	return err
+}
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func parseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	return v, nil
+}
+
+// Default is the configuration with nothing configured: SQLite in ./data,
+// the built-in sandbox, mail kept in the outbox.
+func Default() Config {
+	return Config{
+		Listen:           "127.0.0.1:8080",
+		DataDir:          "data",
+		Sandbox:          true,
+		CallLogRetention: Duration(90 * 24 * time.Hour),
+		LogLevel:         "info",
+		LogFormat:        "text",
+		SMTP:             SMTP{Port: 587, TLS: "starttls"},
+	}
+}
+
+// Load reads the file (if path is not empty) over the defaults, then the
+// environment. It does not validate: call Validate.
+func Load(path string, getenv func(string) string) (Config, error) {
+	c := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("config file: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			return c, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	return c, c.applyEnv(getenv)
+}
+
+// Env lists the environment variables Load reads, for documentation and
+// check-config.
+var Env = []string{
+	"ORCIDLINK_LISTEN", "ORCIDLINK_PUBLIC_URL", "ORCIDLINK_DATA", "ORCIDLINK_DATABASE_URL",
+	"ORCIDLINK_ENCRYPTION_KEYS", "ORCIDLINK_SANDBOX", "ORCIDLINK_ADMIN_EMAIL", "ORCIDLINK_ADMIN_PASSWORD",
+	"ORCIDLINK_SMTP_HOST", "ORCIDLINK_SMTP_PORT", "ORCIDLINK_SMTP_USERNAME", "ORCIDLINK_SMTP_PASSWORD",
+	"ORCIDLINK_SMTP_FROM", "ORCIDLINK_SMTP_TLS", "ORCIDLINK_CALL_LOG_RETENTION", "ORCIDLINK_LOG_LEVEL", "ORCIDLINK_LOG_FORMAT",
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	str("ORCIDLINK_LISTEN", &c.Listen)
+	str("ORCIDLINK_PUBLIC_URL", &c.PublicURL)
+	str("ORCIDLINK_DATA", &c.DataDir)
+	str("ORCIDLINK_DATABASE_URL", &c.DatabaseURL)
+	str("ORCIDLINK_ADMIN_EMAIL", &c.AdminEmail)
+	str("ORCIDLINK_ADMIN_PASSWORD", &c.AdminPassword)
+	str("ORCIDLINK_SMTP_HOST", &c.SMTP.Host)
+	str("ORCIDLINK_SMTP_USERNAME", &c.SMTP.Username)
+	str("ORCIDLINK_SMTP_PASSWORD", &c.SMTP.Password)
+	str("ORCIDLINK_SMTP_FROM", &c.SMTP.From)
+	str("ORCIDLINK_SMTP_TLS", &c.SMTP.TLS)
+	str("ORCIDLINK_LOG_LEVEL", &c.LogLevel)
+	str("ORCIDLINK_LOG_FORMAT", &c.LogFormat)
+	if v := getenv("ORCIDLINK_ENCRYPTION_KEYS"); v != "" {
+		c.EncryptionKeys = strings.Split(v, ",")
+	}
+	if v := getenv("ORCIDLINK_SANDBOX"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ORCIDLINK_SANDBOX=%q: want true or false", v))
+		}
+		c.Sandbox = b
+	}
+	if v := getenv("ORCIDLINK_SMTP_PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ORCIDLINK_SMTP_PORT=%q: want a number", v))
+		}
+		c.SMTP.Port = p
+	}
+	if v := getenv("ORCIDLINK_CALL_LOG_RETENTION"); v != "" {
+		d, err := parseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ORCIDLINK_CALL_LOG_RETENTION: %w", err))
+		}
+		c.CallLogRetention = Duration(d)
+	}
+	return errors.Join(errs...)
+}
+
+// Validate reports every problem at once, each naming its setting.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(setting, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", setting, fmt.Sprintf(format, args...)))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		add("listen", "%q is not host:port", c.Listen)
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+			add("public_url", "%q must be an absolute http(s) URL", c.PublicURL)
+		case u.RawQuery != "" || u.Fragment != "":
+			add("public_url", "%q must not have a query or fragment", c.PublicURL)
+		}
+	}
+	if c.DataDir == "" {
+		add("data_dir", "must not be empty")
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
+		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
+		add("database_url", "must start with postgres://, postgresql:// or sqlite:")
+	}
+	for i, k := range c.EncryptionKeys {
+		if _, err := seal.ParseKey(k); err != nil {
+			add("encryption_keys", "key %d: %v", i+1, err)
+		}
+	}
+	if c.AdminEmail != "" {
+		if _, err := mail.ParseAddress(c.AdminEmail); err != nil {
+			add("admin_email", "%q is not an email address", c.AdminEmail)
+		}
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < 12 {
+		add("admin_password", "must be at least 12 characters")
+	}
+	if c.SMTP.Host != "" {
+		if c.SMTP.Port <= 0 || c.SMTP.Port > 65535 {
+			add("smtp.port", "%d is not a port", c.SMTP.Port)
+		}
+		if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+			add("smtp.from", "%q is not an email address (needed when smtp.host is set)", c.SMTP.From)
+		}
+		switch c.SMTP.TLS {
+		case "starttls", "tls", "none":
+		default:
+			add("smtp.tls", "%q must be starttls, tls or none", c.SMTP.TLS)
+		}
+	}
+	if c.CallLogRetention < 0 {
+		add("call_log_retention", "must not be negative")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log_level", "%q must be debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		add("log_format", "%q must be text or json", c.LogFormat)
+	}
+	if c.Production() {
+		if len(c.EncryptionKeys) == 0 {
+			add("encryption_keys", "required when public_url is https (production): generated development keys must not guard real tokens")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Production reports whether the server is published over HTTPS; stricter
+// rules apply then.
+func (c Config) Production() bool { return strings.HasPrefix(c.PublicURL, "https://") }
+
+// DatabaseDriver and DatabaseDSN resolve DatabaseURL for the store.
+func (c Config) DatabaseDriver() string {
+	if strings.HasPrefix(c.DatabaseURL, "postgres") {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+func (c Config) DatabaseDSN() string {
+	if p, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok {
+		return p
+	}
+	if c.DatabaseURL != "" {
+		return c.DatabaseURL
+	}
+	return filepath.Join(c.DataDir, "orcidlink.db")
+}
