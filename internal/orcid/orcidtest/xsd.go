@@ -1,0 +1,166 @@
+// Package orcidtest holds test helpers for code that produces ORCID v3.0
+// XML: locating the vendored ORCID schemas and validating documents against
+// them with xmllint.
+//
+// It deliberately does not import package orcid, so that orcid's own tests
+// can use it without an import cycle.
+package orcidtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RequireEnv names the environment variable listing (comma-separated) the
+// external tools whose absence must fail tests instead of skipping them. CI
+// sets it so that a missing xmllint cannot silently turn schema checks off.
+const RequireEnv = "ORCIDLINK_REQUIRE"
+
+// Required reports whether tool is listed in RequireEnv.
+func Required(tool string) bool {
+	for _, t := range strings.Split(os.Getenv(RequireEnv), ",") {
+		if strings.TrimSpace(t) == tool {
+			return true
+		}
+	}
+	return false
+}
+
+// SchemaDir returns the vendored orcid-model directory (holding common_3.0
+// and record_3.0). It walks up from the working directory to the module
+// root (the directory with go.mod) and expects the reference material at
+// ../shared/reference/orcid-model from there, which is how the repository
+// is laid out.
+func SchemaDir() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("orcidtest: no go.mod above the working directory")
+		}
+		dir = parent
+	}
+	sd := filepath.Join(dir, "..", "shared", "reference", "orcid-model")
+	if _, err := os.Stat(filepath.Join(sd, "record_3.0")); err != nil {
+		return "", fmt.Errorf("orcidtest: ORCID schemas not found at %s: %w", sd, err)
+	}
+	return filepath.Clean(sd), nil
+}
+
+const nsPrefix = "http://www.orcid.org/ns/"
+
+// SchemaFor returns the XSD, relative to SchemaDir, whose target namespace
+// is ns (the table in the orcid-model README). ok is false for namespaces
+// without a vendored schema, such as group-id.
+func SchemaFor(ns string) (file string, ok bool) {
+	section, found := strings.CutPrefix(ns, nsPrefix)
+	if !found || section == "" || strings.ContainsAny(section, "/.\\") {
+		return "", false
+	}
+	switch section {
+	case "common":
+		return "common_3.0/common-3.0.xsd", true
+	case "external-identifier":
+		return "record_3.0/person-external-identifier-3.0.xsd", true
+	case "group-id", "notification", "client", "summary":
+		return "", false
+	}
+	return "record_3.0/" + section + "-3.0.xsd", true
+}
+
+// RootNamespace returns the namespace of doc's root element.
+func RootNamespace(doc []byte) (string, error) {
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return "", errors.New("orcidtest: document has no root element")
+		}
+		if err != nil {
+			return "", err
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return se.Name.Space, nil
+		}
+	}
+}
+
+// ValidateXML validates doc against the schema of namespace ns, or of the
+// root element's namespace when ns is "". It skips the test when xmllint is
+// not installed, unless RequireEnv lists "xmllint".
+func ValidateXML(t testing.TB, ns string, doc []byte) {
+	t.Helper()
+	if ns == "" {
+		var err error
+		if ns, err = RootNamespace(doc); err != nil {
+			t.Fatalf("orcidtest: %v", err)
+		}
+	}
+	file, ok := SchemaFor(ns)
+	if !ok {
+		t.Fatalf("orcidtest: no vendored schema for namespace %q", ns)
+	}
+	ValidateXMLSchema(t, file, doc)
+}
+
+// ValidateXMLSchema validates doc with `xmllint --noout --schema`, against
+// schemaFile given relative to SchemaDir (or absolute). An invalid document
+// is reported with t.Errorf together with xmllint's messages.
+func ValidateXMLSchema(t testing.TB, schemaFile string, doc []byte) {
+	t.Helper()
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		if Required("xmllint") {
+			t.Fatalf("xmllint not found on PATH but %s requires it (install libxml2-utils)", RequireEnv)
+		}
+		t.Skip("xmllint not found on PATH; schema validation skipped (install libxml2-utils, or set " +
+			RequireEnv + "=xmllint to make this a failure)")
+	}
+	if !filepath.IsAbs(schemaFile) {
+		dir, err := SchemaDir()
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		schemaFile = filepath.Join(dir, schemaFile)
+	}
+	if _, err := os.Stat(schemaFile); err != nil {
+		t.Fatalf("orcidtest: schema: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, xmllint, "--noout", "--nonet", "--schema", schemaFile, "-")
+	cmd.Stdin = bytes.NewReader(doc)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		return
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("orcidtest: running xmllint: %v\n%s", err, out)
+	}
+	t.Errorf("document is not valid against %s:\n%s\n--- document ---\n%s",
+		filepath.Base(schemaFile), out, truncate(doc, 6000))
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "\n... (truncated)"
+}
