@@ -1,0 +1,277 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Person is someone a tenant wants connected to ORCID.
+type Person struct {
+	ID          int64
+	TenantID    int64
+	GivenNames  string
+	FamilyNames string
+	Email       string // unique in the tenant, ignoring ASCII case
+	ExternalRef string // the tenant's own reference; "" for none, else unique in the tenant
+	Language    string // preferred language; "" for the tenant's default
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// PersonStatus is where a person stands with the tenant, as the people list
+// shows it: the state of their link under the tenant's current credential,
+// or else of their latest invitation.
+type PersonStatus string
+
+const (
+	StatusNone      PersonStatus = "none"      // no link, no live invitation
+	StatusInvited   PersonStatus = "invited"   // a pending invitation that has not expired
+	StatusDenied    PersonStatus = "denied"    // the latest invitation was denied
+	StatusConnected PersonStatus = "connected" // the link states, see LinkState
+	StatusRevoked   PersonStatus = "revoked"
+	StatusRemoved   PersonStatus = "removed"
+)
+
+func (s PersonStatus) valid() bool {
+	switch s {
+	case StatusNone, StatusInvited, StatusDenied, StatusConnected, StatusRevoked, StatusRemoved:
+		return true
+	}
+	return false
+}
+
+// PersonListItem is a person with their status.
+type PersonListItem struct {
+	Person
+	Status   PersonStatus
+	ORCIDURI string // the iD of the link, when there is one
+}
+
+// PeopleQuery filters and pages the people list.
+type PeopleQuery struct {
+	Status PersonStatus // "" for everyone
+	// Search matches people whose names, email or reference contain every
+	// word of it, ignoring case (Unicode, on both engines).
+	Search string
+	Limit  int    // default 50, at most 500
+	Cursor string // PeoplePage.Next of the previous page; "" for the first
+}
+
+// PeoplePage is one page of people, ordered by family then given names.
+type PeoplePage struct {
+	People []PersonListItem
+	Next   string // the cursor of the next page; "" on the last one
+}
+
+// cursor is a position in the people order (keyset pagination: the next
+// page starts after this key, so rows added or removed meanwhile never make
+// a page skip or repeat someone).
+type cursor struct {
+	Key string `json:"k"`
+	ID  int64  `json:"i"`
+}
+
+func (c cursor) encode() string {
+	b, _ := json.Marshal(c) // cannot fail
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.ID <= 0 {
+		return cursor{}, fmt.Errorf("%w: bad page cursor", ErrInvalid)
+	}
+	return c, nil
+}
+
+// searchText and sortKey are computed here, not by the database: SQLite's
+// lower() folds ASCII only, and the two engines sort text differently.
+func searchText(p Person) string {
+	return strings.ToLower(strings.Join([]string{p.GivenNames, p.FamilyNames, p.Email, p.ExternalRef}, " "))
+}
+
+func sortKey(p Person) string {
+	// \x1f (unit separator) sorts before any printable character, so
+	// "Li" comes before "Li Wei" whatever the given names.
+	return strings.ToLower(p.FamilyNames) + "\x1f" + strings.ToLower(p.GivenNames) + "\x1f" + strings.ToLower(p.Email)
+}
+
+func (p *Person) normalize() error {
+	p.GivenNames = strings.TrimSpace(p.GivenNames)
+	p.FamilyNames = strings.TrimSpace(p.FamilyNames)
+	p.Email = strings.TrimSpace(p.Email)
+	p.ExternalRef = strings.TrimSpace(p.ExternalRef)
+	if p.TenantID == 0 {
+		return fmt.Errorf("%w: person has no tenant", ErrInvalid)
+	}
+	if p.GivenNames == "" && p.FamilyNames == "" {
+		return fmt.Errorf("%w: person has no name", ErrInvalid)
+	}
+	if at := strings.IndexByte(p.Email, '@'); at < 1 || at == len(p.Email)-1 || strings.ContainsAny(p.Email, " \t\r\n") {
+		return fmt.Errorf("%w: %q is not an email address", ErrInvalid, p.Email)
+	}
+	return nil
+}
+
+const personCols = `id, tenant_id, given_names, family_names, email, external_ref, language, created_at, updated_at`
+
+func scanPerson(r scanner) (Person, error) {
+	var p Person
+	err := r.Scan(&p.ID, &p.TenantID, &p.GivenNames, &p.FamilyNames, &p.Email, nullable[string]{&p.ExternalRef},
+		&p.Language, timeDest{&p.CreatedAt}, timeDest{&p.UpdatedAt})
+	return p, err
+}
+
+// CreatePerson adds a person to p.TenantID. The email and the reference
+// must be new in the tenant (else ErrConflict).
+func (o *ops) CreatePerson(ctx context.Context, p Person) (_ Person, err error) {
+	defer wrap(&err, "create person in tenant %d", p.TenantID)
+	if err := p.normalize(); err != nil {
+		return Person{}, err
+	}
+	if err := o.mustExist(ctx, "tenant", p.TenantID, `SELECT 1 FROM tenants WHERE id = ?`, p.TenantID); err != nil {
+		return Person{}, err
+	}
+	now := timeText(o.now())
+	out, err := scanPerson(o.queryRow(ctx, `INSERT INTO people (tenant_id, given_names, family_names, email,
+		external_ref, language, search_text, sort_key, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+personCols,
+		p.TenantID, p.GivenNames, p.FamilyNames, p.Email, nullString(p.ExternalRef), p.Language,
+		searchText(p), sortKey(p), now, now))
+	return out, dbErr(err, ErrNotFound)
+}
+
+// Person reads a person of a tenant; a person of another tenant is
+// ErrNotFound.
+func (o *ops) Person(ctx context.Context, tenantID, personID int64) (_ Person, err error) {
+	defer wrap(&err, "person %d of tenant %d", personID, tenantID)
+	p, err := scanPerson(o.queryRow(ctx, `SELECT `+personCols+` FROM people WHERE id = ? AND tenant_id = ?`,
+		personID, tenantID))
+	return p, notFound(err)
+}
+
+// PersonByEmail finds a person of a tenant by email, ignoring ASCII case.
+func (o *ops) PersonByEmail(ctx context.Context, tenantID int64, email string) (_ Person, err error) {
+	defer wrap(&err, "person %q of tenant %d", email, tenantID)
+	p, err := scanPerson(o.queryRow(ctx, `SELECT `+personCols+` FROM people WHERE tenant_id = ? AND lower(email) = lower(?)`,
+		tenantID, strings.TrimSpace(email)))
+	return p, notFound(err)
+}
+
+// PersonByExternalRef finds a person by the tenant's own reference.
+func (o *ops) PersonByExternalRef(ctx context.Context, tenantID int64, ref string) (_ Person, err error) {
+	defer wrap(&err, "person with reference %q in tenant %d", ref, tenantID)
+	p, err := scanPerson(o.queryRow(ctx, `SELECT `+personCols+` FROM people WHERE tenant_id = ? AND external_ref = ?`,
+		tenantID, strings.TrimSpace(ref)))
+	return p, notFound(err)
+}
+
+// UpdatePerson changes a person's names, email, reference and language. The
+// person must belong to p.TenantID (else ErrNotFound).
+func (o *ops) UpdatePerson(ctx context.Context, p Person) (_ Person, err error) {
+	defer wrap(&err, "update person %d of tenant %d", p.ID, p.TenantID)
+	if err := p.normalize(); err != nil {
+		return Person{}, err
+	}
+	out, err := scanPerson(o.queryRow(ctx, `UPDATE people SET given_names = ?, family_names = ?, email = ?,
+		external_ref = ?, language = ?, search_text = ?, sort_key = ?, updated_at = ?
+		WHERE id = ? AND tenant_id = ? RETURNING `+personCols,
+		p.GivenNames, p.FamilyNames, p.Email, nullString(p.ExternalRef), p.Language, searchText(p), sortKey(p),
+		timeText(o.now()), p.ID, p.TenantID))
+	return out, dbErr(notFound(err), ErrNotFound)
+}
+
+// DeletePerson deletes a person with their links and invitations; the audit
+// trail and call log keep their entries without the person. Revoke the
+// person's tokens at ORCID first.
+func (o *ops) DeletePerson(ctx context.Context, tenantID, personID int64) (err error) {
+	defer wrap(&err, "delete person %d of tenant %d", personID, tenantID)
+	return dbErr(affected(o.exec(ctx, `DELETE FROM people WHERE id = ? AND tenant_id = ?`, personID, tenantID)), ErrConflict)
+}
+
+// ListPeople lists a tenant's people, filtered and a page at a time.
+func (o *ops) ListPeople(ctx context.Context, tenantID int64, q PeopleQuery) (_ PeoplePage, err error) {
+	defer wrap(&err, "list people of tenant %d", tenantID)
+	limit := limitOr(q.Limit, 50, 500)
+	// The status is derived in SQL so that it can be filtered and paged on;
+	// the subquery lets the outer WHERE name it on both engines.
+	query := `SELECT * FROM (SELECT ` + qualify("p", personCols) + `, p.sort_key, p.search_text,
+			CASE
+				WHEN l.state IS NOT NULL THEN l.state
+				WHEN EXISTS (SELECT 1 FROM invitations i WHERE i.person_id = p.id AND i.state = 'pending' AND i.expires_at > ?)
+					THEN 'invited'
+				WHEN (SELECT i.state FROM invitations i WHERE i.person_id = p.id ORDER BY i.id DESC LIMIT 1) = 'denied'
+					THEN 'denied'
+				ELSE 'none'
+			END AS status,
+			l.orcid_uri
+		FROM people p
+		JOIN tenants t ON t.id = p.tenant_id
+		LEFT JOIN orcid_links l ON l.person_id = p.id AND l.credential_id = t.credential_id
+		WHERE p.tenant_id = ?) x WHERE 1 = 1`
+	args := []any{timeText(o.now()), tenantID}
+	if q.Status != "" {
+		if !q.Status.valid() {
+			return PeoplePage{}, fmt.Errorf("%w: status %q", ErrInvalid, q.Status)
+		}
+		query += ` AND x.status = ?`
+		args = append(args, string(q.Status))
+	}
+	for _, word := range strings.Fields(strings.ToLower(q.Search)) {
+		query += ` AND x.search_text LIKE ? ESCAPE '\'`
+		args = append(args, "%"+escapeLike(word)+"%")
+	}
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return PeoplePage{}, err
+		}
+		query += ` AND (x.sort_key > ? OR (x.sort_key = ? AND x.id > ?))`
+		args = append(args, c.Key, c.Key, c.ID)
+	}
+	// One more than asked: whether it comes back says if there is a next page.
+	query += ` ORDER BY x.sort_key, x.id LIMIT ?`
+	args = append(args, limit+1)
+
+	type row struct {
+		item PersonListItem
+		key  string
+	}
+	rows, err := o.query(ctx, query, args...)
+	items, err := collect(rows, err, func(r scanner) (row, error) {
+		var it row
+		var search, status string
+		p := &it.item.Person
+		err := r.Scan(&p.ID, &p.TenantID, &p.GivenNames, &p.FamilyNames, &p.Email, nullable[string]{&p.ExternalRef},
+			&p.Language, timeDest{&p.CreatedAt}, timeDest{&p.UpdatedAt}, &it.key, &search, &status,
+			nullable[string]{&it.item.ORCIDURI})
+		it.item.Status = PersonStatus(status)
+		return it, err
+	})
+	if err != nil {
+		return PeoplePage{}, err
+	}
+	var page PeoplePage
+	for i, it := range items {
+		if i == limit {
+			last := items[limit-1]
+			page.Next = cursor{Key: last.key, ID: last.item.ID}.encode()
+			break
+		}
+		page.People = append(page.People, it.item)
+	}
+	return page, nil
+}
+
+// escapeLike makes s match itself in a LIKE pattern with ESCAPE '\'.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

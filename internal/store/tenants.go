@@ -1,0 +1,233 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Tenant is a journal, preprint server or organisation using orcidlink.
+type Tenant struct {
+	ID              int64
+	Slug            string // [a-z0-9-]{2,40}, used in URLs
+	Name            string
+	SupportEmail    string
+	SupportURL      string
+	Languages       []string // e.g. en, es, fr; the first is the default when DefaultLanguage is empty
+	DefaultLanguage string
+	Branding        Branding
+	CredentialID    int64
+	Settings        TenantSettings
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// Branding is how a tenant's pages look.
+type Branding struct {
+	PrimaryColor string `json:"primary_color,omitempty"` // CSS colour, e.g. "#a6ce39"
+	AccentColor  string `json:"accent_color,omitempty"`
+	LogoURL      string `json:"logo_url,omitempty"`
+}
+
+// TenantSettings are a tenant's choices about the workflow.
+type TenantSettings struct {
+	// RequestAuthorizationOnPublication: invite authors when a work of
+	// theirs is published, rather than only when an administrator asks.
+	RequestAuthorizationOnPublication bool
+	// InvitationTTL is how long an invitation link stays valid; 0 means the
+	// product's default.
+	InvitationTTL time.Duration
+}
+
+// settingsJSON is TenantSettings as stored: durations as text ("336h0m0s")
+// so that the column stays readable.
+type settingsJSON struct {
+	RequestAuthorizationOnPublication bool   `json:"request_authorization_on_publication,omitempty"`
+	InvitationTTL                     string `json:"invitation_ttl,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler.
+func (s TenantSettings) MarshalJSON() ([]byte, error) {
+	j := settingsJSON{RequestAuthorizationOnPublication: s.RequestAuthorizationOnPublication}
+	if s.InvitationTTL != 0 {
+		j.InvitationTTL = s.InvitationTTL.String()
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *TenantSettings) UnmarshalJSON(b []byte) error {
+	var j settingsJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*s = TenantSettings{RequestAuthorizationOnPublication: j.RequestAuthorizationOnPublication}
+	if j.InvitationTTL != "" {
+		d, err := time.ParseDuration(j.InvitationTTL)
+		if err != nil {
+			return fmt.Errorf("invitation_ttl: %w", err)
+		}
+		s.InvitationTTL = d
+	}
+	return nil
+}
+
+var (
+	slugPattern     = regexp.MustCompile(`^[a-z0-9-]{2,40}$`)
+	languagePattern = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+)
+
+// ValidSlug reports whether s can be a tenant's slug.
+func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
+
+func (t *Tenant) normalize() error {
+	if !ValidSlug(t.Slug) {
+		return fmt.Errorf("%w: slug %q must be 2 to 40 of a-z, 0-9 and '-'", ErrInvalid, t.Slug)
+	}
+	if strings.TrimSpace(t.Name) == "" {
+		return fmt.Errorf("%w: tenant name is empty", ErrInvalid)
+	}
+	if t.CredentialID == 0 {
+		return fmt.Errorf("%w: tenant has no credential", ErrInvalid)
+	}
+	if len(t.Languages) == 0 {
+		t.Languages = []string{"en"}
+	}
+	for _, l := range t.Languages {
+		if !languagePattern.MatchString(l) {
+			return fmt.Errorf("%w: language %q is not a language tag like en or pt-BR", ErrInvalid, l)
+		}
+	}
+	if t.DefaultLanguage == "" {
+		t.DefaultLanguage = t.Languages[0]
+	}
+	if !slices.Contains(t.Languages, t.DefaultLanguage) {
+		return fmt.Errorf("%w: default language %q is not one of %v", ErrInvalid, t.DefaultLanguage, t.Languages)
+	}
+	return nil
+}
+
+const tenantCols = `id, slug, name, support_email, support_url, languages, default_language, branding,
+	credential_id, settings, created_at, updated_at`
+
+func scanTenant(r scanner) (Tenant, error) {
+	var t Tenant
+	var langs, branding, settings string
+	err := r.Scan(&t.ID, &t.Slug, &t.Name, &t.SupportEmail, &t.SupportURL, &langs, &t.DefaultLanguage, &branding,
+		&t.CredentialID, &settings, timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt})
+	if err != nil {
+		return Tenant{}, err
+	}
+	t.Languages = strings.Split(langs, ",")
+	if err := json.Unmarshal([]byte(branding), &t.Branding); err != nil {
+		return Tenant{}, fmt.Errorf("tenant %d: branding: %w", t.ID, err)
+	}
+	if err := json.Unmarshal([]byte(settings), &t.Settings); err != nil {
+		return Tenant{}, fmt.Errorf("tenant %d: settings: %w", t.ID, err)
+	}
+	return t, nil
+}
+
+// tenantArgs are the stored forms of a tenant's changeable columns, in
+// tenantCols order from slug to settings.
+func tenantArgs(t Tenant) ([]any, error) {
+	branding, err := json.Marshal(t.Branding)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := json.Marshal(t.Settings)
+	if err != nil {
+		return nil, err
+	}
+	return []any{t.Slug, t.Name, t.SupportEmail, t.SupportURL, strings.Join(t.Languages, ","), t.DefaultLanguage,
+		string(branding), t.CredentialID, string(settings)}, nil
+}
+
+// CreateTenant stores a new tenant. Its credential must exist (else
+// ErrNotFound) and its slug be free (else ErrConflict).
+func (o *ops) CreateTenant(ctx context.Context, t Tenant) (_ Tenant, err error) {
+	defer wrap(&err, "create tenant %q", t.Slug)
+	if err := t.normalize(); err != nil {
+		return Tenant{}, err
+	}
+	args, err := tenantArgs(t)
+	if err != nil {
+		return Tenant{}, err
+	}
+	if err := o.mustExist(ctx, "credential", t.CredentialID, `SELECT 1 FROM credentials WHERE id = ?`, t.CredentialID); err != nil {
+		return Tenant{}, err
+	}
+	now := timeText(o.now())
+	out, err := scanTenant(o.queryRow(ctx, `INSERT INTO tenants (slug, name, support_email, support_url, languages,
+		default_language, branding, credential_id, settings, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+tenantCols, append(args, now, now)...))
+	return out, dbErr(err, ErrNotFound)
+}
+
+// Tenant reads one tenant.
+func (o *ops) Tenant(ctx context.Context, id int64) (_ Tenant, err error) {
+	defer wrap(&err, "tenant %d", id)
+	t, err := scanTenant(o.queryRow(ctx, `SELECT `+tenantCols+` FROM tenants WHERE id = ?`, id))
+	return t, notFound(err)
+}
+
+// TenantBySlug reads one tenant by its slug.
+func (o *ops) TenantBySlug(ctx context.Context, slug string) (_ Tenant, err error) {
+	defer wrap(&err, "tenant %q", slug)
+	t, err := scanTenant(o.queryRow(ctx, `SELECT `+tenantCols+` FROM tenants WHERE slug = ?`, slug))
+	return t, notFound(err)
+}
+
+// ListTenants lists every tenant by name.
+func (o *ops) ListTenants(ctx context.Context) (_ []Tenant, err error) {
+	defer wrap(&err, "list tenants")
+	rows, err := o.query(ctx, `SELECT `+tenantCols+` FROM tenants ORDER BY name, id`)
+	return collect(rows, err, scanTenant)
+}
+
+// UpdateTenant changes every field of a tenant but its id and creation
+// time. Switching CredentialID starts the tenant with no links: links
+// belong to a credential (see Link).
+func (o *ops) UpdateTenant(ctx context.Context, t Tenant) (_ Tenant, err error) {
+	defer wrap(&err, "update tenant %d", t.ID)
+	if err := t.normalize(); err != nil {
+		return Tenant{}, err
+	}
+	args, err := tenantArgs(t)
+	if err != nil {
+		return Tenant{}, err
+	}
+	if err := o.mustExist(ctx, "credential", t.CredentialID, `SELECT 1 FROM credentials WHERE id = ?`, t.CredentialID); err != nil {
+		return Tenant{}, err
+	}
+	out, err := scanTenant(o.queryRow(ctx, `UPDATE tenants SET slug = ?, name = ?, support_email = ?, support_url = ?,
+		languages = ?, default_language = ?, branding = ?, credential_id = ?, settings = ?, updated_at = ?
+		WHERE id = ? RETURNING `+tenantCols, append(args, timeText(o.now()), t.ID)...))
+	return out, dbErr(notFound(err), ErrNotFound)
+}
+
+// DeleteTenant deletes a tenant and everything that is only its: people,
+// links, invitations, audit trail, call log, outbox. Revoke the people's
+// tokens at ORCID first.
+func (o *ops) DeleteTenant(ctx context.Context, id int64) (err error) {
+	defer wrap(&err, "delete tenant %d", id)
+	return dbErr(affected(o.exec(ctx, `DELETE FROM tenants WHERE id = ?`, id)), ErrConflict)
+}
+
+// mustExist is ErrNotFound, naming what, unless the query returns a row.
+// Checking before writing, rather than reading the foreign key violation
+// after, keeps a PostgreSQL transaction usable and names the culprit.
+func (o *ops) mustExist(ctx context.Context, what string, id int64, query string, args ...any) error {
+	ok, err := o.exists(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s %d: %w", what, id, ErrNotFound)
+	}
+	return nil
+}
