@@ -1,6 +1,790 @@
 package sandbox
 
-import "net/http"
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
 
-// registerOAuthRoutes serves OAuth 2.0 and OpenID Connect.
-func (r *Registry) registerOAuthRoutes(mux *http.ServeMux) {}
+// OAuth 2.0 as ORCID runs it. The behaviour follows the last in-repository
+// implementation in ORCID-Source (OauthController, OrcidAuthorizationEndpoint,
+// OrcidOAuth2RequestValidator, OrcidAuthorizationCodeTokenGranter,
+// OrcidRefreshTokenChecker, OrcidClientCredentialEndPointDelegatorImpl and
+// OAuthErrorUtils) and the Angular front end's guards; see
+// shared/reference/orcid-api.md sections 3 to 5.
+
+const (
+	// codeLifetime is org.orcid.core.oauth.auth_code.expiration_minutes.
+	codeLifetime = 24 * time.Hour
+	// longLivedToken is read_validity_seconds: what ORCID gives client
+	// credentials tokens and persistent three-legged tokens (~20 years).
+	longLivedToken = 631138519 * time.Second
+	// sessionLifetime bounds a browser sign-in.
+	sessionLifetime = 24 * time.Hour
+)
+
+// clientCredentialScopes are ScopePathType.isClientCreditalScope: granted by
+// the two-legged flow only, refused at /oauth/authorize.
+var clientCredentialScopes = map[string]bool{ScopeReadPublic: true, ScopeWebhook: true}
+
+// ignoredOIDCScopes are standard OpenID Connect scopes ORCID silently drops
+// (OrcidOAuth2RequestValidator.OpenIDConnectScopesToIgnore).
+var ignoredOIDCScopes = map[string]bool{"profile": true, "email": true, "address": true, "phone": true, "offline_access": true}
+
+// oauthParams are the /oauth/authorize query parameters the registry
+// understands. Only these are carried through sign-in and registration, so a
+// crafted query cannot smuggle anything else into the continuation URL.
+var oauthParams = []string{
+	"client_id", "response_type", "scope", "redirect_uri", "state", "nonce", "prompt", "max_age",
+	"lang", "given_names", "family_names", "email", "orcid", "show_login",
+}
+
+// Messages of ORCID's api_en.properties used at the token endpoint.
+const (
+	msgScopeNotAllowed = "One of the provided scopes is not allowed. Please refer to the list of allowed scopes at: http://support.orcid.org/knowledgebase/articles/120162-orcid-scopes."
+	msgGetNotSupported = "Method GET is not supported for token requests. POST IS supported, but BASIC authentication is the preferred method of authenticating clients."
+)
+
+func (r *Registry) registerOAuthRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /oauth/authorize", r.handleAuthorize)
+	mux.HandleFunc("POST /oauth/authorize", r.handleAuthorizeDecision)
+	// No method in these patterns: the handlers answer other methods
+	// themselves, with the bodies ORCID uses.
+	mux.HandleFunc("/oauth/token", r.handleToken)
+	mux.HandleFunc("/oauth/revoke", r.handleRevoke)
+	r.registerOIDCRoutes(mux)
+}
+
+// authRequest is a validated /oauth/authorize request.
+type authRequest struct {
+	Client       Client
+	ResponseType string
+	Scopes       Scopes
+	RedirectURI  string
+	State        string
+	Nonce        string
+	Prompt       []string
+	MaxAge       int64 // seconds; -1 when absent
+	// Query holds the recognised parameters as received, to carry the
+	// request across the sign-in and registration pages.
+	Query url.Values
+}
+
+func (a authRequest) openID() bool { return containsScope(a.Scopes, ScopeOpenID) }
+
+// prompt reports whether the OpenID prompt parameter holds value. ORCID
+// honours prompt only when openid is requested.
+func (a authRequest) prompt(value string) bool {
+	if !a.openID() {
+		return false
+	}
+	for _, p := range a.Prompt {
+		if p == value {
+			return true
+		}
+	}
+	return false
+}
+
+func containsScope(s Scopes, scope string) bool {
+	for _, x := range s {
+		if x == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// authPageError is an error ORCID shows on its own page rather than sending to
+// the client's redirect URI (the form fields error and errorDescription of
+// ORCID's RequestInfoForm).
+type authPageError struct {
+	Code        string
+	Description string
+}
+
+func (e *authPageError) Error() string { return e.Code + ": " + e.Description }
+
+// filterOAuthQuery keeps the recognised authorize parameters, first value
+// each.
+func filterOAuthQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for _, k := range oauthParams {
+		if v, ok := q[k]; ok && len(v) > 0 {
+			out.Set(k, v[0])
+		}
+	}
+	return out
+}
+
+// parseAuthorize validates an authorize request in the order ORCID does
+// (OauthHelper.generateRequestInfoForm, then the client, redirect-URI,
+// response-type and scope checks of OauthController). Errors are for
+// ORCID's error page; a nil error means the request is safe to act on, in
+// particular its redirect URI is registered.
+func (r *Registry) parseAuthorize(ctx context.Context, q url.Values) (authRequest, error) {
+	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
+	a := authRequest{Query: filterOAuthQuery(q), MaxAge: -1}
+	clientID := get("client_id")
+	if clientID == "" {
+		return a, &authPageError{"oauth_error", "Please specify a client id"}
+	}
+	c, err := r.store.Client(ctx, clientID)
+	if errors.Is(err, ErrNotFound) {
+		return a, &authPageError{"invalid_client", "Client not found: " + clientID}
+	}
+	if err != nil {
+		return a, fmt.Errorf("authorize: %w", err)
+	}
+	a.Client = c
+	rawScope := get("scope")
+	if rawScope == "" {
+		return a, &authPageError{"oauth_error", "Please specify the desired scopes"}
+	}
+	if a.RedirectURI = get("redirect_uri"); a.RedirectURI == "" {
+		return a, &authPageError{"oauth_error", "Please specify a redirect URL"}
+	}
+	if a.ResponseType = get("response_type"); a.ResponseType == "" {
+		return a, &authPageError{"oauth_error", "Please specify a response type"}
+	}
+	if ma := get("max_age"); ma != "" {
+		n, err := strconv.ParseInt(ma, 10, 64)
+		if err != nil || n < 0 {
+			return a, &authPageError{"oauth_error", "Invalid max_age param"}
+		}
+		a.MaxAge = n
+	}
+	// Checked before anything is sent to the redirect URI: the emulator
+	// never redirects to an address the client did not register.
+	if !redirectMatches(a.RedirectURI, c.RedirectURIs) {
+		return a, &authPageError{"invalid_grant", "Redirect URI doesn't match your registered redirect URIs."}
+	}
+	// The implicit flow (response_type token / id_token) is not emulated.
+	if a.ResponseType != "code" {
+		return a, &authPageError{"unsupported_response_type", "Unsupported response type."}
+	}
+	var kept []string
+	for _, s := range strings.Fields(rawScope) {
+		if ignoredOIDCScopes[s] {
+			continue
+		}
+		if !clientMayRequest(c, s) {
+			return a, &authPageError{"invalid_scope", "Invalid scope: " + s}
+		}
+		kept = append(kept, s)
+	}
+	if a.Scopes = ParseScopes(strings.Join(kept, " ")); len(a.Scopes) == 0 {
+		return a, &authPageError{"oauth_error", "Please specify the desired scopes"}
+	}
+	a.State = q.Get("state") // echoed exactly as received
+	a.Nonce = get("nonce")
+	a.Prompt = strings.Fields(get("prompt"))
+	return a, nil
+}
+
+// clientMayRequest is OrcidOAuth2RequestValidator.validateParameters for
+// one scope: a three-legged scope the client's credentials include.
+// Two-legged scopes (/read-public, /webhook) are refused here for every
+// client; member-only scopes need Member API credentials.
+func clientMayRequest(c Client, scope string) bool {
+	return threeLegged[scope] && !clientCredentialScopes[scope] && (c.Member() || !memberOnly[scope])
+}
+
+// redirectMatches is ORCID's OrcidOauthRedirectResolver: some registered URI
+// has the same scheme, user info, host and port (an absent port differs
+// from an explicit default one), and the requested path, cleaned, starts
+// with the registered path, cleaned. Query and fragment are ignored.
+func redirectMatches(requested string, registered []string) bool {
+	req, err := url.Parse(requested)
+	if err != nil || req.Scheme == "" || req.Host == "" {
+		return false
+	}
+	for _, reg := range registered {
+		u, err := url.Parse(strings.TrimSpace(reg))
+		if err != nil || u.Scheme == "" {
+			continue
+		}
+		if u.Scheme == req.Scheme && u.User.String() == req.User.String() &&
+			u.Hostname() == req.Hostname() && u.Port() == req.Port() &&
+			strings.HasPrefix(cleanPath(req.Path), cleanPath(u.Path)) {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanPath resolves dot segments like Spring's StringUtils.cleanPath, so
+// "/cb/../evil" cannot pass as a path under "/cb", but keeps a trailing
+// slash, which matters for the prefix test.
+func cleanPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+// handleAuthorize is GET /oauth/authorize: validate, then sign in or
+// register if needed, then consent or (same scopes already granted) issue
+// a code at once.
+func (r *Registry) handleAuthorize(w http.ResponseWriter, req *http.Request) {
+	ctx := req.Context()
+	a, err := r.parseAuthorize(ctx, req.URL.Query())
+	if err != nil {
+		r.renderOAuthError(w, req, err)
+		return
+	}
+	sess, user, signedIn := r.currentSession(req)
+	if a.prompt("none") {
+		// ORCID answers prompt=none with an error even when it could
+		// have skipped the consent screen.
+		code := "login_required"
+		if signedIn {
+			code = "interaction_required"
+		}
+		http.Redirect(w, req, appendQuery(a.RedirectURI, "error", code, "state", a.State), http.StatusFound)
+		return
+	}
+	tooOld := a.openID() && a.MaxAge >= 0 && signedIn && r.now().Sub(sess.AuthTime) > time.Duration(a.MaxAge)*time.Second
+	if !signedIn || a.prompt("login") || tooOld {
+		http.Redirect(w, req, r.loginPageFor(ctx, a), http.StatusFound)
+		return
+	}
+	if !a.prompt("confirm") {
+		skip, err := r.hasLiveTokenWithScopes(ctx, a.Client.ID, user.ORCID, a.Scopes)
+		if err != nil {
+			r.serverError(w, req, err)
+			return
+		}
+		if skip {
+			r.approve(w, req, a, sess)
+			return
+		}
+	}
+	r.renderConsent(w, req, a, sess)
+}
+
+// loginPageFor chooses between the sign-in and registration pages as
+// ORCID's Angular SignInGuard does: with an email or orcid parameter, or
+// with show_login=false, people whose account cannot be found register
+// first; everyone else signs in. The authorize parameters travel in the
+// query, as on orcid.org (/signin?client_id=...).
+func (r *Registry) loginPageFor(ctx context.Context, a authRequest) string {
+	q := a.Query
+	page := "/signin"
+	if q.Get("email") != "" || q.Get("orcid") != "" || q.Get("show_login") == "false" {
+		if r.prefillUsername(ctx, q) == "" {
+			page = "/register"
+		}
+	}
+	return r.BaseURL() + page + "?" + q.Encode()
+}
+
+// prefillUsername is the user id ORCID pre-fills on the sign-in page: the
+// orcid parameter if it names an existing record, else the email parameter
+// if it belongs to an account (OauthHelper).
+func (r *Registry) prefillUsername(ctx context.Context, q url.Values) string {
+	if id := strings.TrimSpace(q.Get("orcid")); id != "" {
+		if _, err := r.store.Researcher(ctx, id); err == nil {
+			return id
+		}
+	}
+	if email := strings.TrimSpace(q.Get("email")); email != "" {
+		if _, err := r.store.ResearcherByEmail(ctx, email); err == nil {
+			return email
+		}
+	}
+	return ""
+}
+
+// hasLiveTokenWithScopes is ORCID's longLifeTokenExist: the researcher
+// already holds an unrevoked, unexpired token for the client whose scope
+// set equals the requested one.
+func (r *Registry) hasLiveTokenWithScopes(ctx context.Context, clientID, orcid string, scopes Scopes) (bool, error) {
+	toks, err := r.store.TokensFor(ctx, orcid, clientID)
+	if err != nil {
+		return false, fmt.Errorf("tokens for %s: %w", orcid, err)
+	}
+	now := r.now()
+	for _, t := range toks {
+		if t.RevokedAt == nil && t.ExpiresAt.After(now) && t.Scopes.Equal(scopes) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// handleAuthorizeDecision is the consent form's POST: "Authorize access"
+// issues a code, "Deny access" sends access_denied. The form is bound to
+// the browser session and to the exact request it showed.
+func (r *Registry) handleAuthorizeDecision(w http.ResponseWriter, req *http.Request) {
+	ctx := req.Context()
+	req.Body = http.MaxBytesReader(w, req.Body, 64<<10)
+	if err := req.ParseForm(); err != nil {
+		r.renderOAuthError(w, req, &authPageError{"oauth_error", "The form could not be read."})
+		return
+	}
+	raw := req.PostForm.Get("oauth")
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		r.renderOAuthError(w, req, &authPageError{"oauth_error", "Invalid request"})
+		return
+	}
+	a, err := r.parseAuthorize(ctx, q)
+	if err != nil {
+		r.renderOAuthError(w, req, err)
+		return
+	}
+	sess, _, signedIn := r.currentSession(req)
+	if !signedIn {
+		http.Redirect(w, req, r.loginPageFor(ctx, a), http.StatusSeeOther)
+		return
+	}
+	if !r.checkFormToken(sess.ID, "consent", raw, req.PostForm.Get("form_token")) {
+		r.renderOAuthError(w, req, &authPageError{"oauth_error",
+			"This authorization form has expired or belongs to another sign-in. Please start again from the application."})
+		return
+	}
+	if req.PostForm.Get("user_oauth_approval") != "true" {
+		// OauthControllerBase.buildDenyRedirectUri; the literal space of
+		// ORCID's string is sent percent-encoded, as a browser would.
+		target := a.RedirectURI + querySep(a.RedirectURI) + "error=access_denied&error_description=User%20denied%20access"
+		if a.State != "" {
+			target += "&state=" + url.QueryEscape(a.State)
+		}
+		http.Redirect(w, req, target, http.StatusFound)
+		return
+	}
+	r.approve(w, req, a, sess)
+}
+
+// approve issues a single-use code and sends the browser back to the client.
+func (r *Registry) approve(w http.ResponseWriter, req *http.Request, a authRequest, sess Session) {
+	now := r.now()
+	c := Code{
+		ClientID: a.Client.ID, ORCID: sess.ORCID, Scopes: a.Scopes, RedirectURI: a.RedirectURI,
+		Nonce: a.Nonce, AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(codeLifetime),
+	}
+	var err error
+	for range 10 {
+		c.Code = randomString(6, base62)
+		if err = r.store.CreateCode(req.Context(), c); !errors.Is(err, ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		r.serverError(w, req, fmt.Errorf("create authorization code: %w", err))
+		return
+	}
+	http.Redirect(w, req, appendQuery(a.RedirectURI, "code", c.Code, "state", a.State), http.StatusFound)
+}
+
+func querySep(u string) string {
+	if strings.Contains(u, "?") {
+		return "&"
+	}
+	return "?"
+}
+
+// appendQuery adds name/value pairs to a URL's query, skipping empty
+// values, keeping the query the client registered.
+func appendQuery(u string, kv ...string) string {
+	var b strings.Builder
+	b.WriteString(u)
+	sep := querySep(u)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			continue
+		}
+		b.WriteString(sep)
+		b.WriteString(url.QueryEscape(kv[i]) + "=" + url.QueryEscape(kv[i+1]))
+		sep = "&"
+	}
+	return b.String()
+}
+
+// ---- /oauth/token ----
+
+// tokenResponse is ORCID's token JSON, fields in ORCID's order. name and
+// orcid are null rather than absent when there is no value.
+type tokenResponse struct {
+	AccessToken  string  `json:"access_token"`
+	TokenType    string  `json:"token_type"`
+	RefreshToken string  `json:"refresh_token"`
+	ExpiresIn    int64   `json:"expires_in"`
+	Scope        string  `json:"scope"`
+	Name         *string `json:"name"`
+	ORCID        *string `json:"orcid"`
+	IDToken      string  `json:"id_token,omitempty"`
+}
+
+// tokenError is an OAuth error from the token or revocation endpoint.
+type tokenError struct {
+	Status      int    `json:"-"`
+	Code        string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+func (e *tokenError) Error() string { return e.Code + ": " + e.Description }
+
+func tokErr(status int, code, desc string) *tokenError {
+	return &tokenError{Status: status, Code: code, Description: desc}
+}
+
+func writeNoStoreJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	writeJSONCompact(w, status, v)
+}
+
+func (r *Registry) writeTokenError(w http.ResponseWriter, req *http.Request, err error) {
+	var te *tokenError
+	if errors.As(err, &te) {
+		writeNoStoreJSON(w, te.Status, te)
+		return
+	}
+	r.log.ErrorContext(req.Context(), "sandbox token endpoint", "err", err)
+	writeNoStoreJSON(w, http.StatusInternalServerError, tokErr(500, "server_error", "Internal error"))
+}
+
+// handleToken is POST /oauth/token.
+func (r *Registry) handleToken(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeNoStoreJSON(w, http.StatusMethodNotAllowed, tokErr(405, "invalid_request", msgGetNotSupported))
+		return
+	}
+	// The resource @Consumes form data only; JAX-RS refuses anything else
+	// before ORCID's code runs.
+	if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusUnsupportedMediaType)
+		fmt.Fprintln(w, "Unsupported Media Type: /oauth/token accepts application/x-www-form-urlencoded only")
+		return
+	}
+	req.Body = http.MaxBytesReader(w, req.Body, 64<<10)
+	if err := req.ParseForm(); err != nil {
+		r.writeTokenError(w, req, tokErr(400, "invalid_request", "The form body could not be read"))
+		return
+	}
+	resp, err := r.grant(req.Context(), req.PostForm, req.Header.Get("Authorization"))
+	if err != nil {
+		r.writeTokenError(w, req, err)
+		return
+	}
+	writeNoStoreJSON(w, http.StatusOK, resp)
+}
+
+// authenticateClient checks the client's credentials, from the form or an
+// HTTP Basic header (RFC 6749 2.3.1: both parts form-encoded).
+func (r *Registry) authenticateClient(ctx context.Context, form url.Values, authz string) (Client, error) {
+	id, secret := form.Get("client_id"), form.Get("client_secret")
+	if b, ok := strings.CutPrefix(authz, "Basic "); ok && id == "" {
+		if raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b)); err == nil {
+			if u, p, ok := strings.Cut(string(raw), ":"); ok {
+				id, secret = u, p
+				if uu, err := url.QueryUnescape(u); err == nil {
+					id = uu
+				}
+				if pp, err := url.QueryUnescape(p); err == nil {
+					secret = pp
+				}
+			}
+		}
+	}
+	// Length limits of ORCID's token proxy (OrcidApiCommonEndpoints).
+	if id == "" || len(id) > 50 {
+		return Client{}, tokErr(400, "invalid_request", "client_id is missing or invalid")
+	}
+	if secret == "" || len(secret) > 100 {
+		return Client{}, tokErr(400, "invalid_request", "client_secret is missing or invalid")
+	}
+	c, err := r.store.Client(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Client{}, tokErr(401, "unauthorized_client", "Client not found: "+id)
+	}
+	if err != nil {
+		return Client{}, err
+	}
+	if subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) != 1 {
+		return Client{}, tokErr(401, "unauthorized_client", "Bad client credentials")
+	}
+	return c, nil
+}
+
+// grant runs one token request after the media type was checked.
+func (r *Registry) grant(ctx context.Context, form url.Values, authz string) (tokenResponse, error) {
+	c, err := r.authenticateClient(ctx, form, authz)
+	if err != nil {
+		return tokenResponse{}, err
+	}
+	grantType := form.Get("grant_type")
+	if grantType == "" {
+		return tokenResponse{}, tokErr(400, "invalid_request", "grant_type is missing")
+	}
+	// Scope filtering of OrcidClientCredentialEndPointDelegatorImpl:
+	// unknown or internal scopes are refused, and each grant silently
+	// drops the scopes of the other kind.
+	var scopes []string
+	for _, s := range strings.FieldsFunc(form.Get("scope"), func(r rune) bool { return r == ' ' || r == ',' }) {
+		if !threeLegged[s] && !clientCredentialScopes[s] {
+			return tokenResponse{}, tokErr(401, "invalid_scope", msgScopeNotAllowed)
+		}
+		if clientCredentialScopes[s] == (grantType == "client_credentials") {
+			scopes = append(scopes, s)
+		}
+	}
+	requested := ParseScopes(strings.Join(scopes, " "))
+	switch grantType {
+	case "authorization_code":
+		return r.grantAuthorizationCode(ctx, c, form, requested)
+	case "client_credentials":
+		return r.grantClientCredentials(ctx, c, requested)
+	case "refresh_token":
+		return r.grantRefresh(ctx, c, form, authz, requested)
+	}
+	return tokenResponse{}, tokErr(400, "unsupported_grant_type", "Unsupported grant type: "+grantType)
+}
+
+func (r *Registry) grantAuthorizationCode(ctx context.Context, c Client, form url.Values, requested Scopes) (tokenResponse, error) {
+	code := form.Get("code")
+	if code == "" {
+		return tokenResponse{}, tokErr(400, "invalid_request", "An authorization code must be supplied.")
+	}
+	now := r.now()
+	// Consumed first, as Spring's granter does: a failed exchange still
+	// uses the code up.
+	ac, err := r.store.UseCode(ctx, code, now)
+	if errors.Is(err, ErrNotFound) {
+		return tokenResponse{}, tokErr(400, "invalid_grant", "Invalid authorization code: "+code)
+	}
+	if err != nil {
+		return tokenResponse{}, fmt.Errorf("use authorization code: %w", err)
+	}
+	if ac.UsedAt != nil {
+		// A replayed code means it leaked: disable what it produced.
+		if err := r.store.RevokeTokensFrom(ctx, code, RevokedCodeReused, now); err != nil {
+			return tokenResponse{}, fmt.Errorf("revoke tokens of a reused code: %w", err)
+		}
+		return tokenResponse{}, tokErr(400, "invalid_grant", "Reused authorization code: "+code)
+	}
+	if !now.Before(ac.ExpiresAt) {
+		return tokenResponse{}, tokErr(400, "invalid_request", "Authorization code has expired")
+	}
+	if form.Get("redirect_uri") != ac.RedirectURI {
+		return tokenResponse{}, tokErr(400, "invalid_grant", "Redirect URI mismatch.")
+	}
+	if ac.ClientID != c.ID {
+		return tokenResponse{}, tokErr(401, "invalid_client", "Client ID mismatch")
+	}
+	scopes := ac.Scopes
+	if len(requested) > 0 {
+		if !ac.Scopes.Covers(requested) {
+			return tokenResponse{}, tokErr(400, "invalid_scope", fmt.Sprintf(
+				"Invalid scopes: %s available scopes for this code are: %s", requested, ac.Scopes))
+		}
+		scopes = requested
+	}
+	t := Token{
+		AccessToken: newUUID(), RefreshToken: newUUID(), ClientID: c.ID, ORCID: ac.ORCID,
+		Scopes: scopes, Code: code, CreatedAt: now, ExpiresAt: now.Add(longLivedToken),
+	}
+	if err := r.store.CreateToken(ctx, t); err != nil {
+		return tokenResponse{}, fmt.Errorf("create token: %w", err)
+	}
+	return r.tokenResponse(ctx, c, t, ac.AuthTime, ac.Nonce)
+}
+
+func (r *Registry) grantClientCredentials(ctx context.Context, c Client, requested Scopes) (tokenResponse, error) {
+	if containsScope(requested, ScopeWebhook) && !c.Premium {
+		return tokenResponse{}, tokErr(400, "invalid_scope", "Invalid scope: "+ScopeWebhook)
+	}
+	if len(requested) == 0 {
+		requested = Scopes{ScopeReadPublic}
+	}
+	now := r.now()
+	t := Token{
+		AccessToken: newUUID(), RefreshToken: newUUID(), ClientID: c.ID,
+		Scopes: requested, CreatedAt: now, ExpiresAt: now.Add(longLivedToken),
+	}
+	if err := r.store.CreateToken(ctx, t); err != nil {
+		return tokenResponse{}, fmt.Errorf("create token: %w", err)
+	}
+	return r.tokenResponse(ctx, c, t, time.Time{}, "")
+}
+
+// grantRefresh follows OrcidRefreshTokenChecker and refreshAccessToken: a
+// new access token and a new refresh token, scopes within the parent's,
+// expiry no later than the parent's.
+func (r *Registry) grantRefresh(ctx context.Context, c Client, form url.Values, authz string, requested Scopes) (tokenResponse, error) {
+	rt := form.Get("refresh_token")
+	if rt == "" {
+		return tokenResponse{}, tokErr(400, "invalid_request", "refresh_token is missing")
+	}
+	var expiresIn int64
+	if v, ok := form["expires_in"]; ok {
+		n, err := strconv.ParseInt(strings.TrimSpace(v[0]), 10, 64)
+		if err != nil {
+			return tokenResponse{}, tokErr(400, "invalid_request", v[0]+" is not a number")
+		}
+		expiresIn = n
+	}
+	now := r.now()
+	parent, err := r.store.TokenByRefresh(ctx, rt)
+	if errors.Is(err, ErrNotFound) {
+		return tokenResponse{}, tokErr(400, "unauthorized_client", "Unable to find refresh token")
+	}
+	if err != nil {
+		return tokenResponse{}, fmt.Errorf("find refresh token: %w", err)
+	}
+	switch {
+	case parent.ClientID != c.ID:
+		return tokenResponse{}, tokErr(400, "invalid_request", "This token does not belong to the given client")
+	case !now.Before(parent.ExpiresAt):
+		return tokenResponse{}, tokErr(400, "unauthorized_client", "Access token expired")
+	case parent.RevokedAt != nil:
+		return tokenResponse{}, tokErr(400, "unauthorized_client", "Parent token is disabled")
+	}
+	scopes := parent.Scopes
+	if len(requested) > 0 {
+		for _, s := range requested {
+			if !parent.Scopes.Has(s) {
+				return tokenResponse{}, tokErr(400, "invalid_scope", "The given scope '"+s+"' is not allowed for the parent token")
+			}
+		}
+		scopes = requested
+	}
+	exp := parent.ExpiresAt
+	if expiresIn > 0 {
+		if exp = now.Add(time.Duration(expiresIn) * time.Second); exp.After(parent.ExpiresAt) {
+			return tokenResponse{}, tokErr(400, "invalid_request", "Token expiration can't be after "+parent.ExpiresAt.Format(time.RFC1123))
+		}
+	}
+	t := Token{
+		AccessToken: newUUID(), RefreshToken: newUUID(), ClientID: c.ID, ORCID: parent.ORCID,
+		// Keep the code so a later replay of it also disables this token.
+		Scopes: scopes, Code: parent.Code, CreatedAt: now, ExpiresAt: exp,
+	}
+	if err := r.store.CreateToken(ctx, t); err != nil {
+		return tokenResponse{}, fmt.Errorf("create token: %w", err)
+	}
+	// revoke_old defaults to true and applies to the access token the
+	// client names in an Authorization: Bearer header, if any.
+	revokeOld := true
+	if v, ok := form["revoke_old"]; ok {
+		revokeOld = strings.EqualFold(strings.TrimSpace(v[0]), "true")
+	}
+	if old, ok := strings.CutPrefix(authz, "Bearer "); ok && revokeOld {
+		old = strings.TrimSpace(old)
+		if ot, err := r.store.Token(ctx, old); err == nil && ot.ClientID == c.ID {
+			if _, err := r.store.RevokeToken(ctx, ot.AccessToken, RevokedRefreshed, now); err != nil {
+				return tokenResponse{}, fmt.Errorf("revoke old token: %w", err)
+			}
+		}
+	}
+	// The user's last sign-in is not recorded per token; the parent's
+	// creation is the closest known authentication time.
+	return r.tokenResponse(ctx, c, t, parent.CreatedAt, "")
+}
+
+// tokenResponse builds the JSON for a stored token, with an id_token when
+// openid was granted to a researcher's token.
+func (r *Registry) tokenResponse(ctx context.Context, c Client, t Token, authTime time.Time, nonce string) (tokenResponse, error) {
+	resp := tokenResponse{
+		AccessToken: t.AccessToken, TokenType: "bearer", RefreshToken: t.RefreshToken,
+		ExpiresIn: expiresIn(t.ExpiresAt, r.now()), Scope: t.Scopes.String(),
+	}
+	if t.ORCID == "" {
+		return resp, nil
+	}
+	res, err := r.store.Researcher(ctx, t.ORCID)
+	if err != nil {
+		return resp, fmt.Errorf("token owner: %w", err)
+	}
+	resp.ORCID = &res.ORCID
+	if res.NamesVisibility == "public" {
+		name := res.DisplayName()
+		resp.Name = &name
+	}
+	if containsScope(t.Scopes, ScopeOpenID) {
+		if resp.IDToken, err = r.idToken(c, res, t.AccessToken, authTime, nonce); err != nil {
+			return resp, err
+		}
+	}
+	return resp, nil
+}
+
+// expiresIn is the whole seconds left. Spring truncates, and some
+// milliseconds always pass between minting and answering, which is why
+// ORCID's fresh long-lived tokens show 631138518 rather than ...519.
+func expiresIn(exp, now time.Time) int64 {
+	d := exp.Sub(now) - time.Millisecond
+	if d < 0 {
+		return 0
+	}
+	return int64(d / time.Second)
+}
+
+// ---- /oauth/revoke ----
+
+// handleRevoke is POST /oauth/revoke (RevokeController): 200 with an empty
+// body whether or not the token was known, so clients learn nothing about
+// other clients' tokens.
+func (r *Registry) handleRevoke(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeNoStoreJSON(w, http.StatusMethodNotAllowed, tokErr(405, "invalid_request", "Use POST"))
+		return
+	}
+	ctx := req.Context()
+	req.Body = http.MaxBytesReader(w, req.Body, 64<<10)
+	if err := req.ParseForm(); err != nil {
+		r.writeTokenError(w, req, tokErr(400, "invalid_request", "The form body could not be read"))
+		return
+	}
+	c, err := r.authenticateClient(ctx, req.Form, req.Header.Get("Authorization"))
+	if err != nil {
+		var te *tokenError
+		if errors.As(err, &te) {
+			// Spring Security's client filter answers before the
+			// controller: every credential problem is a 401.
+			te.Status, te.Code, te.Description = 401, "unauthorized_client", "Bad client credentials"
+		}
+		r.writeTokenError(w, req, err)
+		return
+	}
+	token := strings.TrimSpace(req.Form.Get("token"))
+	if token == "" {
+		r.writeTokenError(w, req, tokErr(400, "invalid_request", "Please provide the token to be param"))
+		return
+	}
+	t, err := r.store.Token(ctx, token)
+	if errors.Is(err, ErrNotFound) {
+		t, err = r.store.TokenByRefresh(ctx, token)
+	}
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		r.writeTokenError(w, req, fmt.Errorf("revoke: %w", err))
+		return
+	case t.ClientID == c.ID:
+		if _, err := r.store.RevokeToken(ctx, token, RevokedByClient, r.now()); err != nil {
+			r.writeTokenError(w, req, fmt.Errorf("revoke: %w", err))
+			return
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}

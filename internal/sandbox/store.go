@@ -633,3 +633,31 @@ func (s *store) saveSigningKey(ctx context.Context, kid, pem string, now time.Ti
 func isUniqueViolation(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
+
+// ItemsFrom lists a record's items of one kind written by one source
+// ("" for the researcher), oldest first: what ORCID compares a new item
+// with to find duplicates.
+func (s *store) ItemsFrom(ctx context.Context, orcid, kind, sourceClientID string) ([]StoredItem, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+itemCols+` FROM items WHERE orcid = ? AND kind = ? AND source_client_id = ?
+		ORDER BY put_code`, orcid, kind, sourceClientID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StoredItem
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// CountItems counts a record's items of one kind.
+func (s *store) CountItems(ctx context.Context, orcid, kind string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM items WHERE orcid = ? AND kind = ?`, orcid, kind).Scan(&n)
+	return n, err
+}
