@@ -166,7 +166,6 @@ type limiters struct {
 	rate         float64
 	burst        int
 	perClient    map[string]*rate.Limiter
-	lastConfigAt time.Time
 }
 
 func newLimiters(r float64, burst int) *limiters {

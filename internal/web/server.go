@@ -1,0 +1,218 @@
+// Package web is orcidlink's server-rendered web interface: the pages a
+// researcher reaches from an invitation (what ORCID is, connect, success,
+// denial, disconnect) and the administrators' UI (tenants, credentials,
+// people, invitations, outbox). Business rules live in package connect;
+// this package turns them into pages and forms.
+package web
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/postgresstore"
+	"github.com/alexedwards/scs/sqlite3store"
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// Config is what the web layer needs to know about its deployment.
+type Config struct {
+	// PublicURL is the absolute URL browsers use, without a trailing
+	// slash; cookies are Secure when it is https.
+	PublicURL string
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// Server serves every page.
+type Server struct {
+	cfg      Config
+	public   *url.URL
+	store    *store.Store
+	connect  *connect.Service
+	sessions *scs.SessionManager
+	pages    map[string]*template.Template
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New prepares the server: templates are parsed once here, so a broken
+// template stops start-up instead of a page.
+func New(cfg Config, st *store.Store, svc *connect.Service) (*Server, error) {
+	pub, err := url.Parse(strings.TrimSuffix(cfg.PublicURL, "/"))
+	if err != nil || pub.Host == "" {
+		return nil, fmt.Errorf("web: public URL %q must be absolute", cfg.PublicURL)
+	}
+	s := &Server{cfg: cfg, public: pub, store: st, connect: svc, log: cfg.Logger, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.sessions = scs.New()
+	s.sessions.Lifetime = 12 * time.Hour
+	s.sessions.IdleTimeout = 2 * time.Hour
+	s.sessions.Cookie.Name = "orcidlink_session"
+	s.sessions.Cookie.HttpOnly = true
+	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
+	s.sessions.Cookie.Secure = pub.Scheme == "https"
+	s.sessions.Cookie.Path = "/"
+	switch st.Driver() {
+	case "postgres":
+		s.sessions.Store = postgresstore.NewWithCleanupInterval(st.DB(), 30*time.Minute)
+	default:
+		s.sessions.Store = sqlite3store.NewWithCleanupInterval(st.DB(), 30*time.Minute)
+	}
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Handler is the whole web interface, wrapped in the middleware every page
+// needs: recovery, security headers, CSRF protection and sessions.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(assets, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.registerConnectRoutes(mux)
+	s.registerAdminRoutes(mux)
+	// Forms are protected from cross-site posts by the browser's
+	// Sec-Fetch-Site/Origin headers (Go's CrossOriginProtection), which
+	// needs no token in every form and cannot be forgotten on one.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusForbidden, "This form was sent from another site, so it was refused.", "Go back to the page, reload it and try again.", nil)
+	}))
+	return s.recover(securityHeaders(cop.Handler(s.sessions.LoadAndSave(mux))))
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self' https: http:; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) recover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "panic serving page", "path", r.URL.Path, "panic", fmt.Sprint(v))
+				s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side.", "Please try again in a moment.", nil)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// page is what every template receives.
+type page struct {
+	Title   string
+	Lang    string
+	Tenant  *store.Tenant // for branding and the support contact
+	Admin   *store.AdminUser
+	T       func(key string, args ...any) string // translation for Lang
+	Flash   string
+	Data    any
+	Problem *problem
+}
+
+type problem struct {
+	What, Next string
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	names, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", n)
+		if err != nil {
+			return nil, fmt.Errorf("web: template %s: %w", n, err)
+		}
+		pages[base] = t
+	}
+	return pages, nil
+}
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"join": strings.Join,
+}
+
+// render writes a page; a template error is logged and becomes a plain 500.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.log.ErrorContext(r.Context(), "no such template", "name", name)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if p.Lang == "" {
+		p.Lang = "en"
+	}
+	if p.T == nil {
+		p.T = translator(p.Lang)
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, p); err != nil {
+		s.log.ErrorContext(r.Context(), "render page", "name", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}
+
+// errorPage says what happened, what to do next and, when a tenant is
+// known, whom to ask: every error a person can reach ends here.
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, what, next string, tenant *store.Tenant) {
+	s.render(w, r, status, "error", page{Title: "Something went wrong", Tenant: tenant, Problem: &problem{What: what, Next: next}})
+}
+
+// absURL is an absolute URL on this server.
+func (s *Server) absURL(path string) string { return s.public.String() + path }
+
+// Sessions exposes the session manager, for tests that need a signed-in
+// client.
+func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
+
+// errNotAllowed is returned by permission checks; handlers answer 404 so
+// that guessing URLs reveals nothing about other tenants.
+var errNotAllowed = errors.New("not allowed")
+
