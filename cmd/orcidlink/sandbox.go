@@ -20,16 +20,16 @@ var errUsage = errors.New("usage")
 func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("orcidlink sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:8081", "address to listen on (host:port; port 0 picks a free one)")
-	db := fs.String("db", "orcidlink-sandbox.db", `SQLite database file; ":memory:" keeps nothing`)
-	seed := fs.String("seed", "", "JSON file of clients and researchers to create at start (see README)")
-	baseURL := fs.String("base-url", "", "public URL of the registry when behind a proxy (default http://LISTEN)")
+	listen := fs.String("listen", "127.0.0.1:8081", "`ADDR` to listen on (host:port; port 0 picks a free one)")
+	db := fs.String("db", "orcidlink-sandbox.db", "SQLite database `PATH`; \":memory:\" keeps nothing")
+	seed := fs.String("seed", "", "JSON `FILE` of clients and researchers to create at start (see README)")
+	baseURL := fs.String("base-url", "", "public `URL` of the registry when behind a proxy (default http://ADDR)")
 	rateLimit := fs.Float64("rate-limit", sandbox.DefaultRateLimit, "API requests per second per client")
 	burst := fs.Int("burst", sandbox.DefaultBurst, "API requests queued per client before the registry answers 503")
 	verbose := fs.Bool("verbose", false, "log every request")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: orcidlink sandbox [flags]\n\nRuns an offline ORCID registry: the site and OAuth at /, the Member API at /v3.0/, the Public API at /pub/v3.0/.\n\nFlags:")
-		fs.PrintDefaults()
+		printFlags(stderr, fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -2,6 +2,8 @@ package sandbox_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/orcid/orcidtest"
 	"github.com/orcidlink/orcidlink/internal/sandbox"
 	"github.com/orcidlink/orcidlink/internal/sandbox/sandboxtest"
 )
@@ -127,6 +130,13 @@ func TestBrowserJourneys(t *testing.T) {
 		granted = tok
 	})
 
+	t.Run("write, read, correct and retract a work", func(t *testing.T) {
+		if granted == nil {
+			t.Skip("no token from the first journey")
+		}
+		workAPI(t, env, granted)
+	})
+
 	t.Run("deny access", func(t *testing.T) {
 		// Still signed in; a different scope set is asked for, so the
 		// consent screen is shown again.
@@ -174,5 +184,82 @@ func TestBrowserJourneys(t *testing.T) {
 		if status, _ := userinfo(t, env, granted.AccessToken); status != http.StatusForbidden {
 			t.Errorf("userinfo with the revoked token: %d", status)
 		}
+		id, _ := granted.Extra("orcid").(string)
+		res := apiCall(t, http.MethodGet, env.MemberAPI+"/"+id+"/works", granted.AccessToken, "application/json", "", "")
+		if res.status != http.StatusUnauthorized || !strings.Contains(res.body, "invalid_token") {
+			t.Errorf("Member API with the revoked token: %d %s", res.status, res.body)
+		}
 	})
+}
+
+type apiResult struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func apiCall(t *testing.T, method, url, token, accept, contentType, body string) apiResult {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	must(t, err, "request")
+	req.Header.Set("Authorization", "Bearer "+token)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := http.DefaultClient.Do(req)
+	must(t, err, method+" "+url)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	must(t, err, "read body")
+	return apiResult{res.StatusCode, res.Header, string(b)}
+}
+
+// workAPI is the Member API part of the journey, with the token the browser
+// obtained: POST a work, read it as XML (schema-valid) and JSON, PUT a
+// change, DELETE it.
+func workAPI(t *testing.T, env *sandboxtest.Env, tok *oauth2.Token) {
+	t.Helper()
+	id, _ := tok.Extra("orcid").(string)
+	const work = `{"title": {"title": {"value": "Radioactive substances"}}, "type": "dissertation-thesis",
+	  "external-ids": {"external-id": [{"external-id-type": "doi", "external-id-value": "10.5555/curie.1903",
+	  "external-id-relationship": "self"}]}}`
+	res := apiCall(t, http.MethodPost, env.MemberAPI+"/"+id+"/work", tok.AccessToken, "application/vnd.orcid+json", "application/vnd.orcid+json", work)
+	if res.status != http.StatusCreated {
+		t.Fatalf("POST work: %d %s", res.status, res.body)
+	}
+	loc := res.header.Get("Location")
+	putCode := loc[strings.LastIndex(loc, "/")+1:]
+	if !strings.HasPrefix(loc, env.MemberAPI+"/"+id+"/work/") || putCode == "" {
+		t.Fatalf("Location %q", loc)
+	}
+
+	xmlRes := apiCall(t, http.MethodGet, loc, tok.AccessToken, "", "", "")
+	if xmlRes.status != http.StatusOK || !strings.HasPrefix(xmlRes.header.Get("Content-Type"), "application/vnd.orcid+xml") ||
+		!strings.Contains(xmlRes.body, "Radioactive substances") {
+		t.Fatalf("GET work as XML (the default): %d %s %s", xmlRes.status, xmlRes.header.Get("Content-Type"), xmlRes.body)
+	}
+	orcidtest.ValidateXML(t, orcid.NSWork, []byte(xmlRes.body))
+
+	jsonRes := apiCall(t, http.MethodGet, loc, tok.AccessToken, "application/vnd.orcid+json", "", "")
+	var got orcid.Work
+	must(t, json.Unmarshal([]byte(jsonRes.body), &got), "decode JSON work")
+	if jsonRes.status != http.StatusOK || got.GetPutCode() == 0 || got.DisplayTitle() != "Radioactive substances" {
+		t.Fatalf("GET work as JSON: %d %s", jsonRes.status, jsonRes.body)
+	}
+
+	got.Title.Title = orcid.NewText("Recherches sur les substances radioactives")
+	b, _ := json.Marshal(&got)
+	put := apiCall(t, http.MethodPut, loc, tok.AccessToken, "application/vnd.orcid+json", "application/vnd.orcid+json", string(b))
+	if put.status != http.StatusOK || !strings.Contains(put.body, "Recherches sur les substances radioactives") {
+		t.Fatalf("PUT work: %d %s", put.status, put.body)
+	}
+	if del := apiCall(t, http.MethodDelete, loc, tok.AccessToken, "", "", ""); del.status != http.StatusNoContent {
+		t.Fatalf("DELETE work: %d %s", del.status, del.body)
+	}
+	if gone := apiCall(t, http.MethodGet, loc, tok.AccessToken, "application/json", "", ""); gone.status != http.StatusNotFound {
+		t.Fatalf("GET deleted work: %d %s", gone.status, gone.body)
+	}
 }
