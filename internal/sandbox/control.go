@@ -160,12 +160,12 @@ func (r *Registry) SetFaults(f Faults) error {
 // over the rate and answers 503 once more than the burst are waiting; a
 // token bucket of size one with a bounded wait reproduces that.
 type limiters struct {
-	mu           sync.Mutex
-	defRate      float64
-	defBurst     int
-	rate         float64
-	burst        int
-	perClient    map[string]*rate.Limiter
+	mu        sync.Mutex
+	defRate   float64
+	defBurst  int
+	rate      float64
+	burst     int
+	perClient map[string]*rate.Limiter
 }
 
 func newLimiters(r float64, burst int) *limiters {
