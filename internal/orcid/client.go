@@ -63,9 +63,13 @@ type Config struct {
 	Credential  Credential
 	RedirectURL string       // the registered redirect URI, for OAuth
 	HTTPClient  *http.Client // default: a client with a 30s timeout
-	// Limiter defaults to DefaultRate/DefaultBurst in this process. Share
-	// one Client per credential so all its callers share the budget.
+	// Limiter admits each API request. It defaults to a token bucket of
+	// Rate requests per second with Burst (ORCID's 24 and 40 when zero) in
+	// this process; share one Client per credential so all its callers
+	// share the budget, or pass a Limiter shared across processes.
 	Limiter Limiter
+	Rate    float64
+	Burst   int
 	Retry   RetryPolicy
 	Hook    Hook
 	Logger  *slog.Logger // debug lines per call; nil discards
@@ -104,7 +108,14 @@ func New(cfg Config) (*Client, error) {
 	obs.Transport = &observingTransport{next: base.Transport, c: c}
 	c.http = &obs
 	if c.limiter == nil {
-		c.limiter = rate.NewLimiter(DefaultRate, DefaultBurst)
+		r, b := cfg.Rate, cfg.Burst
+		if r <= 0 {
+			r = DefaultRate
+		}
+		if b <= 0 {
+			b = DefaultBurst
+		}
+		c.limiter = rate.NewLimiter(rate.Limit(r), b)
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

@@ -285,3 +285,33 @@ func TestAuthorizeURL(t *testing.T) {
 		t.Error("no state accepted")
 	}
 }
+
+type countingLimiter struct{ n atomic.Int32 }
+
+func (l *countingLimiter) Wait(ctx context.Context) error { l.n.Add(1); return ctx.Err() }
+
+// TestEveryAPIAttemptWaitsForTheLimiter: each attempt, retries included,
+// takes a permit, so retries cannot exceed the credential's budget.
+func TestEveryAPIAttemptWaitsForTheLimiter(t *testing.T) {
+	srv, n := sequence(t, []int{503, 200}, nil, `{}`)
+	lim := &countingLimiter{}
+	c, _, _ := testClient(t, srv, func(c *Config) { c.Limiter = lim })
+	var out any
+	if err := c.GetJSON(t.Context(), "tok", id0, "works", &out); err != nil {
+		t.Fatal(err)
+	}
+	if lim.n.Load() != n.Load() || n.Load() != 2 {
+		t.Fatalf("%d permits for %d requests", lim.n.Load(), n.Load())
+	}
+}
+
+func TestLimiterErrorStopsTheCall(t *testing.T) {
+	srv, n := sequence(t, []int{200}, nil, `{}`)
+	c, _, _ := testClient(t, srv, func(c *Config) { c.Limiter = &countingLimiter{} })
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var out any
+	if err := c.GetJSON(ctx, "tok", id0, "works", &out); !errors.Is(err, context.Canceled) || n.Load() != 0 {
+		t.Fatalf("err %v after %d requests", err, n.Load())
+	}
+}
