@@ -215,4 +215,3 @@ func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
 // errNotAllowed is returned by permission checks; handlers answer 404 so
 // that guessing URLs reveals nothing about other tenants.
 var errNotAllowed = errors.New("not allowed")
-
