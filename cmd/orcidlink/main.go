@@ -2,7 +2,10 @@
 //
 // Usage:
 //
-//	orcidlink sandbox [--listen ADDR] [--db PATH] [--seed FILE]   run the offline ORCID registry
+//	orcidlink serve [--config FILE] [--listen ADDR] [--data DIR]      run orcidlink
+//	orcidlink check-config [--config FILE]                            report every configuration problem
+//	orcidlink rotate-key [--config FILE]                              re-seal secrets under the newest key
+//	orcidlink sandbox [--listen ADDR] [--db PATH] [--seed FILE]       run the offline ORCID registry
 //	orcidlink version
 //
 // Run "orcidlink COMMAND --help" for the flags of a command.
@@ -10,6 +13,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,27 +27,37 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
 const usage = `orcidlink connects an organisation's people to ORCID.
 
 Usage:
-  orcidlink sandbox [flags]   run the offline ORCID registry (OAuth, OpenID Connect, Member and Public API v3.0)
-  orcidlink version           print the version
+  orcidlink serve [flags]          run orcidlink (with no configuration: SQLite in ./data, the built-in
+                                   ORCID sandbox, emails kept in the outbox)
+  orcidlink check-config [flags]   check the configuration and report every problem at once
+  orcidlink rotate-key [flags]     re-encrypt stored tokens and secrets under the newest key
+  orcidlink sandbox [flags]        run the offline ORCID registry on its own
+  orcidlink version                print the version
 
 Run "orcidlink COMMAND --help" for a command's flags.
 `
 
 // run is main without the process: it returns the exit code, so tests can
 // call it with their own arguments and writers.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	var err error
 	switch args[0] {
+	case "serve":
+		err = runServe(ctx, args[1:], getenv, stdout, stderr)
+	case "check-config":
+		err = runCheckConfig(ctx, args[1:], getenv, stdout, stderr)
+	case "rotate-key":
+		err = runRotateKey(ctx, args[1:], getenv, stdout, stderr)
 	case "sandbox":
 		err = runSandbox(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
@@ -54,7 +68,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "orcidlink: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	if err == errUsage {
+	switch {
+	case errors.Is(err, errHelp):
+		return 0
+	case errors.Is(err, errUsage):
 		return 2
 	}
 	if err != nil {

@@ -23,7 +23,7 @@ func startSandbox(t *testing.T, args ...string) (base string, stop func() int) {
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		code := run(ctx, append([]string{"sandbox", "--listen", "127.0.0.1:0"}, args...), pw, &stderr)
+		code := run(ctx, append([]string{"sandbox", "--listen", "127.0.0.1:0"}, args...), noEnv, pw, &stderr)
 		pw.Close()
 		done <- code
 	}()
@@ -120,7 +120,7 @@ func TestCommandLineErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := run(t.Context(), tc.args, &stdout, &stderr)
+			code := run(t.Context(), tc.args, noEnv, &stdout, &stderr)
 			if code != tc.code || !strings.Contains(stderr.String(), tc.inStderr) {
 				t.Fatalf("exit %d, stderr:\n%s\nwant exit %d mentioning %q", code, stderr.String(), tc.code, tc.inStderr)
 			}
@@ -130,3 +130,5 @@ func TestCommandLineErrors(t *testing.T) {
 		})
 	}
 }
+
+func noEnv(string) string { return "" }

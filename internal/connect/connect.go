@@ -1,11 +1,203 @@
 // Package connect is orcidlink's create-on-demand workflow, independent of
 // HTTP: inviting people, sending them to ORCID, completing the
 // authorization, and letting go (disconnect, removal).
+//
+// The web layer turns its results into pages; the admin UI calls it to
+// invite, resend and remove; background work calls MarkRevoked when ORCID
+// refuses a token. Every rule about when a person is asked, what is stored
+// and what is refused lives here, so that each caller gets the same answer.
 package connect
 
-import "github.com/orcidlink/orcidlink/internal/store"
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+// Defaults.
+const (
+	// DefaultInvitationTTL: journals publish before authors respond
+	// (design note 5), so a link must stay useful for weeks.
+	DefaultInvitationTTL = 30 * 24 * time.Hour
+	// DefaultStateTTL bounds one round trip to ORCID: long enough to
+	// register a new record, short enough that a leaked state is useless.
+	DefaultStateTTL = 30 * time.Minute
+)
+
+// CallbackPath is where ORCID sends the researcher back, under PublicURL.
+const CallbackPath = "/orcid/callback"
+
+// Config configures the Service.
+type Config struct {
+	// PublicURL is the absolute URL browsers use, without a trailing
+	// slash: invitation links and the redirect URI derive from it.
+	PublicURL string
+	Logger    *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// InvitationTTL is how long an invitation link stays valid when the
+	// tenant has no setting of its own; 0 means DefaultInvitationTTL.
+	InvitationTTL time.Duration
+	// StateTTL is how long a round trip to ORCID may take; 0 means
+	// DefaultStateTTL.
+	StateTTL time.Duration
+	// HTTPClient is used by the ORCID clients; nil means their default.
+	HTTPClient *http.Client
+	// Retry bounds the ORCID clients' retries; zero means their default.
+	Retry orcid.RetryPolicy
+	// EmailQueued, if set, is called after an email is put in the outbox,
+	// so that the sender (mail.Sender.Kick) delivers it at once.
+	EmailQueued func()
+}
+
+// Errors callers branch on with errors.Is. Those returned by Complete are
+// wrapped in a *FlowError that says which tenant and person they concern,
+// when that is known.
+var (
+	// ErrAlreadyConnected: the person's link already covers the scopes the
+	// tenant's credential asks for; there is nothing to invite them to.
+	ErrAlreadyConnected = errors.New("already connected to ORCID with the needed permissions")
+	// ErrDenied: the researcher clicked "Deny" at ORCID. The invitation
+	// stays usable so that they may try again.
+	ErrDenied = errors.New("the researcher denied access at ORCID")
+	// ErrBadState: the state that came back is unknown (forged or
+	// tampered), already used (replayed), expired, or was issued to
+	// another browser session.
+	ErrBadState = errors.New("invalid, used or expired OAuth state")
+	// ErrInvitationExpired: the invitation link expired or was cancelled
+	// (a newer one replaced it).
+	ErrInvitationExpired = errors.New("invitation expired or cancelled")
+	// ErrInvitationUnknown: no invitation has this link.
+	ErrInvitationUnknown = errors.New("no such invitation")
+	// ErrAlreadyLinked: the iD that came back is connected to another
+	// person of the tenant.
+	ErrAlreadyLinked = errors.New("this ORCID iD is already connected to another person")
+	// ErrORCID: ORCID refused the code exchange, could not be reached, or
+	// its answer could not be verified.
+	ErrORCID = errors.New("ORCID did not complete the authorization")
+	// ErrNotConnected: the person has no link to disconnect.
+	ErrNotConnected = errors.New("not connected to ORCID")
+	// ErrRevokeIncomplete: the link was removed here, but revoking its
+	// tokens at ORCID failed; the researcher may remove orcidlink from
+	// their trusted organizations at ORCID themselves.
+	ErrRevokeIncomplete = errors.New("removed locally, but ORCID could not revoke the tokens")
+)
+
+// FlowError is an error of the OAuth round trip with what is known about
+// whom it concerns, so that a page can name the tenant's support contact
+// and offer to try again. TenantID and PersonID are 0 when unknown.
+type FlowError struct {
+	Kind         error // one of the Err* sentinels
+	TenantID     int64
+	PersonID     int64
+	InvitationID int64
+	Err          error // the cause, for logs; may be nil
+}
+
+func (e *FlowError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("connect: %v: %v", e.Kind, e.Err)
+	}
+	return fmt.Sprintf("connect: %v", e.Kind)
+}
+
+// Is makes errors.Is(err, ErrDenied) and the like true.
+func (e *FlowError) Is(target error) bool { return target == e.Kind }
+
+// Unwrap exposes the cause.
+func (e *FlowError) Unwrap() error { return e.Err }
+
+// Invitation is a created invitation with its link, which exists only
+// here: the store keeps a hash of its token.
+type Invitation struct {
+	Link string
+	store.Invitation
+}
+
+// Result is a completed connection.
+type Result struct {
+	Tenant     store.Tenant
+	Person     store.Person
+	Invitation store.Invitation
+	Link       store.Link
+}
+
+// View is what an invitation's page shows.
+type View struct {
+	Tenant     store.Tenant
+	Person     store.Person
+	Invitation store.Invitation
+	Credential store.Credential // secret cleared
+	// Scopes are those the tenant's credential asks for.
+	Scopes []string
+	// Link is the person's link under the tenant's credential, if any.
+	Link *store.Link
+	// Connected: Link is connected and covers Scopes; the page says so
+	// instead of sending the person to ORCID again.
+	Connected bool
+	// Usable: the invitation can still send the person to ORCID.
+	Usable bool
+	// CanDisconnect: this link may be used to disconnect the person.
+	CanDisconnect bool
+}
 
 // Service runs the workflow for every tenant.
 type Service struct {
-	store *store.Store
+	cfg      Config
+	store    *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	redirect string
+
+	mu      sync.Mutex
+	clients map[int64]cachedClient
+}
+
+type cachedClient struct {
+	key    string // what the client was built from; a change rebuilds it
+	client *orcid.Client
+}
+
+// New prepares the service.
+func New(cfg Config, st *store.Store) (*Service, error) {
+	pub, err := url.Parse(strings.TrimSuffix(cfg.PublicURL, "/"))
+	if err != nil || pub.Host == "" || (pub.Scheme != "http" && pub.Scheme != "https") {
+		return nil, fmt.Errorf("connect: public URL %q must be an absolute http(s) URL", cfg.PublicURL)
+	}
+	if st == nil {
+		return nil, errors.New("connect: no store")
+	}
+	s := &Service{cfg: cfg, store: st, log: cfg.Logger, now: cfg.Now, clients: map[int64]cachedClient{}}
+	s.cfg.PublicURL = pub.String()
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.cfg.InvitationTTL <= 0 {
+		s.cfg.InvitationTTL = DefaultInvitationTTL
+	}
+	if s.cfg.StateTTL <= 0 {
+		s.cfg.StateTTL = DefaultStateTTL
+	}
+	s.redirect = s.cfg.PublicURL + CallbackPath
+	return s, nil
+}
+
+// RedirectURI is the one redirect URI every credential must register at
+// ORCID, exactly: ORCID compares it character for character.
+func (s *Service) RedirectURI() string { return s.redirect }
+
+// InvitationURL is the link of an invitation's raw token.
+func (s *Service) InvitationURL(rawToken string) string {
+	return s.cfg.PublicURL + "/i/" + url.PathEscape(rawToken)
 }

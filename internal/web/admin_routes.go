@@ -2,5 +2,63 @@ package web
 
 import "net/http"
 
-// registerAdminRoutes serves the administrators' UI under /admin/.
-func (s *Server) registerAdminRoutes(mux *http.ServeMux) {}
+// registerAdminRoutes serves the administrators' UI under /admin/. The whole
+// route table is here, so who may reach what can be read in one place:
+//
+//   - public: the sign-in form;
+//   - admin: any signed-in administrator;
+//   - siteOnly: site administrators only (others get 404, as for a page that
+//     does not exist);
+//   - adminTenantRoute/adminPersonRoute: an administrator who may see the tenant in
+//     the path; a tenant, person, or anything else that is not theirs is
+//     404, so guessing ids reveals nothing.
+func (s *Server) registerAdminRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /admin/signin", s.adminSignInForm)
+	mux.HandleFunc("POST /admin/signin", s.adminSignIn)
+	mux.HandleFunc("POST /admin/signout", s.adminSignOut)
+
+	mux.HandleFunc("GET /admin/{$}", s.admin(s.adminDashboard))
+	// Everything else under /admin/ needs sign-in first, then is 404: an
+	// anonymous visitor learns nothing about which pages exist.
+	mux.HandleFunc("/admin/", s.admin(s.adminNotFound))
+
+	mux.HandleFunc("GET /admin/tenants", s.admin(s.adminTenants))
+	mux.HandleFunc("GET /admin/tenants/new", s.siteOnly(s.adminTenantNew))
+	mux.HandleFunc("POST /admin/tenants/new", s.siteOnly(s.adminTenantCreate))
+	mux.HandleFunc("GET /admin/tenants/{tid}", s.adminTenantRoute(s.adminTenant))
+	mux.HandleFunc("GET /admin/tenants/{tid}/edit", s.adminTenantRoute(s.adminTenantEdit))
+	mux.HandleFunc("POST /admin/tenants/{tid}/edit", s.adminTenantRoute(s.adminTenantUpdate))
+
+	mux.HandleFunc("GET /admin/tenants/{tid}/people", s.adminTenantRoute(s.adminPeople))
+	mux.HandleFunc("GET /admin/tenants/{tid}/people/new", s.adminTenantRoute(s.adminPersonNew))
+	mux.HandleFunc("POST /admin/tenants/{tid}/people/new", s.adminTenantRoute(s.adminPersonCreate))
+	mux.HandleFunc("GET /admin/tenants/{tid}/people/{pid}", s.adminPersonRoute(s.adminPerson))
+	mux.HandleFunc("GET /admin/tenants/{tid}/people/{pid}/edit", s.adminPersonRoute(s.adminPersonEdit))
+	mux.HandleFunc("POST /admin/tenants/{tid}/people/{pid}/edit", s.adminPersonRoute(s.adminPersonUpdate))
+	mux.HandleFunc("POST /admin/tenants/{tid}/people/{pid}/invite", s.adminPersonRoute(s.adminPersonInvite))
+	mux.HandleFunc("GET /admin/tenants/{tid}/people/{pid}/remove-id", s.adminPersonRoute(s.adminRemoveIDConfirm))
+	mux.HandleFunc("POST /admin/tenants/{tid}/people/{pid}/remove-id", s.adminPersonRoute(s.adminRemoveID))
+	mux.HandleFunc("GET /admin/tenants/{tid}/people/{pid}/delete", s.adminPersonRoute(s.adminPersonDeleteConfirm))
+	mux.HandleFunc("POST /admin/tenants/{tid}/people/{pid}/delete", s.adminPersonRoute(s.adminPersonDelete))
+
+	mux.HandleFunc("GET /admin/credentials", s.admin(s.adminCredentials))
+	mux.HandleFunc("GET /admin/credentials/new", s.siteOnly(s.adminCredentialNew))
+	mux.HandleFunc("POST /admin/credentials/new", s.siteOnly(s.adminCredentialCreate))
+	mux.HandleFunc("GET /admin/credentials/{cid}", s.siteOnly(s.adminCredential))
+	mux.HandleFunc("GET /admin/credentials/{cid}/edit", s.siteOnly(s.adminCredentialEdit))
+	mux.HandleFunc("POST /admin/credentials/{cid}/edit", s.siteOnly(s.adminCredentialUpdate))
+	mux.HandleFunc("GET /admin/credentials/{cid}/production", s.siteOnly(s.adminProductionForm))
+	mux.HandleFunc("POST /admin/credentials/{cid}/production", s.siteOnly(s.adminProductionMove))
+	mux.HandleFunc("POST /admin/credentials/{cid}/reinvite", s.siteOnly(s.adminReinvite))
+
+	mux.HandleFunc("GET /admin/outbox", s.admin(s.adminOutbox))
+	mux.HandleFunc("GET /admin/outbox/{eid}", s.admin(s.adminEmail))
+	mux.HandleFunc("GET /admin/outbox/{eid}/preview", s.admin(s.adminEmailPreview))
+
+	mux.HandleFunc("GET /admin/users", s.siteOnly(s.adminUsers))
+	mux.HandleFunc("GET /admin/users/new", s.siteOnly(s.adminUserNew))
+	mux.HandleFunc("POST /admin/users/new", s.siteOnly(s.adminUserCreate))
+	mux.HandleFunc("GET /admin/users/{uid}/edit", s.siteOnly(s.adminUserEdit))
+	mux.HandleFunc("POST /admin/users/{uid}/edit", s.siteOnly(s.adminUserUpdate))
+	mux.HandleFunc("POST /admin/users/{uid}/delete", s.siteOnly(s.adminUserDelete))
+}

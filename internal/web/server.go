@@ -133,11 +133,14 @@ type page struct {
 	Lang    string
 	Tenant  *store.Tenant // for branding and the support contact
 	Admin   *store.AdminUser
-	T       func(key string, args ...any) string // translation for Lang
 	Flash   string
 	Data    any
 	Problem *problem
 }
+
+// T translates a text into the page's language; templates call it as
+// {{.T "English text" args...}}.
+func (p page) T(key string, args ...any) string { return translator(p.Lang)(key, args...) }
 
 type problem struct {
 	What, Next string
@@ -171,6 +174,13 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"join": strings.Join,
+	// langName names a language in itself, for the language switch.
+	"langName": func(l string) string {
+		if n, ok := languageNames[l]; ok {
+			return n
+		}
+		return l
+	},
 }
 
 // render writes a page; a template error is logged and becomes a plain 500.
@@ -183,9 +193,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	if p.Lang == "" {
 		p.Lang = "en"
-	}
-	if p.T == nil {
-		p.T = translator(p.Lang)
 	}
 	var b strings.Builder
 	if err := t.Execute(&b, p); err != nil {
@@ -200,9 +207,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 }
 
 // errorPage says what happened, what to do next and, when a tenant is
-// known, whom to ask: every error a person can reach ends here.
+// known, whom to ask: every error a person can reach ends here. what and
+// next are English texts, translated when the page's language has them.
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, what, next string, tenant *store.Tenant) {
-	s.render(w, r, status, "error", page{Title: "Something went wrong", Tenant: tenant, Problem: &problem{What: what, Next: next}})
+	lang := s.requestLang(r, tenant, nil)
+	t := translator(lang)
+	s.render(w, r, status, "error", page{Title: t("Something went wrong"), Lang: lang, Tenant: tenant,
+		Problem: &problem{What: t(what), Next: t(next)}})
 }
 
 // absURL is an absolute URL on this server.

@@ -1,0 +1,388 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/orcidlink/orcidlink/internal/config"
+	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/mail"
+	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/sandbox"
+	"github.com/orcidlink/orcidlink/internal/seal"
+	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/web"
+)
+
+// serveFlags are the flags shared by serve, check-config and rotate-key:
+// the configuration file and the two settings people change most.
+type serveFlags struct {
+	fs      *flag.FlagSet
+	config  *string
+	listen  *string
+	data    *string
+	verbose *bool
+}
+
+func newServeFlags(name, summary string, stderr io.Writer) serveFlags {
+	fs := flag.NewFlagSet("orcidlink "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := serveFlags{
+		fs:      fs,
+		config:  fs.String("config", "", "JSON configuration `FILE` (ORCIDLINK_* environment variables override it)"),
+		listen:  fs.String("listen", "", "`ADDR` to listen on (default 127.0.0.1:8080; ORCIDLINK_LISTEN)"),
+		data:    fs.String("data", "", "data `DIR` for the SQLite database and development keys (default ./data; ORCIDLINK_DATA)"),
+		verbose: fs.Bool("verbose", false, "log at debug level"),
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: orcidlink %s [flags]\n\n%s\n\nFlags:\n", name, summary)
+		printFlags(stderr, fs)
+		fmt.Fprintf(stderr, "\nEnvironment: %s\n", strings.Join(config.Env, " "))
+	}
+	return f
+}
+
+// load parses the flags and reads and validates the configuration,
+// reporting every problem at once.
+func (f serveFlags) load(args []string, getenv func(string) string) (config.Config, error) {
+	if err := f.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config.Config{}, errHelp
+		}
+		return config.Config{}, errUsage
+	}
+	if f.fs.NArg() > 0 {
+		fmt.Fprintf(f.fs.Output(), "%s: unexpected argument %q\n", f.fs.Name(), f.fs.Arg(0))
+		return config.Config{}, errUsage
+	}
+	cfg, err := config.Load(*f.config, getenv)
+	if err != nil {
+		return cfg, err
+	}
+	if *f.listen != "" {
+		cfg.Listen = *f.listen
+	}
+	if *f.data != "" {
+		cfg.DataDir = *f.data
+	}
+	if *f.verbose {
+		cfg.LogLevel = "debug"
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("configuration has problems:\n%w", indent(err))
+	}
+	return cfg, nil
+}
+
+var errHelp = errors.New("help")
+
+func indent(err error) error {
+	return errors.New("  - " + strings.ReplaceAll(err.Error(), "\n", "\n  - "))
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// keyRing builds the sealing keys from the configuration. With none
+// configured (development), a key is generated once into the data
+// directory so that restarts can still open what was sealed.
+func keyRing(cfg config.Config, log *slog.Logger) (*seal.Ring, error) {
+	specs := cfg.EncryptionKeys
+	if len(specs) == 0 {
+		path := filepath.Join(cfg.DataDir, "encryption.key")
+		b, err := os.ReadFile(path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			k := make([]byte, 32)
+			_, _ = rand.Read(k)
+			b = []byte("dev1:" + hex.EncodeToString(k) + "\n")
+			if err := os.WriteFile(path, b, 0o600); err != nil {
+				return nil, fmt.Errorf("write development key: %w", err)
+			}
+			log.Warn("no encryption_keys configured: generated a development key; configure ORCIDLINK_ENCRYPTION_KEYS in production", "file", path)
+		case err != nil:
+			return nil, fmt.Errorf("read development key: %w", err)
+		}
+		specs = []string{strings.TrimSpace(string(b))}
+	}
+	keys := make([]seal.Key, 0, len(specs))
+	for _, s := range specs {
+		k, err := seal.ParseKey(s)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return seal.NewRing(keys...)
+}
+
+func openStore(ctx context.Context, cfg config.Config, ring *seal.Ring) (*store.Store, error) {
+	if cfg.DatabaseDriver() == "sqlite" {
+		if err := os.MkdirAll(filepath.Dir(cfg.DatabaseDSN()), 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+	}
+	return store.Open(ctx, store.Config{Driver: cfg.DatabaseDriver(), DSN: cfg.DatabaseDSN(), Sealer: ring})
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newServeFlags("serve", "Runs orcidlink: the researcher pages, the admin UI and, unless disabled, the built-in ORCID sandbox at /sandbox.", stderr)
+	cfg, err := f.load(args, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+	}
+	ring, err := keyRing(cfg, log)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, ring)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	defer ln.Close()
+	public := strings.TrimSuffix(cfg.PublicURL, "/")
+	if public == "" {
+		public = "http://" + displayAddr(ln.Addr())
+	}
+
+	mux := http.NewServeMux()
+	var reg *sandbox.Registry
+	if cfg.Sandbox {
+		reg, err = sandbox.Open(ctx, sandbox.Config{BaseURL: public + "/sandbox", DB: filepath.Join(cfg.DataDir, "sandbox.db"), Logger: log})
+		if err != nil {
+			return err
+		}
+		defer reg.Close()
+		mux.Handle("/sandbox/", http.StripPrefix("/sandbox", reg.Handler()))
+	}
+
+	sender := mail.New(mail.Config{SMTP: cfg.SMTP, Logger: log}, st)
+	svc, err := connect.New(connect.Config{PublicURL: public, Logger: log, EmailQueued: sender.Kick}, st)
+	if err != nil {
+		return err
+	}
+	site, err := web.New(web.Config{PublicURL: public, Logger: log}, st, svc)
+	if err != nil {
+		return err
+	}
+	mux.Handle("/", site.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.DB().PingContext(ctx); err != nil {
+			log.Warn("not ready: database", "err", err)
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+
+	boot, err := bootstrap(ctx, cfg, st, reg, svc, public)
+	if err != nil {
+		return err
+	}
+
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
+	mailDone := make(chan struct{})
+	go func() { sender.Run(mailCtx); close(mailDone) }()
+
+	fmt.Fprintf(stdout, "orcidlink listening on %s\n  admin sign-in      %s/admin/signin\n", public, public)
+	if boot.adminPassword != "" {
+		fmt.Fprintf(stdout, "  administrator      %s / %s   (shown once: change it after signing in)\n", boot.adminEmail, boot.adminPassword)
+	}
+	if reg != nil {
+		fmt.Fprintf(stdout, "  ORCID sandbox      %s/sandbox/   (offline registry; demo tenant %q)\n", public, boot.tenantSlug)
+	}
+	if cfg.SMTP.Host == "" {
+		fmt.Fprintf(stdout, "  emails             kept in the outbox: %s/admin/outbox\n", public)
+	}
+
+	select {
+	case err := <-errc:
+		stopMail()
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stdout, "shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	stopMail()
+	<-mailDone
+	return err
+}
+
+type booted struct {
+	adminEmail, adminPassword string
+	tenantSlug                string
+}
+
+// bootstrap makes a fresh installation usable: an administrator (password
+// from the configuration, or generated and printed once) and, with the
+// built-in sandbox, a registered client, a credential and a demo tenant.
+func bootstrap(ctx context.Context, cfg config.Config, st *store.Store, reg *sandbox.Registry, svc *connect.Service, public string) (booted, error) {
+	var b booted
+	users, err := st.ListAdminUsers(ctx)
+	if err != nil {
+		return b, err
+	}
+	if len(users) == 0 {
+		b.adminEmail, b.adminPassword = cfg.AdminEmail, cfg.AdminPassword
+		if b.adminEmail == "" {
+			b.adminEmail = "admin@example.org"
+		}
+		printed := b.adminPassword == ""
+		if printed {
+			buf := make([]byte, 12)
+			_, _ = rand.Read(buf)
+			b.adminPassword = hex.EncodeToString(buf)
+		}
+		hash, err := web.HashPassword(b.adminPassword)
+		if err != nil {
+			return b, err
+		}
+		if _, err := st.CreateAdminUser(ctx, store.AdminUser{Email: b.adminEmail, Name: "Administrator", PasswordHash: hash, Role: store.RoleSiteAdmin}); err != nil {
+			return b, fmt.Errorf("create the first administrator: %w", err)
+		}
+		if !printed {
+			b.adminPassword = "" // set from the configuration: never echo it
+		}
+	}
+	if reg == nil {
+		return b, nil
+	}
+	b.tenantSlug = "demo"
+	const clientID = "APP-ORCIDLINKDEMO001"
+	env, err := orcid.CustomEnvironment(reg.BaseURL(), reg.MemberAPIURL(), reg.PublicAPIURL())
+	if err != nil {
+		return b, err
+	}
+	creds, err := st.ListCredentials(ctx)
+	if err != nil {
+		return b, err
+	}
+	var cred store.Credential
+	for _, c := range creds {
+		if c.ClientID == clientID && c.Env.SiteURL == env.SiteURL {
+			cred = c
+		}
+	}
+	secret := cred.ClientSecret
+	if cred.ID == 0 {
+		secret = newSecret()
+	}
+	// The registry's client is (re)registered on every start so that its
+	// redirect URI follows the public URL.
+	if _, err := reg.CreateClient(ctx, sandbox.NewClient{
+		ID: clientID, Secret: secret, Name: "orcidlink demo", Description: "The demo tenant of this orcidlink installation",
+		Website: public, RedirectURIs: []string{svc.RedirectURI()}, Type: "member",
+	}, true); err != nil {
+		return b, fmt.Errorf("register the demo client in the sandbox: %w", err)
+	}
+	if cred.ID == 0 {
+		cred, err = st.CreateCredential(ctx, store.Credential{Name: "Built-in sandbox", Env: env, API: orcid.MemberAPI,
+			ClientID: clientID, ClientSecret: secret, ClientName: "orcidlink demo"})
+		if err != nil {
+			return b, fmt.Errorf("create the sandbox credential: %w", err)
+		}
+	}
+	if _, err := st.TenantBySlug(ctx, b.tenantSlug); errors.Is(err, store.ErrNotFound) {
+		_, err = st.CreateTenant(ctx, store.Tenant{Slug: b.tenantSlug, Name: "Demo Journal", SupportEmail: "support@example.org",
+			Languages: []string{"en", "es", "fr"}, DefaultLanguage: "en", CredentialID: cred.ID})
+		if err != nil {
+			return b, fmt.Errorf("create the demo tenant: %w", err)
+		}
+	} else if err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+func newSecret() string {
+	buf := make([]byte, 16)
+	_, _ = rand.Read(buf)
+	return hex.EncodeToString(buf)
+}
+
+func runCheckConfig(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newServeFlags("check-config", "Checks the configuration (file, environment and flags) and reports every problem at once.", stderr)
+	cfg, err := f.load(args, getenv)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "configuration OK\n  listen        %s\n  public URL    %s\n  database      %s\n  sandbox       %v\n  email         %s\n",
+		cfg.Listen, orDefault(cfg.PublicURL, "http://"+cfg.Listen), cfg.DatabaseDriver(), cfg.Sandbox, orDefault(cfg.SMTP.Host, "outbox only"))
+	return nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// runRotateKey re-seals every secret under the first configured key. Roll
+// out a configuration whose encryption_keys list the new key first and the
+// old one after it, then run this while the servers keep running; once it
+// reports done, the old key can be removed.
+func runRotateKey(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newServeFlags("rotate-key", "Re-encrypts every stored token and secret under the first of encryption_keys, in batches, while the server runs.", stderr)
+	cfg, err := f.load(args, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	ring, err := keyRing(cfg, log)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg, ring)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.ResealAll(ctx, 200, func(done, total int) {
+		fmt.Fprintf(stdout, "re-sealed %d of %d\n", done, total)
+	})
+	if err != nil {
+		return fmt.Errorf("rotate key: %w (re-run to continue: finished batches are kept)", err)
+	}
+	fmt.Fprintf(stdout, "done: %d values now sealed with key %q\n", n, ring.PrimaryID())
+	return nil
+}

@@ -1,0 +1,139 @@
+package connect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+// Languages are those researcher-facing pages and emails exist in.
+var Languages = []string{"en", "es", "fr"}
+
+// Language picks the language to address a person in: theirs, else the
+// tenant's default, else the tenant's first, else English; only languages
+// orcidlink speaks count.
+func Language(t store.Tenant, p store.Person) string {
+	for _, l := range append([]string{p.Language, t.DefaultLanguage}, t.Languages...) {
+		if l = normLang(l); l != "" {
+			return l
+		}
+	}
+	return "en"
+}
+
+// normLang reduces a language tag to one orcidlink speaks ("fr-CA" -> "fr"),
+// or "".
+func normLang(tag string) string {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if i := strings.IndexAny(tag, "-_"); i >= 0 {
+		tag = tag[:i]
+	}
+	if slices.Contains(Languages, tag) {
+		return tag
+	}
+	return ""
+}
+
+// Invite creates an invitation for a person and, if sendEmail, puts its
+// email in the outbox (in the person's language, plain text and HTML,
+// with the link and how to disconnect later). Without sendEmail the
+// administrator copies Invitation.Link.
+//
+// A person whose link already covers the credential's scopes is not
+// invited (ErrAlreadyConnected): asking them again only confuses them
+// (NZ ORCID Hub #911). Earlier invitations still waiting for an answer
+// (pending or denied) are cancelled, so that an old email does not compete
+// with the new one; an accepted one stays, as history, and its link can
+// still reconnect or disconnect its person until it expires.
+func (s *Service) Invite(ctx context.Context, tenantID, personID int64, actor string, sendEmail bool) (Invitation, error) {
+	t, err := s.store.Tenant(ctx, tenantID)
+	if err != nil {
+		return Invitation{}, fmt.Errorf("connect: invite: %w", err)
+	}
+	p, err := s.store.Person(ctx, tenantID, personID)
+	if err != nil {
+		return Invitation{}, fmt.Errorf("connect: invite: %w", err)
+	}
+	cred, err := s.store.Credential(ctx, t.CredentialID)
+	if err != nil {
+		return Invitation{}, fmt.Errorf("connect: invite person %d: %w", personID, err)
+	}
+	now := s.now()
+	if l, err := s.store.Link(ctx, tenantID, personID); err == nil && l.Covers(now, s.requiredScopes(cred)...) {
+		return Invitation{}, fmt.Errorf("connect: invite person %d of tenant %d: %w", personID, tenantID, ErrAlreadyConnected)
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return Invitation{}, fmt.Errorf("connect: invite person %d: %w", personID, err)
+	}
+	if sendEmail && strings.TrimSpace(p.Email) == "" {
+		return Invitation{}, fmt.Errorf("connect: invite person %d: %w: no email address", personID, store.ErrInvalid)
+	}
+	ttl := t.Settings.InvitationTTL
+	if ttl <= 0 {
+		ttl = s.cfg.InvitationTTL
+	}
+	if actor == "" {
+		actor = store.ActorSystem
+	}
+
+	var out Invitation
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		older, err := tx.ListInvitations(ctx, tenantID, personID)
+		if err != nil {
+			return err
+		}
+		for _, o := range older {
+			if o.State == store.InvitationPending || o.State == store.InvitationDenied {
+				if err := tx.SetInvitationState(ctx, tenantID, o.ID, store.InvitationCancelled); err != nil {
+					return err
+				}
+			}
+		}
+		inv, raw, err := tx.CreateInvitation(ctx, store.NewInvitation{
+			TenantID: tenantID, PersonID: personID, Scopes: s.Scopes(cred), ExpiresAt: now.Add(ttl), CreatedBy: actor,
+		})
+		if err != nil {
+			return err
+		}
+		out = Invitation{Link: s.InvitationURL(raw), Invitation: inv}
+		if sendEmail {
+			msg, err := invitationEmail(t, p, out)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.QueueEmail(ctx, msg); err != nil {
+				return err
+			}
+			// The outbox is where "sent" is decided: the sender delivers
+			// it, or the admin UI shows it when no SMTP is configured.
+			if err := tx.MarkInvitationSent(ctx, tenantID, inv.ID, now); err != nil {
+				return err
+			}
+			out.SentAt = now
+		}
+		detail, _ := json.Marshal(map[string]any{"invitation": inv.ID, "email": sendEmail, "expires_at": inv.ExpiresAt})
+		_, err = tx.AppendAudit(ctx, store.AuditEvent{TenantID: tenantID, PersonID: personID, Actor: actor,
+			Action: "invitation.created", Detail: detail})
+		return err
+	})
+	if err != nil {
+		return Invitation{}, fmt.Errorf("connect: invite person %d of tenant %d: %w", personID, tenantID, err)
+	}
+	if sendEmail && s.cfg.EmailQueued != nil {
+		s.cfg.EmailQueued()
+	}
+	s.log.InfoContext(ctx, "invitation created", "tenant", tenantID, "person", personID, "invitation", out.ID,
+		"email", sendEmail, "actor", actor)
+	return out, nil
+}
+
+// Resend invites the person again by email with a fresh link (the store
+// keeps only a hash of the old one, and a fresh expiry is the point);
+// the previous link stops leading to ORCID.
+func (s *Service) Resend(ctx context.Context, tenantID, personID int64, actor string) (Invitation, error) {
+	return s.Invite(ctx, tenantID, personID, actor, true)
+}

@@ -1,0 +1,146 @@
+package web
+
+import (
+	"cmp"
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+// adminOutboxLimit is how many messages the outbox page lists, newest first.
+const adminOutboxLimit = 200
+
+type adminOutboxRow struct {
+	store.Email
+	TenantName string
+}
+
+type adminOutboxData struct {
+	Emails []adminOutboxRow
+	Site   bool
+}
+
+// adminOutbox lists what orcidlink sent or will send: the whole outbox for
+// a site administrator, their tenants' messages for a manager.
+func (s *Server) adminOutbox(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
+	ctx := r.Context()
+	ts, err := s.store.TenantsOfUser(ctx, a.ID)
+	if err != nil {
+		s.adminFail(w, r, a, "list tenants", err)
+		return
+	}
+	names := map[int64]string{}
+	for _, t := range ts {
+		names[t.ID] = t.Name
+	}
+	var emails []store.Email
+	if a.Role == store.RoleSiteAdmin {
+		emails, err = s.store.ListEmails(ctx, adminOutboxLimit)
+		if err != nil {
+			s.adminFail(w, r, a, "list the outbox", err)
+			return
+		}
+	} else {
+		for _, t := range ts {
+			es, err := s.store.ListTenantEmails(ctx, t.ID, adminOutboxLimit)
+			if err != nil {
+				s.adminFail(w, r, a, "list the outbox", err)
+				return
+			}
+			emails = append(emails, es...)
+		}
+		slices.SortFunc(emails, func(x, y store.Email) int {
+			return cmp.Or(y.CreatedAt.Compare(x.CreatedAt), cmp.Compare(y.ID, x.ID))
+		})
+		if len(emails) > adminOutboxLimit {
+			emails = emails[:adminOutboxLimit]
+		}
+	}
+	d := adminOutboxData{Site: a.Role == store.RoleSiteAdmin}
+	for _, e := range emails {
+		d.Emails = append(d.Emails, adminOutboxRow{Email: e, TenantName: names[e.TenantID]})
+	}
+	s.render(w, r, http.StatusOK, "admin_outbox", s.adminPage(r, a, "Outbox", d))
+}
+
+// adminVisibleEmail reads a message the administrator may see: a manager sees
+// only their tenants' messages, never site-wide ones.
+func (s *Server) adminVisibleEmail(r *http.Request, a *store.AdminUser) (store.Email, error) {
+	id, ok := adminPathID(r, "eid")
+	if !ok {
+		return store.Email{}, store.ErrNotFound
+	}
+	e, err := s.store.Email(r.Context(), id)
+	if err != nil || a.Role == store.RoleSiteAdmin {
+		return e, err
+	}
+	if e.TenantID == 0 {
+		return store.Email{}, errNotAllowed
+	}
+	ok, err = s.store.UserCanSeeTenant(r.Context(), a.ID, e.TenantID)
+	if err != nil {
+		return store.Email{}, err
+	}
+	if !ok {
+		return store.Email{}, errNotAllowed
+	}
+	return e, nil
+}
+
+type adminEmailData struct {
+	Email      store.Email
+	TenantName string
+	PreviewURL string
+}
+
+func (s *Server) adminEmail(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
+	e, err := s.adminVisibleEmail(r, a)
+	if adminIsNotFound(err) {
+		s.adminNotFound(w, r, a)
+		return
+	}
+	if err != nil {
+		s.adminFail(w, r, a, "load the message", err)
+		return
+	}
+	d := adminEmailData{Email: e, PreviewURL: r.URL.Path + "/preview"}
+	if e.TenantID != 0 {
+		t, err := s.store.Tenant(r.Context(), e.TenantID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.adminFail(w, r, a, "load the message's tenant", err)
+			return
+		}
+		d.TenantName = t.Name
+	}
+	s.render(w, r, http.StatusOK, "admin_email", s.adminPage(r, a, e.Subject, d))
+}
+
+// adminEmailPreview serves a message's HTML on its own, for the sandboxed
+// iframe of the message page. The HTML is ours (rendered from a tenant's
+// template), but it embeds names people typed, so it is treated as
+// untrusted: the CSP sandbox gives it an opaque origin with no scripts,
+// forms or navigation, it may load nothing but inline styles and data:
+// images, and only our own pages may frame it.
+func (s *Server) adminEmailPreview(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
+	e, err := s.adminVisibleEmail(r, a)
+	if adminIsNotFound(err) {
+		s.adminNotFound(w, r, a)
+		return
+	}
+	if err != nil {
+		s.adminFail(w, r, a, "load the message", err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	body := e.HTMLBody
+	if body == "" {
+		body = "<p>This message has no HTML part.</p>"
+	}
+	_, _ = w.Write([]byte(body))
+}

@@ -1,0 +1,501 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+// adminPeoplePageSize is how many people a page of the list shows.
+const adminPeoplePageSize = 50
+
+type adminPeopleData struct {
+	Tenant   store.Tenant
+	People   []store.PersonListItem
+	Statuses []store.PersonStatus
+	Status   store.PersonStatus
+	Search   string
+	// NextURL and FirstURL page through the list, keeping the filters.
+	// Pagination is by cursor (the store's keyset), so there is no
+	// "previous": "first page" starts over.
+	NextURL, FirstURL string
+	Paged             bool // this is not the first page
+}
+
+func adminPeopleURL(tenantID int64, status store.PersonStatus, search, cursor string) string {
+	v := url.Values{}
+	if status != "" {
+		v.Set("status", string(status))
+	}
+	if search != "" {
+		v.Set("q", search)
+	}
+	if cursor != "" {
+		v.Set("cursor", cursor)
+	}
+	u := adminTenantPath(tenantID) + "/people"
+	if len(v) > 0 {
+		u += "?" + v.Encode()
+	}
+	return u
+}
+
+func (s *Server) adminPeople(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	q := r.URL.Query()
+	status := store.PersonStatus(q.Get("status"))
+	if status != "" && !slices.Contains(adminStatuses, status) {
+		s.adminBadRequest(w, r, a, "There is no such state to filter people by.")
+		return
+	}
+	search := strings.TrimSpace(q.Get("q"))
+	cursor := q.Get("cursor")
+	pg, err := s.store.ListPeople(r.Context(), t.ID, store.PeopleQuery{Status: status, Search: search,
+		Cursor: cursor, Limit: adminPeoplePageSize})
+	if errors.Is(err, store.ErrInvalid) {
+		// A cursor that does not decode: a hand-edited or stale URL.
+		s.adminBadRequest(w, r, a, "This page link is not valid any more.")
+		return
+	}
+	if err != nil {
+		s.adminFail(w, r, a, "list people", err)
+		return
+	}
+	d := adminPeopleData{Tenant: t, People: pg.People, Statuses: adminStatuses, Status: status, Search: search,
+		FirstURL: adminPeopleURL(t.ID, status, search, ""), Paged: cursor != ""}
+	if pg.Next != "" {
+		d.NextURL = adminPeopleURL(t.ID, status, search, pg.Next)
+	}
+	s.render(w, r, http.StatusOK, "admin_people", s.adminPage(r, a, "People of "+t.Name, d))
+}
+
+type adminPersonForm struct {
+	ID                      int64
+	GivenNames, FamilyNames string
+	Email, ExternalRef      string
+	Language                string
+}
+
+type adminPersonFormData struct {
+	Tenant    store.Tenant
+	Form      adminPersonForm
+	Errors    adminFieldErrors
+	Languages []adminLanguage
+	New       bool
+}
+
+func adminReadPersonForm(r *http.Request, t store.Tenant) (adminPersonForm, adminFieldErrors) {
+	f := adminPersonForm{GivenNames: postValue(r, "given_names"), FamilyNames: postValue(r, "family_names"),
+		Email: postValue(r, "email"), ExternalRef: postValue(r, "external_ref"), Language: postValue(r, "language")}
+	errs := adminFieldErrors{}
+	if f.GivenNames == "" && f.FamilyNames == "" {
+		errs.add("given_names", "Enter the person's given names, family names, or both.")
+	}
+	if msg := adminCheckEmail(f.Email, true); msg != "" {
+		errs.add("email", msg)
+	}
+	if f.Language != "" && !slices.Contains(t.Languages, f.Language) {
+		errs.add("language", "Choose one of the tenant's languages, or the tenant's default.")
+	}
+	return f, errs
+}
+
+// adminTenantLanguages are the tenant's languages with their names, for a select.
+func adminTenantLanguages(t store.Tenant) []adminLanguage {
+	var out []adminLanguage
+	for _, code := range t.Languages {
+		name := code
+		for _, l := range adminLanguages {
+			if l.Code == code {
+				name = l.Name
+			}
+		}
+		out = append(out, adminLanguage{code, name})
+	}
+	return out
+}
+
+func (s *Server) adminPersonFormPage(w http.ResponseWriter, r *http.Request, a *store.AdminUser, status int, d adminPersonFormData) {
+	if d.Errors == nil {
+		d.Errors = adminFieldErrors{}
+	}
+	d.Languages = adminTenantLanguages(d.Tenant)
+	title := "Add a person to " + d.Tenant.Name
+	if !d.New {
+		title = "Edit " + strings.TrimSpace(d.Form.GivenNames+" "+d.Form.FamilyNames)
+	}
+	s.render(w, r, status, "admin_person_form", s.adminPage(r, a, title, d))
+}
+
+func (s *Server) adminPersonNew(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	s.adminPersonFormPage(w, r, a, http.StatusOK, adminPersonFormData{Tenant: t, New: true})
+}
+
+// adminPersonConflict says which field made the store refuse a person with
+// ErrConflict: the email or the reference is someone else's in the tenant.
+func (s *Server) adminPersonConflict(r *http.Request, t store.Tenant, f adminPersonForm, errs adminFieldErrors) {
+	ctx := r.Context()
+	if other, err := s.store.PersonByEmail(ctx, t.ID, f.Email); err == nil && other.ID != f.ID {
+		errs.add("email", "Another person of this tenant already has this email address.")
+		return
+	}
+	if f.ExternalRef != "" {
+		if other, err := s.store.PersonByExternalRef(ctx, t.ID, f.ExternalRef); err == nil && other.ID != f.ID {
+			errs.add("external_ref", "Another person of this tenant already has this reference.")
+			return
+		}
+	}
+	// A race: someone else took it between the write and these reads.
+	errs.add("email", "Another person of this tenant already has this email address or reference.")
+}
+
+func (s *Server) adminPersonCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	f, errs := adminReadPersonForm(r, t)
+	if !errs.any() {
+		p, err := s.store.CreatePerson(r.Context(), store.Person{TenantID: t.ID, GivenNames: f.GivenNames,
+			FamilyNames: f.FamilyNames, Email: f.Email, ExternalRef: f.ExternalRef, Language: f.Language})
+		switch {
+		case err == nil:
+			s.adminAudit(r, a, t.ID, p.ID, "person.created", nil)
+			s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), adminDisplayName(p)+" added. Invite them when you are ready.")
+			return
+		case errors.Is(err, store.ErrConflict):
+			s.adminPersonConflict(r, t, f, errs)
+		case errors.Is(err, store.ErrInvalid):
+			errs.add("email", "The person was refused: "+adminStoreReason(err))
+		default:
+			s.adminFail(w, r, a, "add the person", err)
+			return
+		}
+	}
+	s.adminPersonFormPage(w, r, a, http.StatusUnprocessableEntity, adminPersonFormData{Tenant: t, Form: f, Errors: errs, New: true})
+}
+
+func (s *Server) adminPersonEdit(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
+	s.adminPersonFormPage(w, r, a, http.StatusOK, adminPersonFormData{Tenant: t, Form: adminPersonForm{ID: p.ID,
+		GivenNames: p.GivenNames, FamilyNames: p.FamilyNames, Email: p.Email, ExternalRef: p.ExternalRef,
+		Language: p.Language}})
+}
+
+func (s *Server) adminPersonUpdate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
+	f, errs := adminReadPersonForm(r, t)
+	f.ID = p.ID
+	if !errs.any() {
+		p.GivenNames, p.FamilyNames, p.Email, p.ExternalRef, p.Language = f.GivenNames, f.FamilyNames, f.Email,
+			f.ExternalRef, f.Language
+		_, err := s.store.UpdatePerson(r.Context(), p)
+		switch {
+		case err == nil:
+			s.adminAudit(r, a, t.ID, p.ID, "person.updated", nil)
+			s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), adminDisplayName(p)+" saved.")
+			return
+		case errors.Is(err, store.ErrConflict):
+			s.adminPersonConflict(r, t, f, errs)
+		case errors.Is(err, store.ErrInvalid):
+			errs.add("email", "The person was refused: "+adminStoreReason(err))
+		default:
+			s.adminFail(w, r, a, "save the person", err)
+			return
+		}
+	}
+	s.adminPersonFormPage(w, r, a, http.StatusUnprocessableEntity, adminPersonFormData{Tenant: t, Form: f, Errors: errs})
+}
+
+func adminPersonPath(tenantID, personID int64) string {
+	return adminTenantPath(tenantID) + "/people/" + strconv.FormatInt(personID, 10)
+}
+
+func adminDisplayName(p store.Person) string {
+	if n := strings.TrimSpace(p.GivenNames + " " + p.FamilyNames); n != "" {
+		return n
+	}
+	return p.Email
+}
+
+// adminLinkView is a link as pages show it: never its tokens. Authenticated is
+// true only for a connected link with an iD; anything else (revoked,
+// removed) is shown as what it is, never with the authenticated look.
+type adminLinkView struct {
+	ORCIDURI        string
+	Name            string
+	Scopes          []string
+	ExpiresAt       time.Time
+	AuthenticatedAt time.Time
+	State           store.LinkState
+	StateReason     string
+	Credential      string
+	Authenticated   bool
+}
+
+func adminViewLink(l store.Link, credential string) adminLinkView {
+	return adminLinkView{ORCIDURI: l.ORCIDURI, Name: l.Name, Scopes: l.Scopes, ExpiresAt: l.ExpiresAt,
+		AuthenticatedAt: l.AuthenticatedAt, State: l.State, StateReason: l.StateReason, Credential: credential,
+		Authenticated: l.State == store.LinkConnected && l.ORCIDURI != ""}
+}
+
+type adminAuditView struct {
+	At            time.Time
+	Actor, Action string
+	Detail        string
+}
+
+type adminCallView struct {
+	ID               int64
+	At               time.Time
+	Method, URL      string
+	Status           int
+	Duration         string
+	Attempt          int
+	Error            string
+	RequestHeader    string
+	RequestBody      string
+	ResponseHeader   string
+	ResponseBody     string
+	OK               bool
+	HasRequestBody   bool
+	HasResponseBody  bool
+	HasRequestHeader bool
+}
+
+// callHeaderText writes headers one per line, sorted. The ORCID client has
+// redacted them already; credentials headers are blanked again here so
+// that a caller that forgot cannot put a token on a page.
+func callHeaderText(h http.Header) string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range h[k] {
+			switch http.CanonicalHeaderKey(k) {
+			case "Authorization", "Cookie", "Set-Cookie":
+				scheme, _, _ := strings.Cut(v, " ")
+				v = scheme + " [REDACTED]"
+			}
+			b.WriteString(k + ": " + v + "\n")
+		}
+	}
+	return b.String()
+}
+
+type adminPersonData struct {
+	Tenant      store.Tenant
+	Person      store.Person
+	Status      store.PersonStatus
+	Link        *adminLinkView // under the tenant's current credential
+	OtherLinks  []adminLinkView
+	Invitations []store.Invitation
+	Audit       []adminAuditView
+	Calls       []adminCallView
+	CanRemove   bool // there is an iD to remove
+	HasInvited  bool
+	Now         time.Time
+}
+
+// adminPersonStatus is the person's state as the people list computes it
+// (store.PersonStatus): the link's state, else the latest invitation's.
+func adminPersonStatus(link *store.Link, invs []store.Invitation, now time.Time) store.PersonStatus {
+	if link != nil {
+		return store.PersonStatus(link.State)
+	}
+	for _, inv := range invs {
+		if inv.State == store.InvitationPending && inv.ExpiresAt.After(now) {
+			return store.StatusInvited
+		}
+	}
+	if len(invs) > 0 && invs[0].State == store.InvitationDenied {
+		return store.StatusDenied
+	}
+	return store.StatusNone
+}
+
+// adminHistoryLimit bounds the history and call log on a person's page.
+const adminHistoryLimit = 200
+
+func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
+	ctx := r.Context()
+	d := adminPersonData{Tenant: t, Person: p, Now: s.now()}
+	var current *store.Link
+	l, err := s.store.Link(ctx, t.ID, p.ID)
+	switch {
+	case err == nil:
+		current = &l
+	case !errors.Is(err, store.ErrNotFound):
+		s.adminFail(w, r, a, "load the person's link", err)
+		return
+	}
+	links, err := s.store.LinksOfPerson(ctx, t.ID, p.ID)
+	if err != nil {
+		s.adminFail(w, r, a, "load the person's links", err)
+		return
+	}
+	creds, err := s.adminCredentialsByID(ctx)
+	if err != nil {
+		s.adminFail(w, r, a, "list credentials", err)
+		return
+	}
+	credName := func(id int64) string {
+		if c, ok := creds[id]; ok {
+			return c.Name + " (" + c.Env.Name + ")"
+		}
+		return "credential " + strconv.FormatInt(id, 10)
+	}
+	if current != nil {
+		v := adminViewLink(*current, credName(current.CredentialID))
+		d.Link = &v
+		d.CanRemove = current.State != store.LinkRemoved
+	}
+	for _, ol := range links {
+		if current == nil || ol.ID != current.ID {
+			d.OtherLinks = append(d.OtherLinks, adminViewLink(ol, credName(ol.CredentialID)))
+		}
+	}
+	if d.Invitations, err = s.store.ListInvitations(ctx, t.ID, p.ID); err != nil {
+		s.adminFail(w, r, a, "list invitations", err)
+		return
+	}
+	d.HasInvited = len(d.Invitations) > 0
+	d.Status = adminPersonStatus(current, d.Invitations, d.Now)
+	events, err := s.store.ListAudit(ctx, t.ID, p.ID, adminHistoryLimit)
+	if err != nil {
+		s.adminFail(w, r, a, "list history", err)
+		return
+	}
+	for _, e := range events {
+		v := adminAuditView{At: e.CreatedAt, Actor: e.Actor, Action: e.Action}
+		if string(e.Detail) != "{}" && len(e.Detail) > 0 {
+			v.Detail = string(e.Detail)
+		}
+		d.Audit = append(d.Audit, v)
+	}
+	calls, err := s.store.ListCalls(ctx, t.ID, p.ID, adminHistoryLimit)
+	if err != nil {
+		s.adminFail(w, r, a, "list ORCID calls", err)
+		return
+	}
+	for _, c := range calls {
+		cv := adminCallView{ID: c.ID, At: c.CreatedAt, Method: c.Method, URL: c.URL, Status: c.Status,
+			Duration: c.Duration.Round(time.Millisecond).String(), Attempt: c.Attempt, Error: c.Error,
+			RequestHeader: callHeaderText(c.RequestHeader), RequestBody: string(c.RequestBody),
+			ResponseHeader: callHeaderText(c.ResponseHeader), ResponseBody: string(c.ResponseBody),
+			OK: c.Status >= 200 && c.Status < 300}
+		cv.HasRequestBody, cv.HasResponseBody = len(c.RequestBody) > 0, len(c.ResponseBody) > 0
+		cv.HasRequestHeader = cv.RequestHeader != ""
+		d.Calls = append(d.Calls, cv)
+	}
+	s.render(w, r, http.StatusOK, "admin_person", s.adminPage(r, a, adminDisplayName(p), d))
+}
+
+type adminInvitedData struct {
+	Tenant     store.Tenant
+	Person     store.Person
+	Invitation store.Invitation
+	Link       string
+	Emailed    bool
+}
+
+// adminPersonInvite invites the person (or again: a fresh link), by email
+// when asked, and shows the link so that the administrator can also send it
+// another way. The page is the POST's answer, not a redirect: the link
+// exists only in connect's return value, and putting it in the session or
+// a URL would store a bearer capability where it does not belong.
+func (s *Server) adminPersonInvite(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
+	sendEmail := r.PostFormValue("send_email") == "on"
+	inv, err := s.connect.Invite(r.Context(), t.ID, p.ID, store.ActorAdmin(a.ID), sendEmail)
+	switch {
+	case errors.Is(err, connect.ErrAlreadyConnected):
+		s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), adminDisplayName(p)+
+			" is already connected to ORCID with every permission this tenant asks for: no invitation is needed.")
+		return
+	case err != nil:
+		s.adminFail(w, r, a, "invite "+adminDisplayName(p), err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "admin_invited", s.adminPage(r, a, "Invitation for "+adminDisplayName(p), adminInvitedData{
+		Tenant: t, Person: p, Invitation: inv.Invitation, Link: inv.Link, Emailed: sendEmail}))
+}
+
+type adminConfirmData struct {
+	Tenant store.Tenant
+	Person store.Person
+	Link   *adminLinkView
+}
+
+func (s *Server) adminRemoveIDConfirm(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
+	l, err := s.store.Link(r.Context(), t.ID, p.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && l.State == store.LinkRemoved) {
+		s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), adminDisplayName(p)+" has no ORCID iD to remove.")
+		return
+	}
+	if err != nil {
+		s.adminFail(w, r, a, "load the person's link", err)
+		return
+	}
+	v := adminViewLink(l, "")
+	s.render(w, r, http.StatusOK, "admin_remove_id", s.adminPage(r, a, "Remove the ORCID iD of "+adminDisplayName(p),
+		adminConfirmData{Tenant: t, Person: p, Link: &v}))
+}
+
+// adminRemoveID is the administrator's removal of an iD (000_*.txt: only an
+// administrator may): connect revokes the tokens at ORCID, forgets iD and
+// tokens, and writes the audit entry.
+func (s *Server) adminRemoveID(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
+	err := s.connect.Disconnect(r.Context(), t.ID, p.ID, store.ActorAdmin(a.ID))
+	switch {
+	case err == nil:
+		s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), "The ORCID iD of "+adminDisplayName(p)+" was removed and its access revoked at ORCID.")
+	case errors.Is(err, connect.ErrNotConnected):
+		s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), adminDisplayName(p)+" has no ORCID iD to remove.")
+	case errors.Is(err, connect.ErrRevokeIncomplete):
+		s.log.WarnContext(r.Context(), "iD removed but not revoked at ORCID", "tenant", t.ID, "person", p.ID, "err", err)
+		s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), "The ORCID iD of "+adminDisplayName(p)+" was removed here, but ORCID "+
+			"could not be told to revoke our access. The person can remove this organisation from the trusted "+
+			"organisations in their ORCID account settings.")
+	default:
+		s.adminFail(w, r, a, "remove the ORCID iD", err)
+	}
+}
+
+func (s *Server) adminPersonDeleteConfirm(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
+	d := adminConfirmData{Tenant: t, Person: p}
+	if l, err := s.store.Link(r.Context(), t.ID, p.ID); err == nil && l.State != store.LinkRemoved {
+		v := adminViewLink(l, "")
+		d.Link = &v
+	}
+	s.render(w, r, http.StatusOK, "admin_delete_person", s.adminPage(r, a, "Delete "+adminDisplayName(p), d))
+}
+
+// adminPersonDelete deletes a person. Their tokens are revoked at ORCID
+// first (the store asks for it): a deleted person must not leave us holding
+// access to their record.
+func (s *Server) adminPersonDelete(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
+	ctx := r.Context()
+	if l, err := s.store.Link(ctx, t.ID, p.ID); err == nil && l.State != store.LinkRemoved {
+		err := s.connect.Disconnect(ctx, t.ID, p.ID, store.ActorAdmin(a.ID))
+		switch {
+		case err == nil, errors.Is(err, connect.ErrNotConnected):
+		case errors.Is(err, connect.ErrRevokeIncomplete):
+			s.log.WarnContext(ctx, "person deleted but tokens not revoked at ORCID", "tenant", t.ID, "person", p.ID, "err", err)
+		default:
+			s.adminFail(w, r, a, "revoke the person's ORCID access before deleting them", err)
+			return
+		}
+	}
+	if err := s.store.DeletePerson(ctx, t.ID, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.adminFail(w, r, a, "delete the person", err)
+		return
+	}
+	// The person is gone, so the event is the tenant's (the store refuses a
+	// person id that no longer exists).
+	s.adminAudit(r, a, t.ID, 0, "person.deleted", map[string]any{"person": p.ID})
+	s.adminRedirect(w, r, adminTenantPath(t.ID)+"/people", adminDisplayName(p)+" was deleted.")
+}

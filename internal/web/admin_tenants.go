@@ -1,0 +1,372 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+// adminLanguage is a language a tenant may offer, with its name in itself.
+type adminLanguage struct{ Code, Name string }
+
+// adminLanguages are those the researcher pages and emails are written in
+// (connect.Languages); a tenant offers a subset.
+var adminLanguages = func() []adminLanguage {
+	names := map[string]string{"en": "English", "es": "Español", "fr": "Français"}
+	var out []adminLanguage
+	for _, code := range connect.Languages {
+		name := names[code]
+		if name == "" {
+			name = code
+		}
+		out = append(out, adminLanguage{code, name})
+	}
+	return out
+}()
+
+// adminStatuses are the people list's filters, in the order a person usually
+// moves through them.
+var adminStatuses = []store.PersonStatus{store.StatusNone, store.StatusInvited, store.StatusDenied,
+	store.StatusConnected, store.StatusRevoked, store.StatusRemoved}
+
+// adminCountCap bounds the dashboard's counting: past it a tenant shows "N+".
+// The store has no count query, so counting walks the people list a page
+// at a time; the cap keeps the dashboard quick on a large tenant.
+const adminCountCap = 10000
+
+type adminStatusCounts struct {
+	Total   int
+	Capped  bool
+	ByState map[store.PersonStatus]int
+}
+
+func (s *Server) adminCountPeople(ctx context.Context, tenantID int64) (adminStatusCounts, error) {
+	c := adminStatusCounts{ByState: map[store.PersonStatus]int{}}
+	q := store.PeopleQuery{Limit: 500}
+	for {
+		pg, err := s.store.ListPeople(ctx, tenantID, q)
+		if err != nil {
+			return c, err
+		}
+		for _, p := range pg.People {
+			c.ByState[p.Status]++
+			c.Total++
+		}
+		if pg.Next == "" {
+			return c, nil
+		}
+		if c.Total >= adminCountCap {
+			c.Capped = true
+			return c, nil
+		}
+		q.Cursor = pg.Next
+	}
+}
+
+type adminTenantRow struct {
+	store.Tenant
+	Counts adminStatusCounts
+}
+
+type adminDashboardData struct {
+	Tenants  []adminTenantRow
+	Statuses []store.PersonStatus
+	Site     bool
+}
+
+func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
+	ts, err := s.store.TenantsOfUser(r.Context(), a.ID)
+	if err != nil {
+		s.adminFail(w, r, a, "list tenants", err)
+		return
+	}
+	d := adminDashboardData{Statuses: adminStatuses, Site: a.Role == store.RoleSiteAdmin}
+	for _, t := range ts {
+		c, err := s.adminCountPeople(r.Context(), t.ID)
+		if err != nil {
+			s.adminFail(w, r, a, "count people", err)
+			return
+		}
+		d.Tenants = append(d.Tenants, adminTenantRow{Tenant: t, Counts: c})
+	}
+	s.render(w, r, http.StatusOK, "admin_dashboard", s.adminPage(r, a, "Dashboard", d))
+}
+
+type adminTenantsData struct {
+	Tenants     []store.Tenant
+	Credentials map[int64]store.Credential
+	Site        bool
+}
+
+func (s *Server) adminTenants(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
+	ts, err := s.store.TenantsOfUser(r.Context(), a.ID)
+	if err != nil {
+		s.adminFail(w, r, a, "list tenants", err)
+		return
+	}
+	d := adminTenantsData{Tenants: ts, Site: a.Role == store.RoleSiteAdmin}
+	if d.Site {
+		if d.Credentials, err = s.adminCredentialsByID(r.Context()); err != nil {
+			s.adminFail(w, r, a, "list credentials", err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "admin_tenants", s.adminPage(r, a, "Tenants", d))
+}
+
+func (s *Server) adminCredentialsByID(ctx context.Context) (map[int64]store.Credential, error) {
+	cs, err := s.store.ListCredentials(ctx)
+	m := map[int64]store.Credential{}
+	for _, c := range cs {
+		c.ClientSecret = "" // never needed by a template; never risk showing it
+		m[c.ID] = c
+	}
+	return m, err
+}
+
+type adminTenantData struct {
+	Tenant     store.Tenant
+	Credential store.Credential
+	Counts     adminStatusCounts
+	Statuses   []store.PersonStatus
+	Site       bool
+	TTL        string
+}
+
+func (s *Server) adminTenant(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	ctx := r.Context()
+	c, err := s.store.Credential(ctx, t.CredentialID)
+	if err != nil {
+		s.adminFail(w, r, a, "load credential", err)
+		return
+	}
+	c.ClientSecret = ""
+	counts, err := s.adminCountPeople(ctx, t.ID)
+	if err != nil {
+		s.adminFail(w, r, a, "count people", err)
+		return
+	}
+	ttl := adminPlural(int(connect.DefaultInvitationTTL/(24*time.Hour)), "day", "days") + " (the server's default, unless configured otherwise)"
+	if d := t.Settings.InvitationTTL; d > 0 {
+		ttl = adminPlural(int(d/(24*time.Hour)), "day", "days")
+	}
+	s.render(w, r, http.StatusOK, "admin_tenant", s.adminPage(r, a, t.Name, adminTenantData{Tenant: t, Credential: c,
+		Counts: counts, Statuses: adminStatuses, Site: a.Role == store.RoleSiteAdmin, TTL: ttl}))
+}
+
+// adminTenantForm is the tenant form's fields as typed, so that a refused form
+// comes back exactly as it was sent.
+type adminTenantForm struct {
+	ID              int64
+	Name, Slug      string
+	SupportEmail    string
+	SupportURL      string
+	Languages       []string
+	DefaultLanguage string
+	PrimaryColor    string
+	CredentialID    int64
+	RequestOnPub    bool
+	TTLDays         string
+}
+
+type adminTenantFormData struct {
+	Form        adminTenantForm
+	Errors      adminFieldErrors
+	Credentials []store.Credential
+	Languages   []adminLanguage
+	// Site: only site administrators choose the credential; a tenant
+	// manager sees which one is used but cannot move the tenant to
+	// another (that would start it with no links).
+	Site bool
+	New  bool
+	// DefaultTTLDays is how long invitations last when the tenant does
+	// not say.
+	DefaultTTLDays int
+}
+
+func (d adminTenantFormData) HasLanguage(code string) bool {
+	return slices.Contains(d.Form.Languages, code)
+}
+
+func adminFormFromTenant(t store.Tenant) adminTenantForm {
+	f := adminTenantForm{ID: t.ID, Name: t.Name, Slug: t.Slug, SupportEmail: t.SupportEmail, SupportURL: t.SupportURL,
+		Languages: t.Languages, DefaultLanguage: t.DefaultLanguage, PrimaryColor: t.Branding.PrimaryColor,
+		CredentialID: t.CredentialID, RequestOnPub: t.Settings.RequestAuthorizationOnPublication}
+	if d := t.Settings.InvitationTTL; d > 0 {
+		f.TTLDays = strconv.Itoa(int(d / (24 * time.Hour)))
+	}
+	return f
+}
+
+var adminColorPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// adminReadTenantForm parses the form into f and the tenant it describes (over
+// base, so fields the form does not show are kept), with a message per
+// field that is wrong.
+func adminReadTenantForm(r *http.Request, base store.Tenant, site bool) (adminTenantForm, store.Tenant, adminFieldErrors) {
+	errs := adminFieldErrors{}
+	_ = r.ParseForm()
+	f := adminTenantForm{ID: base.ID, Name: postValue(r, "name"), Slug: strings.ToLower(postValue(r, "slug")),
+		SupportEmail: postValue(r, "support_email"), SupportURL: postValue(r, "support_url"),
+		DefaultLanguage: postValue(r, "default_language"), PrimaryColor: postValue(r, "primary_color"),
+		RequestOnPub: r.PostFormValue("request_on_publication") == "on", TTLDays: postValue(r, "invitation_ttl_days"),
+		CredentialID: base.CredentialID}
+	for _, l := range adminLanguages {
+		if slices.Contains(r.PostForm["languages"], l.Code) {
+			f.Languages = append(f.Languages, l.Code)
+		}
+	}
+	if f.Name == "" {
+		errs.add("name", "Enter the tenant's name, as researchers know it.")
+	}
+	if !store.ValidSlug(f.Slug) {
+		errs.add("slug", "Use 2 to 40 lower-case letters, digits and hyphens, e.g. journal-of-examples.")
+	}
+	if msg := adminCheckEmail(f.SupportEmail, false); msg != "" {
+		errs.add("support_email", msg)
+	}
+	if msg := adminCheckURL(f.SupportURL, false); msg != "" {
+		errs.add("support_url", msg)
+	}
+	if f.SupportEmail == "" && f.SupportURL == "" {
+		// Every error page a researcher can reach names whom to ask.
+		errs.add("support_email", "Give a support email or a support web page (or both): researchers' error pages show it.")
+	}
+	if len(f.Languages) == 0 {
+		errs.add("languages", "Choose at least one language.")
+	}
+	if f.DefaultLanguage == "" && len(f.Languages) > 0 {
+		f.DefaultLanguage = f.Languages[0]
+	}
+	if len(f.Languages) > 0 && !slices.Contains(f.Languages, f.DefaultLanguage) {
+		errs.add("default_language", "The default language must be one of the languages chosen.")
+	}
+	if f.PrimaryColor != "" && !adminColorPattern.MatchString(f.PrimaryColor) {
+		errs.add("primary_color", "Enter a colour like #a6ce39.")
+	}
+	var ttl time.Duration
+	if f.TTLDays != "" {
+		n, err := strconv.Atoi(f.TTLDays)
+		if err != nil || n < 1 || n > 365 {
+			errs.add("invitation_ttl_days", "Enter a number of days from 1 to 365, or leave it empty for the default.")
+		}
+		ttl = time.Duration(n) * 24 * time.Hour
+	}
+	if site {
+		id, err := strconv.ParseInt(r.PostFormValue("credential_id"), 10, 64)
+		if err != nil || id <= 0 {
+			errs.add("credential_id", "Choose the ORCID credential this tenant uses.")
+		}
+		f.CredentialID = id
+	}
+	t := base
+	t.Name, t.Slug, t.SupportEmail, t.SupportURL = f.Name, f.Slug, f.SupportEmail, f.SupportURL
+	t.Languages, t.DefaultLanguage = f.Languages, f.DefaultLanguage
+	t.Branding.PrimaryColor = f.PrimaryColor
+	t.CredentialID = f.CredentialID
+	t.Settings.RequestAuthorizationOnPublication = f.RequestOnPub
+	t.Settings.InvitationTTL = ttl
+	return f, t, errs
+}
+
+func (s *Server) adminTenantFormPage(w http.ResponseWriter, r *http.Request, a *store.AdminUser, status int, d adminTenantFormData) {
+	cs, err := s.store.ListCredentials(r.Context())
+	if err != nil {
+		s.adminFail(w, r, a, "list credentials", err)
+		return
+	}
+	for i := range cs {
+		cs[i].ClientSecret = ""
+	}
+	d.Credentials, d.Languages, d.Site = cs, adminLanguages, a.Role == store.RoleSiteAdmin
+	d.DefaultTTLDays = int(connect.DefaultInvitationTTL / (24 * time.Hour))
+	if d.Errors == nil {
+		d.Errors = adminFieldErrors{}
+	}
+	title := "Edit " + d.Form.Name
+	if d.New {
+		title = "New tenant"
+	}
+	s.render(w, r, status, "admin_tenant_form", s.adminPage(r, a, title, d))
+}
+
+func (s *Server) adminTenantNew(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
+	s.adminTenantFormPage(w, r, a, http.StatusOK, adminTenantFormData{New: true,
+		Form: adminTenantForm{Languages: []string{"en"}, DefaultLanguage: "en"}})
+}
+
+func (s *Server) adminTenantCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
+	f, t, errs := adminReadTenantForm(r, store.Tenant{}, true)
+	if !errs.any() {
+		created, err := s.store.CreateTenant(r.Context(), t)
+		switch {
+		case err == nil:
+			s.adminAudit(r, a, created.ID, 0, "tenant.created", map[string]any{"slug": created.Slug})
+			s.adminRedirect(w, r, adminTenantPath(created.ID), "Tenant "+created.Name+" created.")
+			return
+		case errors.Is(err, store.ErrConflict):
+			errs.add("slug", "Another tenant already uses this slug. Choose another.")
+		case errors.Is(err, store.ErrNotFound):
+			errs.add("credential_id", "That credential no longer exists. Choose another.")
+		case errors.Is(err, store.ErrInvalid):
+			errs.add("name", "The store refused this tenant: "+adminStoreReason(err))
+		default:
+			s.adminFail(w, r, a, "create the tenant", err)
+			return
+		}
+	}
+	s.adminTenantFormPage(w, r, a, http.StatusUnprocessableEntity, adminTenantFormData{New: true, Form: f, Errors: errs})
+}
+
+func (s *Server) adminTenantEdit(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	s.adminTenantFormPage(w, r, a, http.StatusOK, adminTenantFormData{Form: adminFormFromTenant(t)})
+}
+
+func (s *Server) adminTenantUpdate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	site := a.Role == store.RoleSiteAdmin
+	f, changed, errs := adminReadTenantForm(r, t, site)
+	if !errs.any() {
+		updated, err := s.store.UpdateTenant(r.Context(), changed)
+		switch {
+		case err == nil:
+			detail := map[string]any{"slug": updated.Slug}
+			if updated.CredentialID != t.CredentialID {
+				detail["credential_from"], detail["credential_to"] = t.CredentialID, updated.CredentialID
+			}
+			s.adminAudit(r, a, t.ID, 0, "tenant.updated", detail)
+			s.adminRedirect(w, r, adminTenantPath(t.ID), "Tenant "+updated.Name+" saved.")
+			return
+		case errors.Is(err, store.ErrConflict):
+			errs.add("slug", "Another tenant already uses this slug. Choose another.")
+		case errors.Is(err, store.ErrNotFound):
+			errs.add("credential_id", "That credential no longer exists. Choose another.")
+		case errors.Is(err, store.ErrInvalid):
+			errs.add("name", "The store refused this tenant: "+adminStoreReason(err))
+		default:
+			s.adminFail(w, r, a, "save the tenant", err)
+			return
+		}
+	}
+	s.adminTenantFormPage(w, r, a, http.StatusUnprocessableEntity, adminTenantFormData{Form: f, Errors: errs})
+}
+
+func adminTenantPath(id int64) string { return "/admin/tenants/" + strconv.FormatInt(id, 10) }
+
+// adminStoreReason is the part of a store ErrInvalid meant for people: what
+// follows the last "invalid: ". Only ErrInvalid messages are shown, as
+// they describe the input, never the database.
+func adminStoreReason(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, store.ErrInvalid.Error()+": "); i >= 0 {
+		return msg[i+len(store.ErrInvalid.Error())+2:]
+	}
+	return "the input is not valid"
+}
