@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/seal"
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+// startServe runs "orcidlink serve" in-process on a free port and returns
+// what it printed up to the first blank-free block, and a stop function.
+func startServe(t *testing.T, env map[string]string, args ...string) (banner string, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	getenv := func(k string) string { return env[k] }
+	go func() {
+		code := run(ctx, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...), getenv, pw, &stderr)
+		pw.Close()
+		done <- code
+	}()
+	var b strings.Builder
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		b.WriteString(lines.Text() + "\n")
+		if strings.Contains(lines.Text(), "emails ") || strings.Contains(lines.Text(), "ORCID sandbox") && env["ORCIDLINK_SMTP_HOST"] != "" {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if !strings.Contains(b.String(), "orcidlink listening on ") {
+		cancel()
+		t.Fatalf("serve did not start; exit %d\nstdout:\n%s\nstderr:\n%s", <-done, b.String(), stderr.String())
+	}
+	return b.String(), func() int {
+		cancel()
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(20 * time.Second):
+			t.Fatal("serve did not shut down")
+			return -1
+		}
+	}
+}
+
+func baseOf(t *testing.T, banner string) string {
+	t.Helper()
+	for _, l := range strings.Split(banner, "\n") {
+		if u, ok := strings.CutPrefix(l, "orcidlink listening on "); ok {
+			return u
+		}
+	}
+	t.Fatalf("no address in:\n%s", banner)
+	return ""
+}
+
+func status(t *testing.T, url string) int {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// TestServeWithNothingConfigured is the README's first command: SQLite in
+// the data directory, the built-in sandbox, an administrator whose password
+// is printed once.
+func TestServeWithNothingConfigured(t *testing.T) {
+	data := t.TempDir()
+	banner, stop := startServe(t, nil, "--data", data)
+	base := baseOf(t, banner)
+	if !strings.Contains(banner, "administrator      admin@example.org / ") {
+		t.Fatalf("first start does not show the administrator's password:\n%s", banner)
+	}
+	for path, want := range map[string]int{
+		"/healthz": 200, "/readyz": 200, "/admin/signin": 200,
+		"/sandbox/.well-known/openid-configuration": 200, "/sandbox/v3.0/0000-0002-1825-0097": 403, "/sandbox/pub/v3.0/0000-0002-1825-0097": 404,
+	} {
+		if got := status(t, base+path); got != want {
+			t.Errorf("GET %s: %d, want %d", path, got, want)
+		}
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("exit %d after shutdown", code)
+	}
+	banner, stop = startServe(t, nil, "--data", data)
+	defer stop()
+	if strings.Contains(banner, "administrator ") {
+		t.Fatalf("the password is shown again on restart:\n%s", banner)
+	}
+}
+
+func TestCheckConfig(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	env := map[string]string{"ORCIDLINK_PUBLIC_URL": "https://orcid.example.org", "ORCIDLINK_SMTP_HOST": "mail.example.org",
+		"ORCIDLINK_LOG_LEVEL": "loud", "ORCIDLINK_SMTP_PORT": "x"}
+	code := run(t.Context(), []string{"check-config"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	if code != 1 {
+		t.Fatalf("exit %d for a bad configuration", code)
+	}
+	// The environment error stops loading; fix it and see every remaining problem.
+	env["ORCIDLINK_SMTP_PORT"] = "587"
+	stderr.Reset()
+	code = run(t.Context(), []string{"check-config"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	for _, want := range []string{"encryption_keys", "smtp.from", "log_level"} {
+		if code != 1 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("exit %d; problem %q not reported:\n%s", code, want, stderr.String())
+		}
+	}
+	stdout.Reset()
+	if code := run(t.Context(), []string{"check-config", "--data", t.TempDir()}, noEnv, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "configuration OK") {
+		t.Fatalf("exit %d, stdout %q", code, stdout.String())
+	}
+}
+
+func TestRotateKey(t *testing.T) {
+	data := t.TempDir()
+	const k1 = "k1:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	const k2 = "k2:1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100"
+	open := func(keys ...string) *store.Store {
+		t.Helper()
+		var ks []seal.Key
+		for _, k := range keys {
+			key, err := seal.ParseKey(k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ks = append(ks, key)
+		}
+		ring, err := seal.NewRing(ks...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := store.Open(t.Context(), store.Config{Driver: "sqlite", DSN: filepath.Join(data, "orcidlink.db"), Sealer: ring})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st := open(k1)
+	cred, err := st.CreateCredential(t.Context(), store.Credential{Name: "c", Env: orcid.Sandbox, API: orcid.MemberAPI,
+		ClientID: "APP-0000000000000001", ClientSecret: "the-client-secret", ClientName: "Journal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	var stdout, stderr bytes.Buffer
+	env := map[string]string{"ORCIDLINK_ENCRYPTION_KEYS": k2 + "," + k1}
+	code := run(t.Context(), []string{"rotate-key", "--data", data}, func(k string) string { return env[k] }, &stdout, &stderr)
+	if code != 0 || !strings.Contains(stdout.String(), `now sealed with key "k2"`) {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	st = open(k2) // the old key is gone
+	defer st.Close()
+	got, err := st.Credential(t.Context(), cred.ID)
+	if err != nil || got.ClientSecret != "the-client-secret" {
+		t.Fatalf("after rotation with only the new key: %+v, %v", got, err)
+	}
+}
