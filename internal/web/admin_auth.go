@@ -190,7 +190,7 @@ func (s *Server) adminSignIn(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, store.ErrNotFound) {
 		// Spend the time a real check costs (see dummyHash).
 		_, _ = VerifyPassword(dummyHash(), password)
-		s.log.InfoContext(ctx, "admin sign-in refused: unknown email")
+		s.log.InfoContext(ctx, "admin sign-in refused: unknown email", "remote", r.RemoteAddr)
 		refuse(adminSignInFailed)
 		return
 	}
@@ -203,7 +203,7 @@ func (s *Server) adminSignIn(w http.ResponseWriter, r *http.Request) {
 		// Locked: the password is not even compared, but the time is spent
 		// all the same, and the answer is the usual one.
 		_, _ = VerifyPassword(dummyHash(), password)
-		s.log.InfoContext(ctx, "admin sign-in refused: account locked", "admin", u.ID)
+		s.log.InfoContext(ctx, "admin sign-in refused: account locked", "admin", u.ID, "remote", r.RemoteAddr)
 		refuse(adminSignInFailed)
 		return
 	}
@@ -222,9 +222,9 @@ func (s *Server) adminSignIn(w http.ResponseWriter, r *http.Request) {
 				s.adminFail(w, r, nil, "lock administrator", err)
 				return
 			}
-			s.log.WarnContext(ctx, "admin account locked after failed sign-ins", "admin", u.ID, "failures", n)
+			s.log.WarnContext(ctx, "admin account locked after failed sign-ins", "admin", u.ID, "failures", n, "remote", r.RemoteAddr)
 		} else {
-			s.log.InfoContext(ctx, "admin sign-in refused: wrong password", "admin", u.ID, "failures", n)
+			s.log.InfoContext(ctx, "admin sign-in refused: wrong password", "admin", u.ID, "failures", n, "remote", r.RemoteAddr)
 		}
 		refuse(adminSignInFailed)
 		return

@@ -239,13 +239,18 @@ func (s *Server) adminReadCredentialForm(r *http.Request, existing *store.Creden
 	default:
 		errs.add("environment", "Choose the ORCID registry: sandbox, production or a custom one.")
 	}
-	if existing != nil && f.Env != existing.Env.Name && (f.Env == "production" || existing.Env.Name == "production") {
-		// Keeping sandbox and production apart: iDs and tokens of one
-		// registry mean nothing on the other, and links belong to the
-		// credential. Moving is its own guided step, which makes a new
-		// credential and starts the tenants afresh.
-		errs.add("environment", "A credential cannot change between sandbox and production here: "+
-			"use \"Move to production\", which keeps the sandbox iDs apart and invites everyone again.")
+	if existing != nil && f.Env != existing.Env.Name && f.Env != "" {
+		// Registries are kept apart: iDs and tokens of one mean nothing on
+		// another, and links belong to the credential, so a credential
+		// keeps its registry for life. Going live is its own guided step,
+		// which makes a new credential and starts the tenants afresh.
+		if f.Env == "production" {
+			errs.add("environment", "A credential cannot change to production here: "+
+				"use \"Move to production\", which keeps the sandbox iDs apart and invites everyone again.")
+		} else {
+			errs.add("environment", "A credential keeps its registry: the iDs connected through it belong to that "+
+				"registry. Make a new credential and switch the tenants to it instead.")
+		}
 	}
 	if msg := s.adminRedirectProblem(f.Env); msg != "" {
 		errs.add("environment", msg)

@@ -232,6 +232,22 @@ func TestAdminCredentialFormErrors(t *testing.T) {
 	if len(cs) != 2 {
 		t.Errorf("%d credentials, want 2", len(cs))
 	}
+
+	// A credential keeps its registry: moving it to another would make its
+	// iDs pass for the other registry's.
+	existing := cs[0]
+	if existing.ClientID != "APP-0000000000000001" {
+		existing = cs[1]
+	}
+	v = adminCredentialValues("custom", existing.ClientID, "")
+	v.Set("site_url", "http://127.0.0.1:9/sandbox")
+	a := c.post("/admin/credentials/"+adminItoa(existing.ID)+"/edit", v)
+	if a.status != http.StatusUnprocessableEntity || !strings.Contains(adminFieldMessage(a.body, "credential-environment-error"), "keeps its registry") {
+		t.Errorf("moving a sandbox credential to another registry: %d, %q", a.status, adminFieldMessage(a.body, "credential-environment-error"))
+	}
+	if got, _ := env.st.Credential(context.Background(), existing.ID); got.Env != orcid.Sandbox {
+		t.Errorf("the credential's registry changed to %+v", got.Env)
+	}
 }
 
 // The credential page says which tenants share it and why the client name
