@@ -91,6 +91,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	s.registerConnectRoutes(mux)
 	s.registerAdminRoutes(mux)
+	// The site's root has nothing for researchers (they arrive by their
+	// invitation link); send whoever comes there to the admin UI.
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/admin/", http.StatusFound)
+	})
 	// Forms are protected from cross-site posts by the browser's
 	// Sec-Fetch-Site/Origin headers (Go's CrossOriginProtection), which
 	// needs no token in every form and cannot be forgotten on one.
