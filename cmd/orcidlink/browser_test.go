@@ -215,6 +215,14 @@ func TestBrowserProductJourney(t *testing.T) {
 		t.Errorf("call log lacks the token exchange:\n%s", got)
 	}
 	adaToken := accessToken(t, data, tenantID, adaID)
+	var clients []struct {
+		Secret string `json:"client_secret"`
+	}
+	getJSON(t, base+"/sandbox/_sandbox/clients", &clients)
+	if len(clients) != 1 || clients[0].Secret == "" {
+		t.Fatalf("registry clients: %+v", clients)
+	}
+	assertNotInFiles(t, filepath.Join(data, "orcidlink.db*"), adaToken, clients[0].Secret)
 
 	// Bob denies, reads why it matters, tries again and connects.
 	bobLink, _, bobID := invite("Bob", "Babbage", "bob@example.org")
@@ -295,4 +303,25 @@ func accessToken(t *testing.T, data string, tenantID, personID int64) string {
 		t.Fatalf("link of person %d: %+v, %v", personID, l, err)
 	}
 	return l.AccessToken
+}
+
+// assertNotInFiles fails if any secret appears in clear in the files (the
+// database and its WAL): tokens must be sealed at rest.
+func assertNotInFiles(t *testing.T, glob string, secrets ...string) {
+	t.Helper()
+	files, _ := filepath.Glob(glob)
+	if len(files) == 0 {
+		t.Fatalf("no file matches %s", glob)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secrets {
+			if strings.Contains(string(b), s) {
+				t.Errorf("%s holds a token in clear", f)
+			}
+		}
+	}
 }
