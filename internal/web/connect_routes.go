@@ -43,6 +43,7 @@ func (s *Server) registerConnectRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+connect.CallbackPath, s.orcidCallback)
 	mux.HandleFunc("GET /t/{slug}/people/{ref}/orcid.json", s.publicIDJSON)
 	mux.HandleFunc("GET /t/{slug}/people/{ref}/orcid.html", s.publicIDHTML)
+	mux.HandleFunc("GET /t/{slug}/brand.css", s.brandCSS)
 }
 
 // scopeLine is one permission and what the tenant will do with it.
