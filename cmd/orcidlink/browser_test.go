@@ -19,43 +19,6 @@ import (
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
-// browser starts a headless Chromium; skipped when none is installed unless
-// ORCIDLINK_REQUIRE names chromium.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := sandboxtest.RequireTool(t, "chromium")
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.Headless,
-		chromedp.UserDataDir(t.TempDir()), chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-sync", true),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	t.Cleanup(cancel)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return bctx
-}
-
-// incognito is a separate browser context: its own cookies, as a second
-// person on another machine.
-func incognito(t *testing.T, parent context.Context) context.Context {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	// The first run creates the tab and ties it to the context it is given:
-	// give it this long-lived one, not a step's short deadline.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("new browser context: %v", err)
-	}
-	return ctx
-}
-
 // do runs the steps with a deadline of their own, and on failure shows
 // where the browser was and what the page said.
 func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -104,7 +67,7 @@ var personPath = regexp.MustCompile(`/admin/tenants/(\d+)/people/(\d+)`)
 // disconnects, one denies, tries again, connects and is removed by the
 // administrator. Both tokens then get 401 from the registry.
 func TestBrowserProductJourney(t *testing.T) {
-	ctx := browser(t)
+	ctx := sandboxtest.Browser(t)
 	data := t.TempDir()
 	banner, stop := startServe(t, nil, "--data", data)
 	defer stop()
@@ -174,7 +137,7 @@ func TestBrowserProductJourney(t *testing.T) {
 	// Ada: reads the explanation, registers a new ORCID record pre-filled
 	// with her name at the sandbox, authorizes, and sees her iD.
 	adaLink, tenantID, adaID := invite("Ada", "Lovelace", "ada@example.org")
-	ada := incognito(t, ctx)
+	ada := sandboxtest.Incognito(t, ctx)
 	do(t, ada, "open invitation", chromedp.Navigate(adaLink), chromedp.WaitVisible(chromedp.CSS("#connect-orcid")))
 	if perms := textOf(t, ada, "#permissions"); perms == "" {
 		t.Fatal("the invitation does not explain the permissions")
@@ -226,7 +189,7 @@ func TestBrowserProductJourney(t *testing.T) {
 
 	// Bob denies, reads why it matters, tries again and connects.
 	bobLink, _, bobID := invite("Bob", "Babbage", "bob@example.org")
-	bob := incognito(t, ctx)
+	bob := sandboxtest.Incognito(t, ctx)
 	do(t, bob, "deny",
 		chromedp.Navigate(bobLink), chromedp.WaitVisible(chromedp.CSS("#connect-orcid")),
 		chromedp.Click(chromedp.CSS("#connect-orcid")), chromedp.WaitVisible(chromedp.CSS("#register-form")),

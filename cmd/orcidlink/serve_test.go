@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
-	"github.com/orcidlink/orcidlink/internal/seal"
 	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/store/storetest"
 )
 
 // startServe runs "orcidlink serve" in-process on a free port and returns
@@ -133,23 +133,7 @@ func TestRotateKey(t *testing.T) {
 	const k2 = "k2:1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100"
 	open := func(keys ...string) *store.Store {
 		t.Helper()
-		var ks []seal.Key
-		for _, k := range keys {
-			key, err := seal.ParseKey(k)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ks = append(ks, key)
-		}
-		ring, err := seal.NewRing(ks...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := store.Open(t.Context(), store.Config{Driver: "sqlite", DSN: filepath.Join(data, "orcidlink.db"), Sealer: ring})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
+		return storetest.OpenDSN(t, "sqlite", filepath.Join(data, "orcidlink.db"), func(c *store.Config) { c.Sealer = storetest.Ring(t, keys...) })
 	}
 	st := open(k1)
 	cred, err := st.CreateCredential(t.Context(), store.Credential{Name: "c", Env: orcid.Sandbox, API: orcid.MemberAPI,
@@ -157,8 +141,6 @@ func TestRotateKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.Close()
-
 	var stdout, stderr bytes.Buffer
 	env := map[string]string{"ORCIDLINK_ENCRYPTION_KEYS": k2 + "," + k1}
 	code := run(t.Context(), []string{"rotate-key", "--data", data}, func(k string) string { return env[k] }, &stdout, &stderr)
@@ -166,7 +148,6 @@ func TestRotateKey(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
 	st = open(k2) // the old key is gone
-	defer st.Close()
 	got, err := st.Credential(t.Context(), cred.ID)
 	if err != nil || got.ClientSecret != "the-client-secret" {
 		t.Fatalf("after rotation with only the new key: %+v, %v", got, err)

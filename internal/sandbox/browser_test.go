@@ -19,36 +19,6 @@ import (
 	"github.com/orcidlink/orcidlink/internal/sandbox/sandboxtest"
 )
 
-// newBrowser starts one headless Chromium for the test (skipped when it is
-// not installed, unless ORCIDLINK_REQUIRE names chromium).
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	path := sandboxtest.RequireTool(t, "chromium")
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox, // tests run as root in containers
-		chromedp.DisableGPU,
-		chromedp.Headless,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.NoFirstRun,
-		// Keep the browser off the network: only loopback is reachable.
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-sync", true),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return bctx
-}
-
 func must(t *testing.T, err error, what string) {
 	t.Helper()
 	if err != nil {
@@ -75,7 +45,7 @@ func value(t *testing.T, ctx context.Context, sel string) string {
 // trusted organization from the account page.
 func TestBrowserJourneys(t *testing.T) {
 	env := sandboxtest.New(t)
-	ctx := newBrowser(t)
+	ctx := sandboxtest.Browser(t)
 	cfg := env.OAuth2Config(env.Member, "openid", "/read-limited", "/activities/update")
 	var granted *oauth2.Token
 
