@@ -722,3 +722,65 @@ func TestClientIsCachedPerCredential(t *testing.T) {
 		t.Error("a changed credential kept its old client")
 	}
 }
+
+// TestTenantInvitationTemplate: a tenant's own email replaces the built-in
+// one for its language only, fills in the person and link, and escapes
+// names in HTML.
+func TestTenantInvitationTemplate(t *testing.T) {
+	f := newFixture(t, fixtureOpts{})
+	f.tenant.Settings.InvitationEmails = map[string]store.EmailTemplate{"en": {
+		Subject: "{{.Tenant}}: your ORCID iD, {{.GivenNames}}",
+		Text:    "Hello {{.Name}},\nplease connect: {{.Link}}\n(valid until {{.Expires}})\n",
+		HTML:    `<p>Hello {{.Name}}, <a href="{{.Link}}">connect</a></p>`,
+	}}
+	if _, err := f.st.UpdateTenant(f.ctx, f.tenant); err != nil {
+		t.Fatal(err)
+	}
+	p := f.person(t, "<b>Ann</b>", "Lee", "ann@example.org", "", "en")
+	inv, err := f.svc.Invite(f.ctx, f.tenant.ID, p.ID, store.ActorSystem, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emails, _ := f.st.ListTenantEmails(f.ctx, f.tenant.ID, 1)
+	e := emails[0]
+	if e.Subject != "Journal of Tests: your ORCID iD, <b>Ann</b>" || !strings.Contains(e.TextBody, "please connect: "+inv.Link) {
+		t.Fatalf("subject %q\ntext %q", e.Subject, e.TextBody)
+	}
+	if strings.Contains(e.HTMLBody, "<b>Ann</b>") || !strings.Contains(e.HTMLBody, "&lt;b&gt;Ann&lt;/b&gt;") {
+		t.Fatalf("HTML does not escape the name: %s", e.HTMLBody)
+	}
+	// Bob prefers French, for which the tenant has no template.
+	if _, err := f.svc.Invite(f.ctx, f.tenant.ID, f.bob.ID, store.ActorSystem, true); err != nil {
+		t.Fatal(err)
+	}
+	emails, _ = f.st.ListTenantEmails(f.ctx, f.tenant.ID, 1)
+	if !strings.Contains(emails[0].Subject, "identifiant ORCID") {
+		t.Fatalf("French fallback subject %q", emails[0].Subject)
+	}
+}
+
+func TestValidateTemplate(t *testing.T) {
+	tests := []struct {
+		name string
+		tmpl store.EmailTemplate
+		want string // "" for valid
+	}{
+		{"built-in English", connect.DefaultTemplate("en"), ""},
+		{"built-in French", connect.DefaultTemplate("fr"), ""},
+		{"no subject", store.EmailTemplate{Text: "{{.Link}}"}, "subject: required"},
+		{"no link", store.EmailTemplate{Subject: "s", Text: "connect please"}, "must contain the invitation link"},
+		{"no link in HTML", store.EmailTemplate{Subject: "s", Text: "{{.Link}}", HTML: "<p>hi</p>"}, "html: must contain"},
+		{"syntax error", store.EmailTemplate{Subject: "s", Text: "{{.Link"}, "text:"},
+		{"unknown field", store.EmailTemplate{Subject: "s", Text: "{{.Link}} {{.Password}}"}, "Password"},
+		{"two-line subject", store.EmailTemplate{Subject: "a\nb", Text: "{{.Link}}"}, "one line"},
+	}
+	for _, tc := range tests {
+		err := connect.ValidateTemplate(tc.tmpl)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, connect.ErrTemplate)):
+			t.Errorf("%s: err = %v, want one mentioning %q", tc.name, err, tc.want)
+		}
+	}
+}

@@ -15,7 +15,7 @@ type emailText struct {
 }
 
 // invitationTexts are the built-in invitation emails. A tenant's own
-// template (future work) would replace these per language.
+// template for a language (TenantSettings.InvitationEmails) replaces them.
 var invitationTexts = map[string]emailText{
 	"en": {
 		Subject:    "{{.Tenant}} asks you to connect your ORCID iD",
@@ -97,6 +97,9 @@ var invitationHTMLBody = htmltemplate.Must(htmltemplate.New("invitation").Parse(
 // escapes them, so a tenant or person name cannot inject markup.
 func invitationEmail(t store.Tenant, p store.Person, inv Invitation) (store.Email, error) {
 	lang := Language(t, p)
+	if msg, ok, err := tenantInvitationEmail(t, p, inv, lang); ok {
+		return msg, err
+	}
 	txt := invitationTexts[lang]
 	name := strings.TrimSpace(p.GivenNames + " " + p.FamilyNames)
 	d := emailData{Tenant: t.Name, Name: name, Link: inv.Link, Expires: inv.ExpiresAt.UTC().Format("2006-01-02"),

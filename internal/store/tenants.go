@@ -41,18 +41,31 @@ type TenantSettings struct {
 	// InvitationTTL is how long an invitation link stays valid; 0 means the
 	// product's default.
 	InvitationTTL time.Duration
+	// InvitationEmails are the tenant's own invitation emails by language
+	// (templates: see package connect); a language without one gets the
+	// built-in email.
+	InvitationEmails map[string]EmailTemplate
+}
+
+// EmailTemplate is a tenant's email in one language: Go templates for the
+// subject, the plain text and (optionally) the HTML body.
+type EmailTemplate struct {
+	Subject string `json:"subject"`
+	Text    string `json:"text"`
+	HTML    string `json:"html,omitempty"`
 }
 
 // settingsJSON is TenantSettings as stored: durations as text ("336h0m0s")
 // so that the column stays readable.
 type settingsJSON struct {
-	RequestAuthorizationOnPublication bool   `json:"request_authorization_on_publication,omitempty"`
-	InvitationTTL                     string `json:"invitation_ttl,omitempty"`
+	RequestAuthorizationOnPublication bool                     `json:"request_authorization_on_publication,omitempty"`
+	InvitationTTL                     string                   `json:"invitation_ttl,omitempty"`
+	InvitationEmails                  map[string]EmailTemplate `json:"invitation_emails,omitempty"`
 }
 
 // MarshalJSON implements json.Marshaler.
 func (s TenantSettings) MarshalJSON() ([]byte, error) {
-	j := settingsJSON{RequestAuthorizationOnPublication: s.RequestAuthorizationOnPublication}
+	j := settingsJSON{RequestAuthorizationOnPublication: s.RequestAuthorizationOnPublication, InvitationEmails: s.InvitationEmails}
 	if s.InvitationTTL != 0 {
 		j.InvitationTTL = s.InvitationTTL.String()
 	}
@@ -65,7 +78,7 @@ func (s *TenantSettings) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*s = TenantSettings{RequestAuthorizationOnPublication: j.RequestAuthorizationOnPublication}
+	*s = TenantSettings{RequestAuthorizationOnPublication: j.RequestAuthorizationOnPublication, InvitationEmails: j.InvitationEmails}
 	if j.InvitationTTL != "" {
 		d, err := time.ParseDuration(j.InvitationTTL)
 		if err != nil {

@@ -98,6 +98,7 @@ func TestAdminManagerCannotReachOtherTenantsByURL(t *testing.T) {
 
 	gets := []string{
 		"/admin/tenants/" + other,
+		"/admin/tenants/" + other + "/emails",
 		"/admin/tenants/" + other + "/edit",
 		"/admin/tenants/" + other + "/people",
 		"/admin/tenants/" + other + "/people?status=connected",
@@ -152,6 +153,7 @@ func TestAdminManagerCannotReachOtherTenantsByURL(t *testing.T) {
 		{"/admin/tenants/" + other + "/edit", url.Values{"name": {"Taken over"}, "slug": {"taken"},
 			"support_email": {"x@example.org"}, "languages": {"en"}}},
 		{"/admin/tenants/" + other + "/people/new", url.Values{"given_names": {"Intruder"}, "email": {"intruder@example.org"}}},
+		{"/admin/tenants/" + other + "/emails", url.Values{"custom_en": {"on"}, "subject_en": {"Hijacked"}, "text_en": {"{{.Link}}"}}},
 		{"/admin/tenants/" + other + "/people/" + their + "/edit", url.Values{"given_names": {"Renamed"}, "email": {"renamed@example.org"}}},
 		{"/admin/tenants/" + other + "/people/" + their + "/invite", url.Values{"send_email": {"on"}}},
 		{"/admin/tenants/" + other + "/people/" + their + "/remove-id", nil},

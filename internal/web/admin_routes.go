@@ -28,6 +28,8 @@ func (s *Server) registerAdminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/tenants/{tid}", s.adminTenantRoute(s.adminTenant))
 	mux.HandleFunc("GET /admin/tenants/{tid}/edit", s.adminTenantRoute(s.adminTenantEdit))
 	mux.HandleFunc("POST /admin/tenants/{tid}/edit", s.adminTenantRoute(s.adminTenantUpdate))
+	mux.HandleFunc("GET /admin/tenants/{tid}/emails", s.adminTenantRoute(s.adminTenantEmails))
+	mux.HandleFunc("POST /admin/tenants/{tid}/emails", s.adminTenantRoute(s.adminTenantEmailsSave))
 
 	mux.HandleFunc("GET /admin/tenants/{tid}/people", s.adminTenantRoute(s.adminPeople))
 	mux.HandleFunc("GET /admin/tenants/{tid}/people/new", s.adminTenantRoute(s.adminPersonNew))
