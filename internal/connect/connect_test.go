@@ -53,6 +53,20 @@ type fixture struct {
 type fixtureOpts struct {
 	api           orcid.APIType
 	invitationTTL time.Duration
+	driver        string // "sqlite" (default) or "postgres"
+}
+
+// forEachEngine runs a test on SQLite and on PostgreSQL (skipped when no
+// server is configured, unless ORCIDLINK_REQUIRE names postgres).
+func forEachEngine(t *testing.T, test func(t *testing.T, driver string)) {
+	for _, driver := range []string{"sqlite", "postgres"} {
+		t.Run(driver, func(t *testing.T) {
+			if driver == "postgres" {
+				storetest.Postgres(t)
+			}
+			test(t, driver)
+		})
+	}
 }
 
 func newFixture(t *testing.T, o fixtureOpts) *fixture {
@@ -61,7 +75,10 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 		o.api = orcid.MemberAPI
 	}
 	f := &fixture{ctx: context.Background(), env: sandboxtest.New(t), clock: &clock{t: time.Now().UTC()}}
-	f.st = storetest.Open(t, "sqlite", func(c *store.Config) { c.Now = f.clock.Now })
+	if o.driver == "" {
+		o.driver = "sqlite"
+	}
+	f.st = storetest.Open(t, o.driver, func(c *store.Config) { c.Now = f.clock.Now })
 	svc, err := connect.New(connect.Config{
 		PublicURL: publicURL + "/", Now: f.clock.Now, InvitationTTL: o.invitationTTL,
 		Retry:       orcid.RetryPolicy{MaxAttempts: 1},
@@ -195,93 +212,99 @@ func (s snapshot) equal(o snapshot) bool {
 }
 
 func TestConnectStoresEverything(t *testing.T) {
-	for _, api := range []orcid.APIType{orcid.MemberAPI, orcid.PublicAPI} {
-		t.Run(string(api), func(t *testing.T) {
-			f := newFixture(t, fixtureOpts{api: api})
-			inv, raw := f.invite(t, f.alice)
-			wantScopes := map[orcid.APIType][]string{
-				orcid.MemberAPI: {"openid", "/read-limited", "/activities/update", "/person/update"},
-				orcid.PublicAPI: {"openid", "/authenticate"},
-			}[api]
-			if strings.Join(inv.Scopes, " ") != strings.Join(wantScopes, " ") {
-				t.Errorf("invitation scopes = %v, want %v", inv.Scopes, wantScopes)
-			}
+	forEachEngine(t, func(t *testing.T, driver string) {
+		for _, api := range []orcid.APIType{orcid.MemberAPI, orcid.PublicAPI} {
+			t.Run(string(api), func(t *testing.T) {
+				f := newFixture(t, fixtureOpts{driver: driver, api: api})
+				inv, raw := f.invite(t, f.alice)
+				wantScopes := map[orcid.APIType][]string{
+					orcid.MemberAPI: {"openid", "/read-limited", "/activities/update", "/person/update"},
+					orcid.PublicAPI: {"openid", "/authenticate"},
+				}[api]
+				if strings.Join(inv.Scopes, " ") != strings.Join(wantScopes, " ") {
+					t.Errorf("invitation scopes = %v, want %v", inv.Scopes, wantScopes)
+				}
 
-			authURL, err := f.svc.Start(f.ctx, raw, "browser-1", "es")
-			if err != nil {
-				t.Fatal(err)
-			}
-			u, _ := url.Parse(authURL)
-			q := u.Query()
-			for k, want := range map[string]string{"given_names": "Alice", "family_names": "Ayala",
-				"email": "alice@example.org", "lang": "es", "redirect_uri": f.svc.RedirectURI(), "client_id": f.cred.ClientID} {
-				if q.Get(k) != want {
-					t.Errorf("authorize URL %s = %q, want %q", k, q.Get(k), want)
+				authURL, err := f.svc.Start(f.ctx, raw, "browser-1", "es")
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			if q.Get("state") == "" || q.Get("nonce") == "" {
-				t.Errorf("authorize URL lacks state or nonce: %s", authURL)
-			}
-			if strings.Contains(authURL, raw) {
-				t.Error("authorize URL carries the invitation token")
-			}
+				u, _ := url.Parse(authURL)
+				q := u.Query()
+				for k, want := range map[string]string{"given_names": "Alice", "family_names": "Ayala",
+					"email": "alice@example.org", "lang": "es", "redirect_uri": f.svc.RedirectURI(), "client_id": f.cred.ClientID} {
+					if q.Get(k) != want {
+						t.Errorf("authorize URL %s = %q, want %q", k, q.Get(k), want)
+					}
+				}
+				if q.Get("state") == "" || q.Get("nonce") == "" {
+					t.Errorf("authorize URL lacks state or nonce: %s", authURL)
+				}
+				if strings.Contains(authURL, raw) {
+					t.Error("authorize URL carries the invitation token")
+				}
 
-			cb := f.authorize(t, authURL)
-			res, err := f.svc.Complete(f.ctx, cb, "browser-1")
-			if err != nil {
-				t.Fatalf("Complete: %v", err)
-			}
-			wantURI := f.env.BaseURL + "/" + f.env.Researcher.ORCID
-			link, err := f.st.Link(f.ctx, f.tenant.ID, f.alice.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if link.ORCIDURI != wantURI || res.Link.ORCIDURI != wantURI || string(link.ORCID) != f.env.Researcher.ORCID {
-				t.Errorf("iD = %q (%q), result %q, want %q", link.ORCIDURI, link.ORCID, res.Link.ORCIDURI, wantURI)
-			}
-			if link.State != store.LinkConnected || link.AccessToken == "" || link.RefreshToken == "" {
-				t.Errorf("link state %s, access token set %v, refresh token set %v", link.State, link.AccessToken != "", link.RefreshToken != "")
-			}
-			if api == orcid.MemberAPI && link.IDToken == "" {
-				t.Error("no id_token stored although openid was granted")
-			}
-			if link.ExpiresAt.Before(f.clock.Now().Add(24*time.Hour)) || link.AuthenticatedAt.IsZero() {
-				t.Errorf("expires %v, authenticated %v", link.ExpiresAt, link.AuthenticatedAt)
-			}
-			for _, sc := range wantScopes[1:] {
-				if !strings.Contains(" "+strings.Join(link.Scopes, " ")+" ", " "+sc+" ") {
-					t.Errorf("granted scopes %v lack %s", link.Scopes, sc)
+				cb := f.authorize(t, authURL)
+				res, err := f.svc.Complete(f.ctx, cb, "browser-1")
+				if err != nil {
+					t.Fatalf("Complete: %v", err)
 				}
-			}
-			if link.Name != f.env.Researcher.Name() {
-				t.Errorf("name %q, want %q", link.Name, f.env.Researcher.Name())
-			}
-			// The token works at the registry: it is the one ORCID issued.
-			client, err := f.svc.Client(f.ctx, f.cred)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if api == orcid.MemberAPI {
-				if _, err := client.ReadRecord(f.ctx, link.AccessToken, link.ORCID); err != nil {
-					t.Errorf("read record with the stored token: %v", err)
+				wantURI := f.env.BaseURL + "/" + f.env.Researcher.ORCID
+				link, err := f.st.Link(f.ctx, f.tenant.ID, f.alice.ID)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			// Tokens are sealed in the database: the raw column is not the token.
-			var rawTok string
-			if err := f.st.DB().QueryRow(`SELECT CAST(access_token AS TEXT) FROM orcid_links WHERE id = ?`, link.ID).Scan(&rawTok); err != nil {
-				t.Fatal(err)
-			}
-			if rawTok == "" || strings.Contains(rawTok, link.AccessToken) {
-				t.Error("access token is stored in clear")
-			}
-			invs, _ := f.st.ListInvitations(f.ctx, f.tenant.ID, f.alice.ID)
-			if len(invs) != 1 || invs[0].State != store.InvitationAccepted {
-				t.Errorf("invitations after connecting: %+v", invs)
-			}
-			f.assertAudit(t, f.alice, "link.connected")
-			f.assertCallLogClean(t, f.alice, link)
-		})
-	}
+				if link.ORCIDURI != wantURI || res.Link.ORCIDURI != wantURI || string(link.ORCID) != f.env.Researcher.ORCID {
+					t.Errorf("iD = %q (%q), result %q, want %q", link.ORCIDURI, link.ORCID, res.Link.ORCIDURI, wantURI)
+				}
+				if link.State != store.LinkConnected || link.AccessToken == "" || link.RefreshToken == "" {
+					t.Errorf("link state %s, access token set %v, refresh token set %v", link.State, link.AccessToken != "", link.RefreshToken != "")
+				}
+				if api == orcid.MemberAPI && link.IDToken == "" {
+					t.Error("no id_token stored although openid was granted")
+				}
+				if link.ExpiresAt.Before(f.clock.Now().Add(24*time.Hour)) || link.AuthenticatedAt.IsZero() {
+					t.Errorf("expires %v, authenticated %v", link.ExpiresAt, link.AuthenticatedAt)
+				}
+				for _, sc := range wantScopes[1:] {
+					if !strings.Contains(" "+strings.Join(link.Scopes, " ")+" ", " "+sc+" ") {
+						t.Errorf("granted scopes %v lack %s", link.Scopes, sc)
+					}
+				}
+				if link.Name != f.env.Researcher.Name() {
+					t.Errorf("name %q, want %q", link.Name, f.env.Researcher.Name())
+				}
+				// The token works at the registry: it is the one ORCID issued.
+				client, err := f.svc.Client(f.ctx, f.cred)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if api == orcid.MemberAPI {
+					if _, err := client.ReadRecord(f.ctx, link.AccessToken, link.ORCID); err != nil {
+						t.Errorf("read record with the stored token: %v", err)
+					}
+				}
+				// Tokens are sealed in the database: the raw column is not the token.
+				var rawTok string
+				rawQuery := `SELECT CAST(access_token AS TEXT) FROM orcid_links WHERE id = ?`
+				if driver == "postgres" {
+					rawQuery = strings.Replace(rawQuery, "?", "$1", 1)
+				}
+				if err := f.st.DB().QueryRow(rawQuery, link.ID).Scan(&rawTok); err != nil {
+					t.Fatal(err)
+				}
+				if rawTok == "" || strings.Contains(rawTok, link.AccessToken) {
+					t.Error("access token is stored in clear")
+				}
+				invs, _ := f.st.ListInvitations(f.ctx, f.tenant.ID, f.alice.ID)
+				if len(invs) != 1 || invs[0].State != store.InvitationAccepted {
+					t.Errorf("invitations after connecting: %+v", invs)
+				}
+				f.assertAudit(t, f.alice, "link.connected")
+				f.assertCallLogClean(t, f.alice, link)
+			})
+		}
+	})
 }
 
 func (f *fixture) assertAudit(t *testing.T, p store.Person, action string) {
@@ -382,99 +405,101 @@ func TestDenialThenRetry(t *testing.T) {
 // TestRefusedCallbacks: every way a callback can be wrong gets its typed
 // error and leaves the store as it was.
 func TestRefusedCallbacks(t *testing.T) {
-	tests := []struct {
-		name string
-		// run starts a flow for alice and returns the callback to complete
-		// and the session to complete it in.
-		run  func(t *testing.T, f *fixture) (url.Values, string)
-		want error
-	}{
-		{"tampered state", func(t *testing.T, f *fixture) (url.Values, string) {
-			_, raw := f.invite(t, f.alice)
-			authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
-			q := f.authorize(t, authURL)
-			st := q.Get("state")
-			last := "A"
-			if strings.HasSuffix(st, "A") {
-				last = "B"
-			}
-			q.Set("state", st[:len(st)-1]+last)
-			return q, "s"
-		}, connect.ErrBadState},
-		{"forged state", func(t *testing.T, f *fixture) (url.Values, string) {
-			return url.Values{"code": {"abcdef"}, "state": {"1.FORGEDSTATEVALUE"}}, "s"
-		}, connect.ErrBadState},
-		{"no state", func(t *testing.T, f *fixture) (url.Values, string) {
-			return url.Values{"code": {"abcdef"}}, "s"
-		}, connect.ErrBadState},
-		{"state from another session", func(t *testing.T, f *fixture) (url.Values, string) {
-			_, raw := f.invite(t, f.alice)
-			authURL, _ := f.svc.Start(f.ctx, raw, "victim", "")
-			return f.authorize(t, authURL), "attacker"
-		}, connect.ErrBadState},
-		{"no session", func(t *testing.T, f *fixture) (url.Values, string) {
-			_, raw := f.invite(t, f.alice)
-			authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
-			return f.authorize(t, authURL), ""
-		}, connect.ErrBadState},
-		{"expired state", func(t *testing.T, f *fixture) (url.Values, string) {
-			_, raw := f.invite(t, f.alice)
-			authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
-			q := f.authorize(t, authURL)
-			f.clock.Advance(connect.DefaultStateTTL + time.Minute)
-			return q, "s"
-		}, connect.ErrBadState},
-		{"expired invitation", func(t *testing.T, f *fixture) (url.Values, string) {
-			_, raw := f.invite(t, f.alice) // TTL 10 minutes, see below
-			authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
-			q := f.authorize(t, authURL)
-			f.clock.Advance(11 * time.Minute)
-			return q, "s"
-		}, connect.ErrInvitationExpired},
-		{"cancelled invitation", func(t *testing.T, f *fixture) (url.Values, string) {
-			_, raw := f.invite(t, f.alice)
-			authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
-			q := f.authorize(t, authURL)
-			f.invite(t, f.alice) // replaces the first
-			return q, "s"
-		}, connect.ErrInvitationExpired},
-		{"code refused by ORCID", func(t *testing.T, f *fixture) (url.Values, string) {
-			_, raw := f.invite(t, f.alice)
-			authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
-			q := f.authorize(t, authURL)
-			q.Set("code", "not-a-code")
-			return q, "s"
-		}, connect.ErrORCID},
-		{"error other than denial", func(t *testing.T, f *fixture) (url.Values, string) {
-			_, raw := f.invite(t, f.alice)
-			authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
-			return url.Values{"error": {"server_error"}, "state": {stateOf(t, authURL)}}, "s"
-		}, connect.ErrORCID},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, fixtureOpts{invitationTTL: 10 * time.Minute})
-			q, session := tt.run(t, f)
-			before := f.snapshot(t, f.alice)
-			_, err := f.svc.Complete(f.ctx, q, session)
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("Complete = %v, want %v", err, tt.want)
-			}
-			var fe *connect.FlowError
-			if !errors.As(err, &fe) {
-				t.Fatalf("error %T is not a *FlowError", err)
-			}
-			if tt.want != connect.ErrBadState && fe.TenantID != f.tenant.ID {
-				t.Errorf("FlowError.TenantID = %d, want %d", fe.TenantID, f.tenant.ID)
-			}
-			if after := f.snapshot(t, f.alice); !before.equal(after) {
-				t.Errorf("the store changed:\nbefore %+v\nafter  %+v", before, after)
-			}
-			if _, err := f.st.Link(f.ctx, f.tenant.ID, f.alice.ID); !errors.Is(err, store.ErrNotFound) {
-				t.Errorf("a link was stored: %v", err)
-			}
-		})
-	}
+	forEachEngine(t, func(t *testing.T, driver string) {
+		tests := []struct {
+			name string
+			// run starts a flow for alice and returns the callback to complete
+			// and the session to complete it in.
+			run  func(t *testing.T, f *fixture) (url.Values, string)
+			want error
+		}{
+			{"tampered state", func(t *testing.T, f *fixture) (url.Values, string) {
+				_, raw := f.invite(t, f.alice)
+				authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
+				q := f.authorize(t, authURL)
+				st := q.Get("state")
+				last := "A"
+				if strings.HasSuffix(st, "A") {
+					last = "B"
+				}
+				q.Set("state", st[:len(st)-1]+last)
+				return q, "s"
+			}, connect.ErrBadState},
+			{"forged state", func(t *testing.T, f *fixture) (url.Values, string) {
+				return url.Values{"code": {"abcdef"}, "state": {"1.FORGEDSTATEVALUE"}}, "s"
+			}, connect.ErrBadState},
+			{"no state", func(t *testing.T, f *fixture) (url.Values, string) {
+				return url.Values{"code": {"abcdef"}}, "s"
+			}, connect.ErrBadState},
+			{"state from another session", func(t *testing.T, f *fixture) (url.Values, string) {
+				_, raw := f.invite(t, f.alice)
+				authURL, _ := f.svc.Start(f.ctx, raw, "victim", "")
+				return f.authorize(t, authURL), "attacker"
+			}, connect.ErrBadState},
+			{"no session", func(t *testing.T, f *fixture) (url.Values, string) {
+				_, raw := f.invite(t, f.alice)
+				authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
+				return f.authorize(t, authURL), ""
+			}, connect.ErrBadState},
+			{"expired state", func(t *testing.T, f *fixture) (url.Values, string) {
+				_, raw := f.invite(t, f.alice)
+				authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
+				q := f.authorize(t, authURL)
+				f.clock.Advance(connect.DefaultStateTTL + time.Minute)
+				return q, "s"
+			}, connect.ErrBadState},
+			{"expired invitation", func(t *testing.T, f *fixture) (url.Values, string) {
+				_, raw := f.invite(t, f.alice) // TTL 10 minutes, see below
+				authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
+				q := f.authorize(t, authURL)
+				f.clock.Advance(11 * time.Minute)
+				return q, "s"
+			}, connect.ErrInvitationExpired},
+			{"cancelled invitation", func(t *testing.T, f *fixture) (url.Values, string) {
+				_, raw := f.invite(t, f.alice)
+				authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
+				q := f.authorize(t, authURL)
+				f.invite(t, f.alice) // replaces the first
+				return q, "s"
+			}, connect.ErrInvitationExpired},
+			{"code refused by ORCID", func(t *testing.T, f *fixture) (url.Values, string) {
+				_, raw := f.invite(t, f.alice)
+				authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
+				q := f.authorize(t, authURL)
+				q.Set("code", "not-a-code")
+				return q, "s"
+			}, connect.ErrORCID},
+			{"error other than denial", func(t *testing.T, f *fixture) (url.Values, string) {
+				_, raw := f.invite(t, f.alice)
+				authURL, _ := f.svc.Start(f.ctx, raw, "s", "")
+				return url.Values{"error": {"server_error"}, "state": {stateOf(t, authURL)}}, "s"
+			}, connect.ErrORCID},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				f := newFixture(t, fixtureOpts{invitationTTL: 10 * time.Minute})
+				q, session := tt.run(t, f)
+				before := f.snapshot(t, f.alice)
+				_, err := f.svc.Complete(f.ctx, q, session)
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("Complete = %v, want %v", err, tt.want)
+				}
+				var fe *connect.FlowError
+				if !errors.As(err, &fe) {
+					t.Fatalf("error %T is not a *FlowError", err)
+				}
+				if tt.want != connect.ErrBadState && fe.TenantID != f.tenant.ID {
+					t.Errorf("FlowError.TenantID = %d, want %d", fe.TenantID, f.tenant.ID)
+				}
+				if after := f.snapshot(t, f.alice); !before.equal(after) {
+					t.Errorf("the store changed:\nbefore %+v\nafter  %+v", before, after)
+				}
+				if _, err := f.st.Link(f.ctx, f.tenant.ID, f.alice.ID); !errors.Is(err, store.ErrNotFound) {
+					t.Errorf("a link was stored: %v", err)
+				}
+			})
+		}
+	})
 }
 
 func TestReplayedCallback(t *testing.T) {
@@ -498,75 +523,79 @@ func TestReplayedCallback(t *testing.T) {
 }
 
 func TestSecondPersonClaimingLinkedID(t *testing.T) {
-	f := newFixture(t, fixtureOpts{})
-	first := f.connect(t, f.alice, "alice-browser")
+	forEachEngine(t, func(t *testing.T, driver string) {
+		f := newFixture(t, fixtureOpts{driver: driver})
+		first := f.connect(t, f.alice, "alice-browser")
 
-	// The same researcher signs in at ORCID from Bob's invitation.
-	_, raw := f.invite(t, f.bob)
-	authURL, err := f.svc.Start(f.ctx, raw, "bob-browser", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := f.authorize(t, authURL)
-	before, aliceBefore := f.snapshot(t, f.bob), f.snapshot(t, f.alice)
-	_, err = f.svc.Complete(f.ctx, q, "bob-browser")
-	var fe *connect.FlowError
-	if !errors.Is(err, connect.ErrAlreadyLinked) || !errors.As(err, &fe) || fe.PersonID != f.bob.ID {
-		t.Fatalf("Complete for the second person: %v, want ErrAlreadyLinked for Bob", err)
-	}
-	if !before.equal(f.snapshot(t, f.bob)) || !aliceBefore.equal(f.snapshot(t, f.alice)) {
-		t.Error("the refused claim changed the store")
-	}
-	if _, err := f.st.Link(f.ctx, f.tenant.ID, f.bob.ID); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("Bob has a link: %v", err)
-	}
-	// Alice's link is untouched and her token still works.
-	link, err := f.st.Link(f.ctx, f.tenant.ID, f.alice.ID)
-	if err != nil || link.State != store.LinkConnected || link.AccessToken != first.Link.AccessToken {
-		t.Fatalf("Alice's link after the refused claim: %+v, %v", link, err)
-	}
-	client, _ := f.svc.Client(f.ctx, f.cred)
-	if _, err := client.ReadRecord(f.ctx, link.AccessToken, link.ORCID); err != nil {
-		t.Errorf("Alice's token after the refused claim: %v", err)
-	}
+		// The same researcher signs in at ORCID from Bob's invitation.
+		_, raw := f.invite(t, f.bob)
+		authURL, err := f.svc.Start(f.ctx, raw, "bob-browser", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := f.authorize(t, authURL)
+		before, aliceBefore := f.snapshot(t, f.bob), f.snapshot(t, f.alice)
+		_, err = f.svc.Complete(f.ctx, q, "bob-browser")
+		var fe *connect.FlowError
+		if !errors.Is(err, connect.ErrAlreadyLinked) || !errors.As(err, &fe) || fe.PersonID != f.bob.ID {
+			t.Fatalf("Complete for the second person: %v, want ErrAlreadyLinked for Bob", err)
+		}
+		if !before.equal(f.snapshot(t, f.bob)) || !aliceBefore.equal(f.snapshot(t, f.alice)) {
+			t.Error("the refused claim changed the store")
+		}
+		if _, err := f.st.Link(f.ctx, f.tenant.ID, f.bob.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Bob has a link: %v", err)
+		}
+		// Alice's link is untouched and her token still works.
+		link, err := f.st.Link(f.ctx, f.tenant.ID, f.alice.ID)
+		if err != nil || link.State != store.LinkConnected || link.AccessToken != first.Link.AccessToken {
+			t.Fatalf("Alice's link after the refused claim: %+v, %v", link, err)
+		}
+		client, _ := f.svc.Client(f.ctx, f.cred)
+		if _, err := client.ReadRecord(f.ctx, link.AccessToken, link.ORCID); err != nil {
+			t.Errorf("Alice's token after the refused claim: %v", err)
+		}
+	})
 }
 
 func TestDisconnectRevokesAtORCID(t *testing.T) {
-	for _, actor := range []string{store.ActorPerson, store.ActorAdmin(7)} {
-		t.Run(actor, func(t *testing.T) {
-			f := newFixture(t, fixtureOpts{})
-			res := f.connect(t, f.alice, "s")
-			link := res.Link
-			if err := f.svc.Disconnect(f.ctx, f.tenant.ID, f.alice.ID, actor); err != nil {
-				t.Fatalf("Disconnect: %v", err)
-			}
-			client, _ := f.svc.Client(f.ctx, f.cred)
-			if _, err := client.ReadRecord(f.ctx, link.AccessToken, link.ORCID); !errors.Is(err, orcid.ErrTokenInvalid) {
-				t.Errorf("call with the old access token: %v, want ErrTokenInvalid", err)
-			}
-			if _, err := client.Refresh(f.ctx, link.RefreshToken); !errors.Is(err, orcid.ErrTokenInvalid) {
-				t.Errorf("refresh with the old refresh token: %v, want ErrTokenInvalid", err)
-			}
-			after, err := f.st.Link(f.ctx, f.tenant.ID, f.alice.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if after.State != store.LinkRemoved || after.ORCIDURI != "" || after.AccessToken != "" || after.RefreshToken != "" {
-				t.Errorf("link after disconnect: state %s, iD %q, tokens kept %v", after.State, after.ORCIDURI,
-					after.AccessToken != "" || after.RefreshToken != "")
-			}
-			want := "link.disconnected"
-			if actor != store.ActorPerson {
-				want = "link.removed"
-			}
-			f.assertAudit(t, f.alice, want)
-			if err := f.svc.Disconnect(f.ctx, f.tenant.ID, f.alice.ID, actor); !errors.Is(err, connect.ErrNotConnected) {
-				t.Errorf("second Disconnect: %v, want ErrNotConnected", err)
-			}
-			// The person may connect again, and then invitations make sense again.
-			f.connect(t, f.alice, "s2")
-		})
-	}
+	forEachEngine(t, func(t *testing.T, driver string) {
+		for _, actor := range []string{store.ActorPerson, store.ActorAdmin(7)} {
+			t.Run(actor, func(t *testing.T) {
+				f := newFixture(t, fixtureOpts{driver: driver})
+				res := f.connect(t, f.alice, "s")
+				link := res.Link
+				if err := f.svc.Disconnect(f.ctx, f.tenant.ID, f.alice.ID, actor); err != nil {
+					t.Fatalf("Disconnect: %v", err)
+				}
+				client, _ := f.svc.Client(f.ctx, f.cred)
+				if _, err := client.ReadRecord(f.ctx, link.AccessToken, link.ORCID); !errors.Is(err, orcid.ErrTokenInvalid) {
+					t.Errorf("call with the old access token: %v, want ErrTokenInvalid", err)
+				}
+				if _, err := client.Refresh(f.ctx, link.RefreshToken); !errors.Is(err, orcid.ErrTokenInvalid) {
+					t.Errorf("refresh with the old refresh token: %v, want ErrTokenInvalid", err)
+				}
+				after, err := f.st.Link(f.ctx, f.tenant.ID, f.alice.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if after.State != store.LinkRemoved || after.ORCIDURI != "" || after.AccessToken != "" || after.RefreshToken != "" {
+					t.Errorf("link after disconnect: state %s, iD %q, tokens kept %v", after.State, after.ORCIDURI,
+						after.AccessToken != "" || after.RefreshToken != "")
+				}
+				want := "link.disconnected"
+				if actor != store.ActorPerson {
+					want = "link.removed"
+				}
+				f.assertAudit(t, f.alice, want)
+				if err := f.svc.Disconnect(f.ctx, f.tenant.ID, f.alice.ID, actor); !errors.Is(err, connect.ErrNotConnected) {
+					t.Errorf("second Disconnect: %v, want ErrNotConnected", err)
+				}
+				// The person may connect again, and then invitations make sense again.
+				f.connect(t, f.alice, "s2")
+			})
+		}
+	})
 }
 
 func TestDisconnectWhenORCIDIsDown(t *testing.T) {
