@@ -70,6 +70,13 @@ func (c *testClock) Advance(d time.Duration) {
 
 func newResearcherEnv(t *testing.T) *researcherEnv {
 	t.Helper()
+	return newResearcherEnvOn(t, "sqlite")
+}
+
+// newResearcherEnvOn is newResearcherEnv on a given database engine; on
+// "postgres" it skips when no server is configured (unless required).
+func newResearcherEnvOn(t *testing.T, driver string) *researcherEnv {
+	t.Helper()
 	e := &researcherEnv{ctx: context.Background(), reg: sandboxtest.New(t), clock: &testClock{t: time.Now().UTC()}, logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	t.Cleanup(func() {
@@ -77,7 +84,7 @@ func newResearcherEnv(t *testing.T) *researcherEnv {
 			t.Logf("logs:\n%s", e.logs)
 		}
 	})
-	e.st = storetest.Open(t, "sqlite", func(c *store.Config) { c.Now = e.clock.Now })
+	e.st = storetest.Open(t, driver, func(c *store.Config) { c.Now = e.clock.Now })
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.base = "http://" + e.srv.Listener.Addr().String()
 	var err error

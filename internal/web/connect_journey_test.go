@@ -47,110 +47,116 @@ func TestInvitationPage(t *testing.T) {
 // TestJourney is the whole researcher's side through HTTP: invitation,
 // ORCID, success page with the authenticated iD, public display, and
 // disconnection that revokes the token at the registry.
+// TestJourney runs on both engines: sessions (scs) and the store's
+// transactions differ between them.
 func TestJourney(t *testing.T) {
-	e := newResearcherEnv(t)
-	inv := e.invite(t, e.alice)
-	b := e.browser(t)
-	if r := b.get(inv); r.status != http.StatusOK {
-		t.Fatalf("invitation: %d", r.status)
-	}
-	authURL := b.startConnect(inv)
-	u, _ := url.Parse(authURL)
-	q := u.Query()
-	if q.Get("given_names") != "Alice" || q.Get("family_names") != "Ayala" || q.Get("email") != "alice@example.org" ||
-		q.Get("lang") != "en" || q.Get("redirect_uri") != e.base+"/orcid/callback" {
-		t.Errorf("authorize URL pre-fill: %s", authURL)
-	}
-	if strings.Contains(authURL, strings.TrimPrefix(inv, "/i/")) {
-		t.Error("the authorize URL carries the invitation token")
-	}
+	for _, driver := range []string{"sqlite", "postgres"} {
+		t.Run(driver, func(t *testing.T) {
+			e := newResearcherEnvOn(t, driver)
+			inv := e.invite(t, e.alice)
+			b := e.browser(t)
+			if r := b.get(inv); r.status != http.StatusOK {
+				t.Fatalf("invitation: %d", r.status)
+			}
+			authURL := b.startConnect(inv)
+			u, _ := url.Parse(authURL)
+			q := u.Query()
+			if q.Get("given_names") != "Alice" || q.Get("family_names") != "Ayala" || q.Get("email") != "alice@example.org" ||
+				q.Get("lang") != "en" || q.Get("redirect_uri") != e.base+"/orcid/callback" {
+				t.Errorf("authorize URL pre-fill: %s", authURL)
+			}
+			if strings.Contains(authURL, strings.TrimPrefix(inv, "/i/")) {
+				t.Error("the authorize URL carries the invitation token")
+			}
 
-	callback := b.authorizeAtORCID(authURL)
-	r := b.get(callback)
-	if r.status != http.StatusSeeOther || r.location != inv+"/connected" {
-		t.Fatalf("callback: %d to %q\n%s", r.status, r.location, r.body)
-	}
-	page := b.get(r.location)
-	idURI := e.reg.BaseURL + "/" + e.reg.Researcher.ORCID
-	for _, want := range []string{`id="authenticated-id"`, `href="` + idURI + `"`, ">" + idURI + "<", `id="disconnect"`,
-		`action="` + inv + `/disconnect"`, `src="/static/orcid-id.svg"`} {
-		if !strings.Contains(page.body, want) {
-			t.Errorf("success page lacks %q", want)
-		}
-	}
-	link, err := e.st.Link(e.ctx, e.tenant.ID, e.alice.ID)
-	if err != nil || link.State != store.LinkConnected || link.ORCIDURI != idURI {
-		t.Fatalf("stored link: %+v, %v", link, err)
-	}
+			callback := b.authorizeAtORCID(authURL)
+			r := b.get(callback)
+			if r.status != http.StatusSeeOther || r.location != inv+"/connected" {
+				t.Fatalf("callback: %d to %q\n%s", r.status, r.location, r.body)
+			}
+			page := b.get(r.location)
+			idURI := e.reg.BaseURL + "/" + e.reg.Researcher.ORCID
+			for _, want := range []string{`id="authenticated-id"`, `href="` + idURI + `"`, ">" + idURI + "<", `id="disconnect"`,
+				`action="` + inv + `/disconnect"`, `src="/static/orcid-id.svg"`} {
+				if !strings.Contains(page.body, want) {
+					t.Errorf("success page lacks %q", want)
+				}
+			}
+			link, err := e.st.Link(e.ctx, e.tenant.ID, e.alice.ID)
+			if err != nil || link.State != store.LinkConnected || link.ORCIDURI != idURI {
+				t.Fatalf("stored link: %+v, %v", link, err)
+			}
 
-	// Reloading the callback (a replay) is refused and changes nothing.
-	if r := b.get(callback); r.status != http.StatusBadRequest || !strings.Contains(r.body, "help@jot.example") {
-		t.Errorf("replayed callback: %d\n%s", r.status, r.body)
-	}
-	// Opening the invitation again says so, and does not send them to ORCID.
-	again := b.get(inv)
-	if again.status != http.StatusOK || !hasID(again.body, "authenticated-id") || hasID(again.body, "connect-orcid") {
-		t.Errorf("invitation of a connected person: %d\n%s", again.status, again.body)
-	}
-	if r := b.post(inv+"/connect", url.Values{}); r.status != http.StatusSeeOther || r.location != inv {
-		t.Errorf("connect when connected: %d to %q, want 303 back to the invitation", r.status, r.location)
-	}
+			// Reloading the callback (a replay) is refused and changes nothing.
+			if r := b.get(callback); r.status != http.StatusBadRequest || !strings.Contains(r.body, "help@jot.example") {
+				t.Errorf("replayed callback: %d\n%s", r.status, r.body)
+			}
+			// Opening the invitation again says so, and does not send them to ORCID.
+			again := b.get(inv)
+			if again.status != http.StatusOK || !hasID(again.body, "authenticated-id") || hasID(again.body, "connect-orcid") {
+				t.Errorf("invitation of a connected person: %d\n%s", again.status, again.body)
+			}
+			if r := b.post(inv+"/connect", url.Values{}); r.status != http.StatusSeeOther || r.location != inv {
+				t.Errorf("connect when connected: %d to %q, want 303 back to the invitation", r.status, r.location)
+			}
 
-	// The tenant's systems can show the authenticated iD.
-	other := e.browser(t)
-	status, doc := other.publicJSON("a-1")
-	if status != http.StatusOK || doc["orcid"] != idURI || doc["authenticated"] != true || doc["name"] != "Alice Ayala" {
-		t.Errorf("orcid.json: %d %v", status, doc)
-	}
-	snip := other.get("/t/jot/people/a-1/orcid.html")
-	if snip.status != http.StatusOK || !strings.Contains(snip.body, `href="`+idURI+`"`) ||
-		!strings.Contains(snip.body, e.base+"/static/orcid-id.svg") || snip.header.Get("X-Frame-Options") != "" {
-		t.Errorf("orcid.html: %d %v\n%s", snip.status, snip.header, snip.body)
-	}
-	for _, ref := range []string{"b-2", "nobody"} { // not connected; unknown
-		if status, _ := other.publicJSON(ref); status != http.StatusNotFound {
-			t.Errorf("orcid.json of %s: %d, want 404", ref, status)
-		}
-	}
+			// The tenant's systems can show the authenticated iD.
+			other := e.browser(t)
+			status, doc := other.publicJSON("a-1")
+			if status != http.StatusOK || doc["orcid"] != idURI || doc["authenticated"] != true || doc["name"] != "Alice Ayala" {
+				t.Errorf("orcid.json: %d %v", status, doc)
+			}
+			snip := other.get("/t/jot/people/a-1/orcid.html")
+			if snip.status != http.StatusOK || !strings.Contains(snip.body, `href="`+idURI+`"`) ||
+				!strings.Contains(snip.body, e.base+"/static/orcid-id.svg") || snip.header.Get("X-Frame-Options") != "" {
+				t.Errorf("orcid.html: %d %v\n%s", snip.status, snip.header, snip.body)
+			}
+			for _, ref := range []string{"b-2", "nobody"} { // not connected; unknown
+				if status, _ := other.publicJSON(ref); status != http.StatusNotFound {
+					t.Errorf("orcid.json of %s: %d, want 404", ref, status)
+				}
+			}
 
-	// Disconnect from the success page.
-	d := b.post(inv+"/disconnect", url.Values{})
-	if d.status != http.StatusOK || !hasID(d.body, "disconnected-message") {
-		t.Fatalf("disconnect: %d\n%s", d.status, d.body)
-	}
-	client, _ := e.svc.Client(e.ctx, e.cred)
-	if _, err := client.ReadRecord(e.ctx, link.AccessToken, link.ORCID); !errors.Is(err, orcid.ErrTokenInvalid) {
-		t.Errorf("the old token after disconnecting: %v, want ErrTokenInvalid", err)
-	}
-	after, _ := e.st.Link(e.ctx, e.tenant.ID, e.alice.ID)
-	if after.State != store.LinkRemoved || after.ORCIDURI != "" || after.AccessToken != "" {
-		t.Errorf("link after disconnecting: %+v", after)
-	}
-	if status, _ := other.publicJSON("a-1"); status != http.StatusNotFound {
-		t.Errorf("orcid.json after disconnecting: %d, want 404", status)
-	}
-	// Disconnecting twice says there is nothing to disconnect.
-	if r := b.post(inv+"/disconnect", url.Values{}); r.status != http.StatusConflict || !strings.Contains(r.body, "help@jot.example") {
-		t.Errorf("second disconnect: %d", r.status)
-	}
-	// And the same link can connect again.
-	if !strings.Contains(b.connect(inv), idURI) {
-		t.Error("reconnecting from the same link failed")
-	}
+			// Disconnect from the success page.
+			d := b.post(inv+"/disconnect", url.Values{})
+			if d.status != http.StatusOK || !hasID(d.body, "disconnected-message") {
+				t.Fatalf("disconnect: %d\n%s", d.status, d.body)
+			}
+			client, _ := e.svc.Client(e.ctx, e.cred)
+			if _, err := client.ReadRecord(e.ctx, link.AccessToken, link.ORCID); !errors.Is(err, orcid.ErrTokenInvalid) {
+				t.Errorf("the old token after disconnecting: %v, want ErrTokenInvalid", err)
+			}
+			after, _ := e.st.Link(e.ctx, e.tenant.ID, e.alice.ID)
+			if after.State != store.LinkRemoved || after.ORCIDURI != "" || after.AccessToken != "" {
+				t.Errorf("link after disconnecting: %+v", after)
+			}
+			if status, _ := other.publicJSON("a-1"); status != http.StatusNotFound {
+				t.Errorf("orcid.json after disconnecting: %d, want 404", status)
+			}
+			// Disconnecting twice says there is nothing to disconnect.
+			if r := b.post(inv+"/disconnect", url.Values{}); r.status != http.StatusConflict || !strings.Contains(r.body, "help@jot.example") {
+				t.Errorf("second disconnect: %d", r.status)
+			}
+			// And the same link can connect again.
+			if !strings.Contains(b.connect(inv), idURI) {
+				t.Error("reconnecting from the same link failed")
+			}
 
-	// Nothing secret reached the logs: not the code, the state, the
-	// invitation token, nor ORCID's tokens.
-	cb, _ := url.Parse(callback)
-	logs := e.logs.String()
-	if !strings.Contains(logs, "person connected") {
-		t.Errorf("the connection was not logged:\n%s", logs)
-	}
-	for name, secret := range map[string]string{"code": cb.Query().Get("code"), "state": cb.Query().Get("state"),
-		"invitation token": strings.TrimPrefix(inv, "/i/"), "access token": link.AccessToken,
-		"refresh token": link.RefreshToken, "client secret": e.cred.ClientSecret} {
-		if secret == "" || strings.Contains(logs, secret) {
-			t.Errorf("the logs contain the %s (or it is empty)", name)
-		}
+			// Nothing secret reached the logs: not the code, the state, the
+			// invitation token, nor ORCID's tokens.
+			cb, _ := url.Parse(callback)
+			logs := e.logs.String()
+			if !strings.Contains(logs, "person connected") {
+				t.Errorf("the connection was not logged:\n%s", logs)
+			}
+			for name, secret := range map[string]string{"code": cb.Query().Get("code"), "state": cb.Query().Get("state"),
+				"invitation token": strings.TrimPrefix(inv, "/i/"), "access token": link.AccessToken,
+				"refresh token": link.RefreshToken, "client secret": e.cred.ClientSecret} {
+				if secret == "" || strings.Contains(logs, secret) {
+					t.Errorf("the logs contain the %s (or it is empty)", name)
+				}
+			}
+		})
 	}
 }
 
