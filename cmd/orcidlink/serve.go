@@ -67,9 +67,9 @@ func (f serveFlags) load(args []string, getenv func(string) string) (config.Conf
 		fmt.Fprintf(f.fs.Output(), "%s: unexpected argument %q\n", f.fs.Name(), f.fs.Arg(0))
 		return config.Config{}, errUsage
 	}
-	cfg, err := config.Load(*f.config, getenv)
-	if err != nil {
-		return cfg, err
+	cfg, loadErr := config.Load(*f.config, getenv)
+	if errors.Is(loadErr, config.ErrFile) {
+		return cfg, loadErr
 	}
 	if *f.listen != "" {
 		cfg.Listen = *f.listen
@@ -80,7 +80,9 @@ func (f serveFlags) load(args []string, getenv func(string) string) (config.Conf
 	if *f.verbose {
 		cfg.LogLevel = "debug"
 	}
-	if err := cfg.Validate(); err != nil {
+	// Environment mistakes and invalid settings are reported together, so
+	// that one run of check-config lists everything to fix.
+	if err := errors.Join(loadErr, cfg.Validate()); err != nil {
 		return cfg, fmt.Errorf("configuration has problems:\n%w", indent(err))
 	}
 	return cfg, nil

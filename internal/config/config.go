@@ -106,6 +106,10 @@ func Default() Config {
 	}
 }
 
+// ErrFile marks a configuration file that cannot be read or decoded;
+// problems in the environment are reported separately, together.
+var ErrFile = errors.New("config file")
+
 // Load reads the file (if path is not empty) over the defaults, then the
 // environment. It does not validate: call Validate.
 func Load(path string, getenv func(string) string) (Config, error) {
@@ -113,12 +117,12 @@ func Load(path string, getenv func(string) string) (Config, error) {
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return c, fmt.Errorf("config file: %w", err)
+			return c, fmt.Errorf("%w: %w", ErrFile, err)
 		}
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {
-			return c, fmt.Errorf("config file %s: %w", path, err)
+			return c, fmt.Errorf("%w %s: %w", ErrFile, path, err)
 		}
 	}
 	return c, c.applyEnv(getenv)
