@@ -19,9 +19,9 @@ import (
 	"github.com/orcidlink/orcidlink/internal/config"
 	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/mail"
-	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/sandbox"
 	"github.com/orcidlink/orcidlink/internal/seal"
+	"github.com/orcidlink/orcidlink/internal/setup"
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/web"
 )
@@ -211,9 +211,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(w, "ready")
 	})
 
-	boot, err := bootstrap(ctx, cfg, st, reg, svc, public)
+	shownPassword, err := setup.FirstAdmin(ctx, st, cfg.AdminEmail, cfg.AdminPassword, web.HashPassword)
 	if err != nil {
 		return err
+	}
+	var demo store.Tenant
+	if reg != nil {
+		if demo, err = setup.SandboxDemo(ctx, st, reg, svc.RedirectURI(), public); err != nil {
+			return err
+		}
 	}
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
@@ -225,11 +231,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	go housekeeping(mailCtx, st, time.Duration(cfg.CallLogRetention), log)
 
 	fmt.Fprintf(stdout, "orcidlink listening on %s\n  admin sign-in      %s/admin/signin\n", public, public)
-	if boot.adminPassword != "" {
-		fmt.Fprintf(stdout, "  administrator      %s / %s   (shown once: change it after signing in)\n", boot.adminEmail, boot.adminPassword)
+	if shownPassword != "" {
+		fmt.Fprintf(stdout, "  administrator      %s / %s   (shown once: change it after signing in)\n", orDefault(cfg.AdminEmail, setup.DefaultAdminEmail), shownPassword)
 	}
 	if reg != nil {
-		fmt.Fprintf(stdout, "  ORCID sandbox      %s/sandbox/   (offline registry; demo tenant %q)\n", public, boot.tenantSlug)
+		fmt.Fprintf(stdout, "  ORCID sandbox      %s/sandbox/   (offline registry; demo tenant %q)\n", public, demo.Slug)
 	}
 	if cfg.SMTP.Host == "" {
 		fmt.Fprintf(stdout, "  emails             kept in the outbox: %s/admin/outbox\n", public)
@@ -248,98 +254,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	stopMail()
 	<-mailDone
 	return err
-}
-
-type booted struct {
-	adminEmail, adminPassword string
-	tenantSlug                string
-}
-
-// bootstrap makes a fresh installation usable: an administrator (password
-// from the configuration, or generated and printed once) and, with the
-// built-in sandbox, a registered client, a credential and a demo tenant.
-func bootstrap(ctx context.Context, cfg config.Config, st *store.Store, reg *sandbox.Registry, svc *connect.Service, public string) (booted, error) {
-	var b booted
-	users, err := st.ListAdminUsers(ctx)
-	if err != nil {
-		return b, err
-	}
-	if len(users) == 0 {
-		b.adminEmail, b.adminPassword = cfg.AdminEmail, cfg.AdminPassword
-		if b.adminEmail == "" {
-			b.adminEmail = "admin@example.org"
-		}
-		printed := b.adminPassword == ""
-		if printed {
-			buf := make([]byte, 12)
-			_, _ = rand.Read(buf)
-			b.adminPassword = hex.EncodeToString(buf)
-		}
-		hash, err := web.HashPassword(b.adminPassword)
-		if err != nil {
-			return b, err
-		}
-		if _, err := st.CreateAdminUser(ctx, store.AdminUser{Email: b.adminEmail, Name: "Administrator", PasswordHash: hash, Role: store.RoleSiteAdmin}); err != nil {
-			return b, fmt.Errorf("create the first administrator: %w", err)
-		}
-		if !printed {
-			b.adminPassword = "" // set from the configuration: never echo it
-		}
-	}
-	if reg == nil {
-		return b, nil
-	}
-	b.tenantSlug = "demo"
-	const clientID = "APP-ORCIDLINKDEMO001"
-	env, err := orcid.CustomEnvironment(reg.BaseURL(), reg.MemberAPIURL(), reg.PublicAPIURL())
-	if err != nil {
-		return b, err
-	}
-	creds, err := st.ListCredentials(ctx)
-	if err != nil {
-		return b, err
-	}
-	var cred store.Credential
-	for _, c := range creds {
-		if c.ClientID == clientID && c.Env.SiteURL == env.SiteURL {
-			cred = c
-		}
-	}
-	secret := cred.ClientSecret
-	if cred.ID == 0 {
-		secret = newSecret()
-	}
-	// The registry's client is (re)registered on every start so that its
-	// redirect URI follows the public URL.
-	if _, err := reg.CreateClient(ctx, sandbox.NewClient{
-		ID: clientID, Secret: secret, Name: "orcidlink demo", Description: "The demo tenant of this orcidlink installation",
-		Website: public, RedirectURIs: []string{svc.RedirectURI()}, Type: "member",
-	}, true); err != nil {
-		return b, fmt.Errorf("register the demo client in the sandbox: %w", err)
-	}
-	if cred.ID == 0 {
-		cred, err = st.CreateCredential(ctx, store.Credential{Name: "Built-in sandbox", Env: env, API: orcid.MemberAPI,
-			ClientID: clientID, ClientSecret: secret, ClientName: "orcidlink demo"})
-		if err != nil {
-			return b, fmt.Errorf("create the sandbox credential: %w", err)
-		}
-	}
-	if _, err := st.TenantBySlug(ctx, b.tenantSlug); errors.Is(err, store.ErrNotFound) {
-		_, err = st.CreateTenant(ctx, store.Tenant{Slug: b.tenantSlug, Name: "Demo Journal", SupportEmail: "support@example.org",
-			Languages: []string{"en", "es", "fr"}, DefaultLanguage: "en", CredentialID: cred.ID})
-		if err != nil {
-			return b, fmt.Errorf("create the demo tenant: %w", err)
-		}
-	} else if err != nil {
-		return b, err
-	}
-	return b, nil
-}
-
-func newSecret() string {
-	buf := make([]byte, 16)
-	_, _ = rand.Read(buf)
-	return hex.EncodeToString(buf)
 }
 
 func runCheckConfig(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

@@ -1,0 +1,112 @@
+// Package setup makes a fresh orcidlink installation usable: the first
+// administrator and, with the built-in ORCID sandbox, a registered client,
+// the credential for it and a demo tenant. Everything here is idempotent,
+// so it runs at every start.
+package setup
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/sandbox"
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+// DefaultAdminEmail is the first administrator's address when none is
+// configured.
+const DefaultAdminEmail = "admin@example.org"
+
+// FirstAdmin creates the first site administrator when there is none. With
+// an empty password one is generated and returned, to be shown once; a
+// configured password is never returned. It returns "" when an
+// administrator already exists.
+func FirstAdmin(ctx context.Context, st *store.Store, email, password string, hash func(string) (string, error)) (shownPassword string, err error) {
+	users, err := st.ListAdminUsers(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(users) > 0 {
+		return "", nil
+	}
+	if email == "" {
+		email = DefaultAdminEmail
+	}
+	generated := password == ""
+	if generated {
+		password = randomHex(12)
+	}
+	h, err := hash(password)
+	if err != nil {
+		return "", err
+	}
+	if _, err := st.CreateAdminUser(ctx, store.AdminUser{Email: email, Name: "Administrator", PasswordHash: h, Role: store.RoleSiteAdmin}); err != nil {
+		return "", fmt.Errorf("create the first administrator: %w", err)
+	}
+	if !generated {
+		return "", nil
+	}
+	return password, nil
+}
+
+// Demo names what SandboxDemo sets up.
+const (
+	DemoClientID   = "APP-ORCIDLINKDEMO001"
+	DemoClientName = "orcidlink demo"
+	DemoTenantSlug = "demo"
+)
+
+// SandboxDemo registers our client at the built-in registry (again at every
+// start, so that its redirect URI follows the public URL), keeps the
+// matching credential, and creates the demo tenant on it.
+func SandboxDemo(ctx context.Context, st *store.Store, reg *sandbox.Registry, redirectURI, website string) (store.Tenant, error) {
+	env, err := orcid.CustomEnvironment(reg.BaseURL(), reg.MemberAPIURL(), reg.PublicAPIURL())
+	if err != nil {
+		return store.Tenant{}, err
+	}
+	creds, err := st.ListCredentials(ctx)
+	if err != nil {
+		return store.Tenant{}, err
+	}
+	var cred store.Credential
+	for _, c := range creds {
+		if c.ClientID == DemoClientID && c.Env.SiteURL == env.SiteURL {
+			cred = c
+		}
+	}
+	secret := cred.ClientSecret
+	if cred.ID == 0 {
+		secret = randomHex(16)
+	}
+	if _, err := reg.CreateClient(ctx, sandbox.NewClient{
+		ID: DemoClientID, Secret: secret, Name: DemoClientName, Description: "The demo tenant of this orcidlink installation",
+		Website: website, RedirectURIs: []string{redirectURI}, Type: "member",
+	}, true); err != nil {
+		return store.Tenant{}, fmt.Errorf("register the demo client in the sandbox: %w", err)
+	}
+	if cred.ID == 0 {
+		cred, err = st.CreateCredential(ctx, store.Credential{Name: "Built-in sandbox", Env: env, API: orcid.MemberAPI,
+			ClientID: DemoClientID, ClientSecret: secret, ClientName: DemoClientName})
+		if err != nil {
+			return store.Tenant{}, fmt.Errorf("create the sandbox credential: %w", err)
+		}
+	}
+	t, err := st.TenantBySlug(ctx, DemoTenantSlug)
+	if errors.Is(err, store.ErrNotFound) {
+		t, err = st.CreateTenant(ctx, store.Tenant{Slug: DemoTenantSlug, Name: "Demo Journal", SupportEmail: "support@example.org",
+			Languages: []string{"en", "es", "fr"}, DefaultLanguage: "en", CredentialID: cred.ID})
+		if err != nil {
+			return store.Tenant{}, fmt.Errorf("create the demo tenant: %w", err)
+		}
+	}
+	return t, err
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
