@@ -17,7 +17,7 @@ func TestFirstAdmin(t *testing.T) {
 	ctx := t.Context()
 	for _, tc := range []struct {
 		name, email, password string
-		wantShown              bool
+		wantShown             bool
 	}{
 		{"generated", "", "", true},
 		{"configured", "ops@example.org", "a-long-configured-password", false},
