@@ -34,11 +34,16 @@ func (s *Service) Client(ctx context.Context, cred store.Credential) (*orcid.Cli
 	if c, ok := s.clients[cred.ID]; ok && c.key == key {
 		return c.client, nil
 	}
+	var limiter orcid.Limiter
+	if s.cfg.Limiter != nil {
+		limiter = s.cfg.Limiter(cred)
+	}
 	c, err := orcid.New(orcid.Config{
 		Credential:  cred.ORCID(),
 		RedirectURL: s.redirect,
 		HTTPClient:  s.cfg.HTTPClient,
 		Retry:       s.cfg.Retry,
+		Limiter:     limiter,
 		Hook:        s.callHook(cred.ID),
 		Logger:      s.log,
 	})

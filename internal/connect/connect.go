@@ -53,6 +53,10 @@ type Config struct {
 	HTTPClient *http.Client
 	// Retry bounds the ORCID clients' retries; zero means their default.
 	Retry orcid.RetryPolicy
+	// Limiter, if set, gives the rate limiter of a credential's client (for
+	// one budget per credential shared by every process on the database);
+	// nil means an in-process limiter at ORCID's documented rate.
+	Limiter func(cred store.Credential) orcid.Limiter
 	// EmailQueued, if set, is called after an email is put in the outbox,
 	// so that the sender (mail.Sender.Kick) delivers it at once.
 	EmailQueued func()
