@@ -6,6 +6,7 @@
 //	orcidlink check-config [--config FILE]                            report every configuration problem
 //	orcidlink rotate-key [--config FILE]                              re-seal secrets under the newest key
 //	orcidlink sandbox [--listen ADDR] [--db PATH] [--seed FILE]       run the offline ORCID registry
+//	orcidlink bench sync [--works N] [--people M] [--rate R]          measure sync against the registry
 //	orcidlink version
 //
 // Run "orcidlink COMMAND --help" for the flags of a command.
@@ -38,6 +39,7 @@ Usage:
   orcidlink check-config [flags]   check the configuration and report every problem at once
   orcidlink rotate-key [flags]     re-encrypt stored tokens and secrets under the newest key
   orcidlink sandbox [flags]        run the offline ORCID registry on its own
+  orcidlink bench sync [flags]     push works through the offline registry at its rate limit and report
   orcidlink version                print the version
 
 Run "orcidlink COMMAND --help" for a command's flags.
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runRotateKey(ctx, args[1:], getenv, stdout, stderr)
 	case "sandbox":
 		err = runSandbox(ctx, args[1:], stdout, stderr)
+	case "bench":
+		err = runBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "orcidlink", version)
 	case "help", "-h", "--help":

@@ -18,7 +18,9 @@ import (
 
 	"github.com/orcidlink/orcidlink/internal/config"
 	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/jobs"
 	"github.com/orcidlink/orcidlink/internal/mail"
+	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/sandbox"
 	"github.com/orcidlink/orcidlink/internal/seal"
 	"github.com/orcidlink/orcidlink/internal/setup"
@@ -188,10 +190,41 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 
 	sender := mail.New(mail.Config{SMTP: cfg.SMTP, Logger: log}, st)
-	svc, err := connect.New(connect.Config{PublicURL: public, Logger: log, EmailQueued: sender.Kick}, st)
+	// The queue and the connect service need each other: the service's
+	// clients share the credential's rate budget with the worker, and a
+	// completed connection resumes the person's waiting items.
+	var queue *jobs.Queue
+	svc, err := connect.New(connect.Config{
+		PublicURL: public, Logger: log, EmailQueued: sender.Kick,
+		Limiter: func(c store.Credential) orcid.Limiter { return jobs.NewSharedLimiter(st, jobs.BudgetKey(c.ID), 0, 0) },
+		Connected: func(ctx context.Context, tenantID, personID int64) {
+			if _, err := queue.Resume(ctx, tenantID, personID); err != nil {
+				log.Warn("resume items after connection", "tenant", tenantID, "person", personID, "err", err)
+			}
+		},
+	}, st)
 	if err != nil {
 		return err
 	}
+	pgDSN := ""
+	if cfg.DatabaseDriver() == "postgres" {
+		pgDSN = cfg.DatabaseDSN()
+	}
+	queue, err = jobs.New(ctx, jobs.Config{Store: st, PostgresDSN: pgDSN, Clients: svc, CallContext: connect.WithCallContext,
+		Revoker: svc, Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := queue.Start(ctx); err != nil {
+		return fmt.Errorf("start the job queue: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := queue.Stop(stopCtx); err != nil {
+			log.Warn("stop the job queue", "err", err)
+		}
+	}()
 	site, err := web.New(web.Config{PublicURL: public, Logger: log}, st, svc)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@
 package connect
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,6 +58,9 @@ type Config struct {
 	// one budget per credential shared by every process on the database);
 	// nil means an in-process limiter at ORCID's documented rate.
 	Limiter func(cred store.Credential) orcid.Limiter
+	// Connected, if set, is called after a person's authorization is
+	// stored, so that their pending items can be sent (jobs.Queue.Resume).
+	Connected func(ctx context.Context, tenantID, personID int64)
 	// EmailQueued, if set, is called after an email is put in the outbox,
 	// so that the sender (mail.Sender.Kick) delivers it at once.
 	EmailQueued func()

@@ -299,6 +299,11 @@ func (s *Service) Complete(ctx context.Context, callbackQuery url.Values, sessio
 	inv.State = store.InvitationAccepted
 	s.log.InfoContext(ctx, "person connected", "tenant", tenant.ID, "person", person.ID, "invitation", inv.ID,
 		"orcid", link.ORCIDURI, "scopes", strings.Join(link.Scopes, " "))
+	if s.cfg.Connected != nil {
+		// Items waiting for this person (works of articles already
+		// published, say) can now go to ORCID.
+		s.cfg.Connected(context.WithoutCancel(ctx), tenant.ID, person.ID)
+	}
 	return Result{Tenant: tenant, Person: person, Invitation: inv, Link: link}, nil
 }
 

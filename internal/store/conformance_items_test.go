@@ -2,8 +2,6 @@ package store_test
 
 import (
 	"bytes"
-	"context"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,43 +11,6 @@ import (
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/store/storetest"
 )
-
-// The items and rate-budget cases of the conformance suite. They run
-// through runItemsConformance until they join the list in runConformance.
-var itemCases = []struct {
-	name string
-	run  func(t *testing.T, e *env)
-}{
-	{"Items", testItems},
-	{"ItemWrites", testItemWrites},
-	{"ItemRetraction", testItemRetraction},
-	{"ItemIsolation", testItemIsolation},
-	{"RateBudget", testRateBudget},
-}
-
-func runItemsConformance(t *testing.T, newDB func(t *testing.T) (driver, dsn string)) {
-	for _, c := range itemCases {
-		t.Run(c.name, func(t *testing.T) {
-			driver, dsn := newDB(t)
-			e := &env{driver: driver, dsn: dsn, ctx: context.Background(), clock: newClock()}
-			e.s = e.open(t, storetest.Ring(t))
-			c.run(t, e)
-		})
-	}
-}
-
-func TestItemsSQLite(t *testing.T) {
-	runItemsConformance(t, func(t *testing.T) (string, string) {
-		return "sqlite", filepath.Join(t.TempDir(), "orcidlink.db")
-	})
-}
-
-func TestItemsPostgres(t *testing.T) {
-	storetest.Postgres(t)
-	runItemsConformance(t, func(t *testing.T) (string, string) {
-		return "postgres", storetest.NewPostgresDB(t)
-	})
-}
 
 func work(title, doi string) *orcid.Work {
 	return &orcid.Work{Title: orcid.NewTitle(title), Type: "journal-article",

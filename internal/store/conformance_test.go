@@ -50,6 +50,11 @@ func runConformance(t *testing.T, newDB func(t *testing.T) (driver, dsn string))
 		{"Outbox", testOutbox},
 		{"Transactions", testTransactions},
 		{"Sessions", testSessions},
+		{"Items", testItems},
+		{"ItemWrites", testItemWrites},
+		{"ItemRetraction", testItemRetraction},
+		{"ItemIsolation", testItemIsolation},
+		{"RateBudget", testRateBudget},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,522 @@
+// Package jobs pushes items to ORCID records: a durable queue (River) on
+// the database orcidlink already runs, SQLite or PostgreSQL, and the worker
+// that moves each item through its states (design notes 2 to 4).
+//
+// Code that changes an item goes through Queue (Put, Retract, Resume,
+// Requeue), which changes the row and inserts its job in one transaction:
+// there is no moment when an item is queued without a job, or a job exists
+// for a change that rolled back. One job at a time per item (a River unique
+// job keyed by the item id); the worker settles the item and completes its
+// job in one transaction, so that an edit committed while the job ran
+// either is seen by the worker or gets a job of its own.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+// Revoker records that ORCID refused a link's token; *connect.Service is
+// one (MarkRevoked also writes the audit trail).
+type Revoker interface {
+	MarkRevoked(ctx context.Context, link store.Link, reason string) error
+}
+
+// ClientSource gives the shared ORCID client of a credential;
+// *connect.Service is one.
+type ClientSource interface {
+	Client(ctx context.Context, cred store.Credential) (*orcid.Client, error)
+}
+
+// Config configures a Queue. Store is required, and PostgresDSN when the
+// store is on PostgreSQL.
+type Config struct {
+	Store *store.Store
+	// PostgresDSN is the store's database, for the pgx pool River's
+	// PostgreSQL driver needs (the store's pool is database/sql's).
+	PostgresDSN string
+	// Revoker marks links revoked on a 401; nil marks them in the store
+	// without an audit event.
+	Revoker Revoker
+	// Clients, if set, gives the process's shared ORCID client of a
+	// credential (*connect.Service, configured with a Limiter from
+	// NewSharedLimiter), and CallContext files calls under a tenant and
+	// person in its call log (connect.WithCallContext). Without them the
+	// queue builds its own clients from the fields below, with a shared
+	// rate budget and the same call log.
+	Clients     ClientSource
+	CallContext func(ctx context.Context, tenantID, personID int64) context.Context
+	// HTTPClient and Retry configure the ORCID clients; zero values are
+	// the client's defaults.
+	HTTPClient *http.Client
+	Retry      orcid.RetryPolicy
+	// Rate and Burst are each credential's budget, shared across
+	// processes; zero means ORCID's 24/s and 40.
+	Rate  float64
+	Burst int
+	// Workers is how many items are worked on at once in this process;
+	// default 20. Waiting for the rate budget is most of their time.
+	Workers int
+	// PollInterval is how often idle workers look for jobs; default 1s
+	// on PostgreSQL (which is also notified of inserts) and 200ms on
+	// SQLite (which is not).
+	PollInterval time.Duration
+	// RetryPolicy spaces River's retries of 429, 5xx and network failures
+	// (after the ORCID client's own quick retries); nil is River's.
+	RetryPolicy river.ClientRetryPolicy
+	// RescueAfter is how long a job may stay running before River
+	// considers its process dead and runs it again; default 2 minutes.
+	// Jobs time out at half of it (their writes are then retried), so a
+	// job of a live process is never taken for dead.
+	RescueAfter time.Duration
+	Logger      *slog.Logger
+
+	// AfterWrite, for tests, runs inside the transaction that stores the
+	// outcome of a write to ORCID (before the job is completed); an error
+	// rolls that transaction back, as a crash there would.
+	AfterWrite func(ctx context.Context, it store.Item) error
+}
+
+// ItemArgs is the job of one item.
+type ItemArgs struct {
+	ItemID int64 `json:"item_id" river:"unique"`
+}
+
+// Kind implements river.JobArgs.
+func (ItemArgs) Kind() string { return "orcid_item" }
+
+// InsertOpts makes the job unique per item while it waits or runs. A
+// completed job does not count, so that a later change gets a new one.
+func (ItemArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+		rivertype.JobStateRunning, rivertype.JobStateScheduled,
+	}}}
+}
+
+// backend is what differs between River's two drivers: the transaction
+// type its client takes.
+type backend interface {
+	insertTx(ctx context.Context, tx *store.Tx, args ItemArgs) error
+	completeTx(ctx context.Context, tx *store.Tx, job *river.Job[ItemArgs]) error
+	start(ctx context.Context) error
+	stop(ctx context.Context) error
+	close()
+}
+
+// Queue is the durable queue of item jobs and the workers that run them.
+type Queue struct {
+	st  *store.Store
+	be  backend
+	w   *worker
+	log *slog.Logger
+}
+
+// New migrates River's tables and prepares the client; Start runs the
+// workers. A Queue that is never started can still enqueue (another
+// process works).
+func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
+	if cfg.Store == nil {
+		return nil, errors.New("jobs: no store")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 20
+	}
+	if cfg.RescueAfter <= 0 {
+		cfg.RescueAfter = 2 * time.Minute
+	}
+	if (cfg.Clients == nil) != (cfg.CallContext == nil) {
+		return nil, errors.New("jobs: Clients and CallContext go together")
+	}
+	w := &worker{st: cfg.Store, revoker: cfg.Revoker, log: cfg.Logger, afterWrite: cfg.AfterWrite,
+		clients: cfg.Clients, callContext: cfg.CallContext}
+	if w.clients == nil {
+		w.clients = &clients{st: cfg.Store, http: cfg.HTTPClient, retry: cfg.Retry, rate: cfg.Rate, burst: cfg.Burst,
+			log: cfg.Logger, m: map[int64]cachedClient{}}
+		w.callContext = withCallContext
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, w); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	rc := &river.Config{
+		Workers:              workers,
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Logger:               cfg.Logger,
+		RetryPolicy:          cfg.RetryPolicy,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		// A job of a live process ends (and is retried) well before
+		// River would take its process for dead and run it twice.
+		JobTimeout:        cfg.RescueAfter / 2,
+		FetchPollInterval: cfg.PollInterval,
+	}
+	var be backend
+	switch cfg.Store.Driver() {
+	case "sqlite":
+		if rc.FetchPollInterval <= 0 {
+			rc.FetchPollInterval = 200 * time.Millisecond
+		}
+		rc.FetchCooldown = min(rc.FetchPollInterval, 100*time.Millisecond)
+		be, err = newSQLiteBackend(ctx, cfg.Store.DB(), rc, cfg.Logger)
+	case "postgres":
+		if cfg.PostgresDSN == "" {
+			return nil, errors.New("jobs: PostgreSQL needs PostgresDSN")
+		}
+		if rc.FetchPollInterval <= 0 {
+			rc.FetchPollInterval = time.Second
+		}
+		rc.FetchCooldown = min(rc.FetchPollInterval, 100*time.Millisecond)
+		be, err = newPostgresBackend(ctx, cfg.PostgresDSN, rc, cfg.Logger)
+	default:
+		return nil, fmt.Errorf("jobs: unknown store driver %q", cfg.Store.Driver())
+	}
+	if err != nil {
+		return nil, err
+	}
+	w.complete = be.completeTx
+	return &Queue{st: cfg.Store, be: be, w: w, log: cfg.Logger}, nil
+}
+
+// Start runs the workers, after making sure every item that needs work
+// has its job (a job lost with a process that died mid-insert cannot
+// exist, but one inserted by an older version without a job might).
+func (q *Queue) Start(ctx context.Context) error {
+	if err := q.Sweep(ctx); err != nil {
+		return err
+	}
+	if err := q.be.start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	return nil
+}
+
+// Stop waits for running jobs to finish (or ctx to end), then releases the
+// connections. The store stays open.
+func (q *Queue) Stop(ctx context.Context) error {
+	err := q.be.stop(ctx)
+	q.be.close()
+	if err != nil {
+		return fmt.Errorf("jobs: stop: %w", err)
+	}
+	return nil
+}
+
+// Enqueue inserts the job of an item inside the caller's transaction: the
+// job exists if and only if the transaction commits. A job already waiting
+// or running for the item makes this a no-op.
+func (q *Queue) Enqueue(ctx context.Context, tx *store.Tx, itemID int64) error {
+	if err := q.be.insertTx(ctx, tx, ItemArgs{ItemID: itemID}); err != nil {
+		return fmt.Errorf("jobs: enqueue item %d: %w", itemID, err)
+	}
+	return nil
+}
+
+// PutItem is what Put writes.
+type PutItem struct {
+	TenantID int64
+	PersonID int64
+	Key      string // ours, unique per person and kind: "article:123"
+	Item     orcid.Item
+}
+
+// Put records the desired content of an item and, when the person can
+// receive it now (connected, with the scope), queues it; otherwise the item
+// is pending with the reason. Content equal to what is stored queues
+// nothing.
+func (q *Queue) Put(ctx context.Context, p PutItem) (out store.Item, err error) {
+	if p.Item == nil {
+		return store.Item{}, fmt.Errorf("jobs: put %q: %w: no item", p.Key, store.ErrInvalid)
+	}
+	err = q.st.InTx(ctx, func(tx *store.Tx) error {
+		state, reason, err := receivable(ctx, tx, p.TenantID, p.PersonID, p.Item.ItemKind())
+		if err != nil {
+			return err
+		}
+		it, changed, err := tx.UpsertItem(ctx, store.DesiredItem{TenantID: p.TenantID, PersonID: p.PersonID, Key: p.Key,
+			Item: p.Item, State: state, Reason: reason})
+		if err != nil {
+			return err
+		}
+		out = it
+		if changed && (it.State == store.ItemQueued || it.State == store.ItemInFlight) {
+			return q.Enqueue(ctx, tx, it.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Item{}, fmt.Errorf("jobs: put %q: %w", p.Key, err)
+	}
+	return out, nil
+}
+
+// receivable says whether a person can receive an item of kind now.
+func receivable(ctx context.Context, tx *store.Tx, tenantID, personID int64, kind orcid.ItemKind) (store.ItemState, string, error) {
+	link, err := tx.Link(ctx, tenantID, personID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.ItemPending, reasonNotConnected, nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if reason := linkProblem(link, kind); reason != "" {
+		return store.ItemPending, reason, nil
+	}
+	return store.ItemQueued, "", nil
+}
+
+// Reasons an item is pending.
+const (
+	reasonNotConnected = "not connected to ORCID"
+	reasonRevoked      = "ORCID no longer accepts the researcher's authorization; they must connect again"
+)
+
+// linkProblem is why the link cannot write an item of kind, or "".
+func linkProblem(l store.Link, kind orcid.ItemKind) string {
+	if l.State != store.LinkConnected || l.AccessToken == "" {
+		return reasonNotConnected
+	}
+	info, ok := kind.Info()
+	if !ok {
+		return "unknown item kind " + string(kind)
+	}
+	if !slices.Contains(l.Scopes, info.WriteScope) {
+		return "missing the ORCID permission " + info.WriteScope
+	}
+	return ""
+}
+
+// Retract asks for an item to be removed from the person's record.
+func (q *Queue) Retract(ctx context.Context, tenantID, personID int64, kind orcid.ItemKind, key string) (out store.Item, err error) {
+	err = q.st.InTx(ctx, func(tx *store.Tx) error {
+		it, changed, err := tx.RetractItem(ctx, tenantID, personID, kind, key)
+		if err != nil {
+			return err
+		}
+		out = it
+		if changed && it.State == store.ItemRetracting {
+			return q.Enqueue(ctx, tx, it.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Item{}, fmt.Errorf("jobs: retract %q: %w", key, err)
+	}
+	return out, nil
+}
+
+// Resume queues a person's pending items, and their unfinished
+// retractions, once they can receive them (they connected). It returns how
+// many were queued.
+func (q *Queue) Resume(ctx context.Context, tenantID, personID int64) (n int, err error) {
+	err = q.st.InTx(ctx, func(tx *store.Tx) error {
+		ids, err := tx.ResumeItems(ctx, tenantID, personID)
+		if err != nil {
+			return err
+		}
+		retracting, err := tx.ListItems(ctx, tenantID, store.ItemQuery{PersonID: personID,
+			States: []store.ItemState{store.ItemRetracting}, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, it := range retracting {
+			ids = append(ids, it.ID)
+		}
+		for _, id := range ids {
+			if err := q.Enqueue(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("jobs: resume items of person %d: %w", personID, err)
+	}
+	return n, nil
+}
+
+// Requeue queues an item again on an administrator's request (a permanent
+// failure whose cause was fixed, an item the researcher deleted).
+func (q *Queue) Requeue(ctx context.Context, tenantID, itemID int64) (out store.Item, err error) {
+	err = q.st.InTx(ctx, func(tx *store.Tx) error {
+		if out, err = tx.RequeueItem(ctx, tenantID, itemID); err != nil {
+			return err
+		}
+		return q.Enqueue(ctx, tx, itemID)
+	})
+	if err != nil {
+		return store.Item{}, fmt.Errorf("jobs: requeue item %d: %w", itemID, err)
+	}
+	return out, nil
+}
+
+// Sweep makes sure every item that needs work has a job. Unique jobs make
+// it cheap to run at every start.
+func (q *Queue) Sweep(ctx context.Context) error {
+	var after int64
+	for {
+		ids, err := q.st.ItemsToWork(ctx, after, 500)
+		if err != nil {
+			return fmt.Errorf("jobs: sweep: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := q.st.InTx(ctx, func(tx *store.Tx) error {
+			for _, id := range ids {
+				if err := q.Enqueue(ctx, tx, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("jobs: sweep: %w", err)
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+// SQLite: River's client over the store's own pool (one connection), so
+// that a job inserted with the store's *sql.Tx is in that transaction.
+
+type sqliteBackend struct{ client *river.Client[*sql.Tx] }
+
+func newSQLiteBackend(ctx context.Context, db *sql.DB, rc *river.Config, log *slog.Logger) (*sqliteBackend, error) {
+	driver := riversqlite.New(db)
+	if err := migrateRiver(ctx, driver, log); err != nil {
+		return nil, err
+	}
+	// SQLite has no LISTEN/NOTIFY; polling is what finds new jobs.
+	rc.PollOnly = true
+	client, err := river.NewClient(driver, rc)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: River client: %w", err)
+	}
+	return &sqliteBackend{client: client}, nil
+}
+
+func (b *sqliteBackend) insertTx(ctx context.Context, tx *store.Tx, args ItemArgs) error {
+	_, err := b.client.InsertTx(ctx, tx.SQL(), args, nil)
+	return err
+}
+
+func (b *sqliteBackend) completeTx(ctx context.Context, tx *store.Tx, job *river.Job[ItemArgs]) error {
+	_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx.SQL(), job)
+	return err
+}
+
+func (b *sqliteBackend) start(ctx context.Context) error { return b.client.Start(ctx) }
+func (b *sqliteBackend) stop(ctx context.Context) error  { return stopClient(ctx, b.client) }
+func (b *sqliteBackend) close()                          {}
+
+// PostgreSQL: River's client over a pgx pool of its own; a job inserted in
+// a store transaction goes through that transaction's connection.
+
+type postgresBackend struct {
+	pool   *pgxpool.Pool
+	client *river.Client[pgx.Tx]
+}
+
+func newPostgresBackend(ctx context.Context, dsn string, rc *river.Config, log *slog.Logger) (*postgresBackend, error) {
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: PostgreSQL pool: %w", err)
+	}
+	driver := riverpgxv5.New(pool)
+	if err := migrateRiverLocked(ctx, pool, driver, log); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	client, err := river.NewClient(driver, rc)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("jobs: River client: %w", err)
+	}
+	return &postgresBackend{pool: pool, client: client}, nil
+}
+
+func (b *postgresBackend) insertTx(ctx context.Context, tx *store.Tx, args ItemArgs) error {
+	return tx.WithPgx(func(conn *pgx.Conn) error {
+		_, err := b.client.InsertTx(ctx, newConnTx(conn), args, nil)
+		return err
+	})
+}
+
+func (b *postgresBackend) completeTx(ctx context.Context, tx *store.Tx, job *river.Job[ItemArgs]) error {
+	return tx.WithPgx(func(conn *pgx.Conn) error {
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, pgx.Tx(newConnTx(conn)), job)
+		return err
+	})
+}
+
+func (b *postgresBackend) start(ctx context.Context) error { return b.client.Start(ctx) }
+func (b *postgresBackend) stop(ctx context.Context) error  { return stopClient(ctx, b.client) }
+func (b *postgresBackend) close()                          { b.pool.Close() }
+
+// stopClient stops a client (one never started stops at once), cancelling
+// the jobs still running when ctx ends: they are retried, and the worker
+// is safe to stop at any point.
+func stopClient[TTx any](ctx context.Context, c *river.Client[TTx]) error {
+	if err := c.Stop(ctx); err != nil {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return errors.Join(err, c.StopAndCancel(cctx))
+	}
+	return nil
+}
+
+// riverMigrationLock is the PostgreSQL advisory lock key under which River's
+// migrations run ("orcidlinkRiver" in ASCII, truncated to 63 bits).
+const riverMigrationLock = 0x6f7263696452697
+
+// migrateRiverLocked runs River's migrations while holding a session
+// advisory lock: rivermigrate takes none, and several orcidlink processes
+// may start at once against one database. (Not one transaction: some of
+// River's migrations add an enum value and then use it, which PostgreSQL
+// refuses within a transaction.)
+func migrateRiverLocked(ctx context.Context, pool *pgxpool.Pool, driver *riverpgxv5.Driver, log *slog.Logger) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: River migrations: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(riverMigrationLock)); err != nil {
+		return fmt.Errorf("jobs: River migrations: lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(riverMigrationLock))
+	return migrateRiver(ctx, driver, log)
+}
+
+// migrateRiver brings River's own tables up to date. Run at every start:
+// a database already migrated costs one query.
+func migrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], log *slog.Logger) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return fmt.Errorf("jobs: River migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("jobs: River migrations: %w", err)
+	}
+	return nil
+}
