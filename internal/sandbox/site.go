@@ -345,21 +345,28 @@ type signinPage struct {
 func (r *Registry) signinData(req *http.Request, oauth url.Values, returnTo string) signinPage {
 	lang := oauth.Get("lang")
 	p := signinPage{pageCommon: r.common(req, "Sign in", lang), ReturnTo: safeReturnTo(returnTo)}
-	reg := url.Values{}
-	if oauth != nil {
-		p.OAuth = oauth.Encode()
-		reg = oauth
-		if c, err := r.store.Client(req.Context(), oauth.Get("client_id")); err == nil {
-			p.ClientName = c.Name
-		}
-	} else if p.ReturnTo != "" {
-		reg.Set("return_to", p.ReturnTo)
-	}
-	p.RegisterURL = r.base.Path + "/register"
-	if len(reg) > 0 {
-		p.RegisterURL += "?" + reg.Encode()
-	}
+	p.OAuth, p.ClientName, p.RegisterURL = r.otherPage(req, oauth, p.ReturnTo, "/register")
 	return p
+}
+
+// otherPage is what the sign-in and registration pages share: the pending
+// authorize request (encoded for the form), the name of the client asking,
+// and the link to the other page carrying the same request along.
+func (r *Registry) otherPage(req *http.Request, oauth url.Values, returnTo, path string) (encoded, clientName, link string) {
+	carry := url.Values{}
+	if oauth != nil {
+		encoded, carry = oauth.Encode(), oauth
+		if c, err := r.store.Client(req.Context(), oauth.Get("client_id")); err == nil {
+			clientName = c.Name
+		}
+	} else if returnTo != "" {
+		carry.Set("return_to", returnTo)
+	}
+	link = r.base.Path + path
+	if len(carry) > 0 {
+		link += "?" + carry.Encode()
+	}
+	return encoded, clientName, link
 }
 
 func (r *Registry) handleSigninPage(w http.ResponseWriter, req *http.Request) {
@@ -415,20 +422,7 @@ type registerPage struct {
 
 func (r *Registry) registerData(req *http.Request, oauth url.Values, returnTo string) registerPage {
 	p := registerPage{pageCommon: r.common(req, "Register", oauth.Get("lang")), ReturnTo: safeReturnTo(returnTo), Errors: map[string]string{}}
-	back := url.Values{}
-	if oauth != nil {
-		p.OAuth = oauth.Encode()
-		back = oauth
-		if c, err := r.store.Client(req.Context(), oauth.Get("client_id")); err == nil {
-			p.ClientName = c.Name
-		}
-	} else if p.ReturnTo != "" {
-		back.Set("return_to", p.ReturnTo)
-	}
-	p.SigninURL = r.base.Path + "/signin"
-	if len(back) > 0 {
-		p.SigninURL += "?" + back.Encode()
-	}
+	p.OAuth, p.ClientName, p.SigninURL = r.otherPage(req, oauth, p.ReturnTo, "/signin")
 	return p
 }
 
