@@ -225,7 +225,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			log.Warn("stop the job queue", "err", err)
 		}
 	}()
-	site, err := web.New(web.Config{PublicURL: public, Logger: log}, st, svc)
+	site, err := web.New(web.Config{PublicURL: public, Logger: log, Items: queue}, st, svc)
 	if err != nil {
 		return err
 	}

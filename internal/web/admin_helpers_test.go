@@ -29,7 +29,8 @@ type adminEnv struct {
 }
 
 type adminEnvOptions struct {
-	tls bool // serve (and make the public URL) https
+	tls   bool          // serve (and make the public URL) https
+	items web.ItemQueue // the sync queue, for sending items again
 }
 
 // newAdminEnv starts the server. With tls, the public URL is https, so
@@ -47,7 +48,7 @@ func newAdminEnv(t *testing.T, opts adminEnvOptions) *adminEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws, err := web.New(web.Config{PublicURL: base}, st, svc)
+	ws, err := web.New(web.Config{PublicURL: base, Items: opts.items}, st, svc)
 	if err != nil {
 		t.Fatal(err)
 	}

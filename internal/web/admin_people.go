@@ -296,6 +296,8 @@ type adminPersonData struct {
 	Invitations []store.Invitation
 	Audit       []adminAuditView
 	Calls       []adminCallView
+	Items       []adminItemView // what orcidlink writes to their record
+	ItemCounts  map[store.ItemState]int
 	CanRemove   bool // there is an iD to remove
 	HasInvited  bool
 	Now         time.Time
@@ -359,6 +361,16 @@ func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request, a *store.Ad
 			d.OtherLinks = append(d.OtherLinks, adminViewLink(ol, credName(ol.CredentialID)))
 		}
 	}
+	items, err := s.store.ListItems(ctx, t.ID, store.ItemQuery{PersonID: p.ID, Limit: 200})
+	if err != nil {
+		s.adminFail(w, r, a, "list the person's items", err)
+		return
+	}
+	recordBase := ""
+	if current != nil && current.State == store.LinkConnected {
+		recordBase = current.ORCIDURI
+	}
+	d.Items = adminItemViews(items, recordBase, s.cfg.Items != nil)
 	if d.Invitations, err = s.store.ListInvitations(ctx, t.ID, p.ID); err != nil {
 		s.adminFail(w, r, a, "list invitations", err)
 		return

@@ -139,6 +139,10 @@ type adminTenantData struct {
 	Statuses   []store.PersonStatus
 	Site       bool
 	TTL        string
+	// What orcidlink writes to records: counts by state and recent failures.
+	ItemStates []store.ItemState
+	ItemCounts map[store.ItemState]int
+	Failed     []adminItemView
 }
 
 func (s *Server) adminTenant(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
@@ -154,12 +158,23 @@ func (s *Server) adminTenant(w http.ResponseWriter, r *http.Request, a *store.Ad
 		s.adminFail(w, r, a, "count people", err)
 		return
 	}
+	itemCounts, err := s.store.CountItems(ctx, t.ID, 0)
+	if err != nil {
+		s.adminFail(w, r, a, "count items", err)
+		return
+	}
+	failed, err := s.store.ListItems(ctx, t.ID, store.ItemQuery{States: []store.ItemState{store.ItemFailedPermanent, store.ItemFailedRetryable}, Limit: 20})
+	if err != nil {
+		s.adminFail(w, r, a, "list failed items", err)
+		return
+	}
 	ttl := adminPlural(int(connect.DefaultInvitationTTL/(24*time.Hour)), "day", "days") + " (the server's default, unless configured otherwise)"
 	if d := t.Settings.InvitationTTL; d > 0 {
 		ttl = adminPlural(int(d/(24*time.Hour)), "day", "days")
 	}
 	s.render(w, r, http.StatusOK, "admin_tenant", s.adminPage(r, a, t.Name, adminTenantData{Tenant: t, Credential: c,
-		Counts: counts, Statuses: adminStatuses, Site: a.Role == store.RoleSiteAdmin, TTL: ttl}))
+		Counts: counts, Statuses: adminStatuses, Site: a.Role == store.RoleSiteAdmin, TTL: ttl,
+		ItemStates: store.ItemStates(), ItemCounts: itemCounts, Failed: adminItemViews(failed, "", false)}))
 }
 
 // adminTenantForm is the tenant form's fields as typed, so that a refused form

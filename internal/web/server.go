@@ -35,6 +35,8 @@ type Config struct {
 	PublicURL string
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// Items, if set, lets administrators send failed items again.
+	Items ItemQueue
 }
 
 // Server serves every page.
