@@ -20,6 +20,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/jobs"
 	"github.com/orcidlink/orcidlink/internal/mail"
+	"github.com/orcidlink/orcidlink/internal/metrics"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/sandbox"
 	"github.com/orcidlink/orcidlink/internal/seal"
@@ -194,8 +195,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// clients share the credential's rate budget with the worker, and a
 	// completed connection resumes the person's waiting items.
 	var queue *jobs.Queue
+	met := metrics.New(st, log)
 	svc, err := connect.New(connect.Config{
-		PublicURL: public, Logger: log, EmailQueued: sender.Kick,
+		PublicURL: public, Logger: log, EmailQueued: sender.Kick, OnCall: met.ObserveCall,
 		Limiter: func(c store.Credential) orcid.Limiter { return jobs.NewSharedLimiter(st, jobs.BudgetKey(c.ID), 0, 0) },
 		Connected: func(ctx context.Context, tenantID, personID int64) {
 			if _, err := queue.Resume(ctx, tenantID, personID); err != nil {
@@ -230,6 +232,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	mux.Handle("/", site.Handler())
+	// Prometheus metrics: ORCID calls by status and latency, items by state.
+	mux.Handle("GET /metrics", met.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})

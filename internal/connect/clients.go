@@ -67,6 +67,9 @@ func clientKey(c store.Credential) string {
 // redacted tokens, codes and secrets from URLs, headers and bodies.
 func (s *Service) callHook(credentialID int64) orcid.Hook {
 	return func(ctx context.Context, c orcid.Call) {
+		if s.cfg.OnCall != nil {
+			s.cfg.OnCall(c)
+		}
 		cc, _ := ctx.Value(callContextKey{}).(callContext)
 		// The log must be written even when the request that caused the
 		// call was cancelled meanwhile.

@@ -58,6 +58,9 @@ type Config struct {
 	// one budget per credential shared by every process on the database);
 	// nil means an in-process limiter at ORCID's documented rate.
 	Limiter func(cred store.Credential) orcid.Limiter
+	// OnCall, if set, sees every call to ORCID after it is logged (already
+	// redacted), e.g. for metrics.
+	OnCall func(orcid.Call)
 	// Connected, if set, is called after a person's authorization is
 	// stored, so that their pending items can be sent (jobs.Queue.Resume).
 	Connected func(ctx context.Context, tenantID, personID int64)

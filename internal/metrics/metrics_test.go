@@ -1,0 +1,53 @@
+package metrics_test
+
+import (
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orcidlink/orcidlink/internal/metrics"
+	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/store/storetest"
+)
+
+func TestMetrics(t *testing.T) {
+	st := storetest.Open(t, "sqlite", nil)
+	cred, err := st.CreateCredential(t.Context(), store.Credential{Name: "c", Env: orcid.Sandbox, API: orcid.MemberAPI,
+		ClientID: "APP-0000000000000001", ClientSecret: "s", ClientName: "J"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn, err := st.CreateTenant(t.Context(), store.Tenant{Slug: "journal", Name: "Journal", Languages: []string{"en"}, CredentialID: cred.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.CreatePerson(t.Context(), store.Person{TenantID: tn.ID, GivenNames: "Ada", Email: "ada@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &orcid.Work{Title: orcid.NewTitle("T"), Type: "journal-article",
+		ExternalIDs: orcid.NewExternalIDs(orcid.ExternalID{Type: "doi", Value: "10.5555/1", Relationship: orcid.RelationshipSelf})}
+	if _, _, err := st.UpsertItem(t.Context(), store.DesiredItem{TenantID: tn.ID, PersonID: p.ID, Key: "a:1", Item: w,
+		State: store.ItemPending, Reason: "not connected"}); err != nil {
+		t.Fatal(err)
+	}
+	m := metrics.New(st, slog.New(slog.DiscardHandler))
+	m.ObserveCall(orcid.Call{Method: "POST", Status: 429, Duration: 30 * time.Millisecond})
+	m.ObserveCall(orcid.Call{Method: "POST", Status: 201, Duration: 80 * time.Millisecond})
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`orcidlink_orcid_calls_total{method="POST",status="429"} 1`,
+		`orcidlink_orcid_calls_total{method="POST",status="201"} 1`,
+		`orcidlink_orcid_call_duration_seconds_count{method="POST"} 2`,
+		`orcidlink_items{state="pending",tenant="journal"} 1`,
+		`orcidlink_items{state="queued",tenant="journal"} 0`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
