@@ -117,6 +117,27 @@ func (f *fixture) put(t *testing.T, key string, item orcid.Item) store.Item {
 	return it
 }
 
+// putUnchecked queues an item the way Put does but without Put's own
+// validation, as an item queued by an older version would be: it lets
+// tests see what the worker does with ORCID's 400.
+func (f *fixture) putUnchecked(t *testing.T, key string, item orcid.Item) store.Item {
+	t.Helper()
+	var out store.Item
+	err := f.env.Store.InTx(f.ctx, func(tx *store.Tx) error {
+		it, _, err := tx.UpsertItem(f.ctx, store.DesiredItem{TenantID: f.env.Tenant.ID, PersonID: f.r.Person.ID, Key: key,
+			Item: item, State: store.ItemQueued})
+		if err != nil {
+			return err
+		}
+		out = it
+		return f.q.Enqueue(f.ctx, tx, it.ID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // wait polls the researcher's items until ok accepts them.
 func (f *fixture) wait(t *testing.T, what string, ok func(items map[string]store.Item) bool) map[string]store.Item {
 	t.Helper()
@@ -316,7 +337,11 @@ func TestValidationFailsFast(t *testing.T) {
 		f := newFixture(t, driver, fixtureOpts{})
 		bad := jobstest.Work("bad", "No type")
 		bad.Type = ""
-		f.put(t, "bad", bad)
+		var ve *orcid.ValidationError
+		if _, err := f.q.Put(f.ctx, jobs.PutItem{TenantID: f.env.Tenant.ID, PersonID: f.r.Person.ID, Key: "bad", Item: bad}); !errors.As(err, &ve) {
+			t.Fatalf("Put of a work with no type: %v, want a ValidationError", err)
+		}
+		f.putUnchecked(t, "bad", bad)
 		items := f.wait(t, "the failure", allIn(store.ItemFailedPermanent, "bad"))
 		// The message is the developer-message of ORCID's answer, word for word.
 		msg := items["bad"].LastError

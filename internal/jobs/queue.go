@@ -248,6 +248,12 @@ func (q *Queue) Put(ctx context.Context, p PutItem) (out store.Item, err error) 
 	if p.Item == nil {
 		return store.Item{}, fmt.Errorf("jobs: put %q: %w: no item", p.Key, store.ErrInvalid)
 	}
+	// Refuse, per field, what ORCID would refuse: better now, to the caller
+	// that can fix it, than as a failed job later. (errors.As finds the
+	// *orcid.ValidationError with every problem.)
+	if err := orcid.Validate(p.Item); err != nil {
+		return store.Item{}, fmt.Errorf("jobs: put %q: %w", p.Key, err)
+	}
 	err = q.st.InTx(ctx, func(tx *store.Tx) error {
 		state, reason, err := receivable(ctx, tx, p.TenantID, p.PersonID, p.Item.ItemKind())
 		if err != nil {

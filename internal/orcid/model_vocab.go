@@ -107,12 +107,12 @@ var Visibilities = []string{string(VisibilityLimited), string(VisibilityPrivate)
 // peer reviews, research resources). The list is not exhaustive: ORCID's
 // authoritative, growing list is served at /v3.0/identifiers.
 var ExternalIDTypes = []string{
-	"agr", "ark", "arxiv", "asin", "asin-tld", "authenticusid", "bibcode", "cba",
-	"cienciaiul", "cit", "ctx", "dnb", "doi", "eid", "ethos", "grant_number", "hal",
-	"handle", "hir", "isbn", "ismn", "issn", "jfm", "jstor", "kuid", "lccn", "lensid",
-	"mr", "oclc", "ol", "osti", "other-id", "pat", "pdb", "pmc", "pmid", "ppr",
-	"proposal-id", "rfc", "rrid", "source-work-id", "ssrn", "uri", "urn", "wosuid",
-	"zbl",
+	"agr", "ark", "arxiv", "asin", "asin-tld", "authenticusid", "bibcode", "cba", "cgn",
+	"cienciaiul", "cit", "cstr", "ctx", "cvid", "dnb", "doi", "eid", "emdb", "empiar",
+	"ethos", "grant_number", "hal", "handle", "hir", "isbn", "ismn", "issn", "jfm", "jstor",
+	"k10plus", "kuid", "lccn", "lensid", "mr", "oclc", "ol", "osti", "other-id", "pat",
+	"pdb", "pmc", "pmid", "ppr", "proposal-id", "raid", "rfc", "rrid", "source-work-id",
+	"ssrn", "uri", "urn", "wosuid", "zbl",
 }
 
 // IsOneOf reports whether v is in the sorted list.
