@@ -116,6 +116,7 @@ func (ItemArgs) InsertOpts() river.InsertOpts {
 // type its client takes.
 type backend interface {
 	insertTx(ctx context.Context, tx *store.Tx, args ItemArgs) error
+	insert(ctx context.Context, args river.JobArgs) error
 	completeTx(ctx context.Context, tx *store.Tx, job *river.Job[ItemArgs]) error
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
@@ -156,8 +157,15 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 			log: cfg.Logger, m: map[int64]cachedClient{}}
 		w.callContext = withCallContext
 	}
+	q := &Queue{st: cfg.Store, w: w, log: cfg.Logger}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, w); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &importWorker{w: w}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &importAllWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	rc := &river.Config{
@@ -170,6 +178,10 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 		// River would take its process for dead and run it twice.
 		JobTimeout:        cfg.RescueAfter / 2,
 		FetchPollInterval: cfg.PollInterval,
+		// Every connected person's record is read daily (River's leader
+		// runs it once across processes).
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(ImportInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return ImportAllArgs{}, nil }, nil)},
 	}
 	var be backend
 	switch cfg.Store.Driver() {
@@ -195,7 +207,8 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 		return nil, err
 	}
 	w.complete = be.completeTx
-	return &Queue{st: cfg.Store, be: be, w: w, log: cfg.Logger}, nil
+	q.be = be
+	return q, nil
 }
 
 // Start runs the workers, after making sure every item that needs work
@@ -432,6 +445,11 @@ func (b *sqliteBackend) completeTx(ctx context.Context, tx *store.Tx, job *river
 	return err
 }
 
+func (b *sqliteBackend) insert(ctx context.Context, args river.JobArgs) error {
+	_, err := b.client.Insert(ctx, args, nil)
+	return err
+}
+
 func (b *sqliteBackend) start(ctx context.Context) error { return b.client.Start(ctx) }
 func (b *sqliteBackend) stop(ctx context.Context) error  { return stopClient(ctx, b.client) }
 func (b *sqliteBackend) close()                          {}
@@ -467,6 +485,11 @@ func (b *postgresBackend) insertTx(ctx context.Context, tx *store.Tx, args ItemA
 		_, err := b.client.InsertTx(ctx, newConnTx(conn), args, nil)
 		return err
 	})
+}
+
+func (b *postgresBackend) insert(ctx context.Context, args river.JobArgs) error {
+	_, err := b.client.Insert(ctx, args, nil)
+	return err
 }
 
 func (b *postgresBackend) completeTx(ctx context.Context, tx *store.Tx, job *river.Job[ItemArgs]) error {

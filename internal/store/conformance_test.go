@@ -55,6 +55,7 @@ func runConformance(t *testing.T, newDB func(t *testing.T) (driver, dsn string))
 		{"ItemRetraction", testItemRetraction},
 		{"ItemIsolation", testItemIsolation},
 		{"RateBudget", testRateBudget},
+		{"Records", testRecords},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,16 +2,62 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
+
+	"github.com/orcidlink/orcidlink/internal/orcid"
 
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
 // ItemQueue is what the admin UI needs from the sync queue (jobs.Queue):
-// sending a failed item again, with its job, in one step.
+// sending a failed item again, with its job, in one step; reading a
+// person's record on demand.
 type ItemQueue interface {
 	Requeue(ctx context.Context, tenantID, itemID int64) (store.Item, error)
+	Import(ctx context.Context, tenantID, personID int64) error
+}
+
+// adminRecordView summarises a person's last imported record.
+type adminRecordView struct {
+	FetchedAt    time.Time
+	Works, Ours  int // works on the record; those we are the source of
+	ImportedJSON string
+}
+
+// adminRecordSummary counts the works of an imported record and marks what
+// came from the tenant's credential.
+func adminRecordSummary(r store.ImportedRecord, clientID string) adminRecordView {
+	v := adminRecordView{FetchedAt: r.FetchedAt}
+	var rec orcid.Record
+	if json.Unmarshal(r.Record, &rec) != nil || rec.ActivitiesSummary == nil || rec.ActivitiesSummary.Works == nil {
+		return v
+	}
+	for _, g := range rec.ActivitiesSummary.Works.Groups {
+		for _, w := range g.Summaries {
+			v.Works++
+			if src := w.GetSource(); src != nil && src.SourceClientID != nil && src.SourceClientID.Path == clientID {
+				v.Ours++
+			}
+		}
+	}
+	return v
+}
+
+// adminImportRecord queues a read of the person's ORCID record.
+func (s *Server) adminImportRecord(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
+	if s.cfg.Items == nil {
+		s.adminNotFound(w, r, a)
+		return
+	}
+	if err := s.cfg.Items.Import(r.Context(), t.ID, p.ID); err != nil {
+		s.adminFail(w, r, a, "queue the import of the ORCID record", err)
+		return
+	}
+	s.adminAudit(r, a, t.ID, p.ID, "record.import_requested", nil)
+	s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID)+"#record", "The ORCID record will be read in a moment; reload this page.")
 }
 
 // adminItemView is an item as the admin pages show it.

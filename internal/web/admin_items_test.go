@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
@@ -20,6 +21,8 @@ type requeueRecorder struct {
 	st    *store.Store
 	items []int64
 }
+
+func (q *requeueRecorder) Import(context.Context, int64, int64) error { return nil }
 
 func (q *requeueRecorder) Requeue(ctx context.Context, tenantID, itemID int64) (store.Item, error) {
 	q.mu.Lock()
@@ -73,6 +76,17 @@ func TestAdminItemsAndRetry(t *testing.T) {
 	}
 	if strings.Contains(page.body, "/items/"+strconv.FormatInt(ok.ID, 10)+"/retry") {
 		t.Error("a pending item offers to be sent again")
+	}
+	// An imported record is summarised, telling our works from others'.
+	rec := `{"activities-summary": {"works": {"group": [{"external-ids": {"external-id": []}, "work-summary": [
+	  {"put-code": 1, "title": {"title": {"value": "Ours"}}, "source": {"source-client-id": {"path": "APP-0000000000000001"}}},
+	  {"put-code": 2, "title": {"title": {"value": "Theirs"}}, "source": {"source-client-id": {"path": "APP-SOMEONEELSE000001"}}}]}]}}}`
+	if err := env.st.SaveRecord(t.Context(), store.ImportedRecord{TenantID: mine.ID, PersonID: p.ID, ORCIDURI: "https://sandbox.orcid.org/0000-0002-1825-0097",
+		Record: []byte(rec), FetchedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if page := c.get(personPath); !strings.Contains(page.body, "2 works, 1 of them written by this tenant") {
+		t.Errorf("record summary missing:\n%s", page.body)
 	}
 	tenantPage := c.get("/admin/tenants/" + strconv.FormatInt(mine.ID, 10))
 	if !strings.Contains(tenantPage.body, `id="item-failures"`) || !strings.Contains(tenantPage.body, "Invalid work type") {

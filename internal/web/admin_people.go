@@ -297,6 +297,8 @@ type adminPersonData struct {
 	Audit       []adminAuditView
 	Calls       []adminCallView
 	Items       []adminItemView // what orcidlink writes to their record
+	Record      *adminRecordView
+	CanImport   bool
 	ItemCounts  map[store.ItemState]int
 	CanRemove   bool // there is an iD to remove
 	HasInvited  bool
@@ -371,6 +373,18 @@ func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request, a *store.Ad
 		recordBase = current.ORCIDURI
 	}
 	d.Items = adminItemViews(items, recordBase, s.cfg.Items != nil)
+	d.CanImport = s.cfg.Items != nil && recordBase != ""
+	if rec, err := s.store.Record(ctx, t.ID, p.ID); err == nil {
+		clientID := ""
+		if c, ok := creds[t.CredentialID]; ok {
+			clientID = c.ClientID
+		}
+		v := adminRecordSummary(rec, clientID)
+		d.Record = &v
+	} else if !errors.Is(err, store.ErrNotFound) {
+		s.adminFail(w, r, a, "load the imported record", err)
+		return
+	}
 	if d.Invitations, err = s.store.ListInvitations(ctx, t.ID, p.ID); err != nil {
 		s.adminFail(w, r, a, "list invitations", err)
 		return

@@ -36,6 +36,7 @@ func (s *Server) registerAdminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/tenants/{tid}/people/new", s.adminTenantRoute(s.adminPersonCreate))
 	mux.HandleFunc("GET /admin/tenants/{tid}/people/{pid}", s.adminPersonRoute(s.adminPerson))
 	mux.HandleFunc("POST /admin/tenants/{tid}/people/{pid}/items/{iid}/retry", s.adminPersonRoute(s.adminItemRetry))
+	mux.HandleFunc("POST /admin/tenants/{tid}/people/{pid}/import", s.adminPersonRoute(s.adminImportRecord))
 	mux.HandleFunc("GET /admin/tenants/{tid}/people/{pid}/edit", s.adminPersonRoute(s.adminPersonEdit))
 	mux.HandleFunc("POST /admin/tenants/{tid}/people/{pid}/edit", s.adminPersonRoute(s.adminPersonUpdate))
 	mux.HandleFunc("POST /admin/tenants/{tid}/people/{pid}/invite", s.adminPersonRoute(s.adminPersonInvite))
