@@ -55,6 +55,8 @@ func runConformance(t *testing.T, newDB func(t *testing.T) (driver, dsn string))
 		{"ItemRetraction", testItemRetraction},
 		{"ItemIsolation", testItemIsolation},
 		{"RateBudget", testRateBudget},
+		{"Articles", testArticles},
+		{"ArticleIsolation", testArticleIsolation},
 		{"Records", testRecords},
 	}
 	for _, c := range cases {

@@ -44,7 +44,9 @@ func TestMigrationsRender(t *testing.T) {
 			if strings.Contains(src, "{{") {
 				t.Errorf("%s: %s: template action left over", d.name, name)
 			}
-			if !strings.Contains(src, d.words.Bytes) || !strings.Contains(src, d.words.ID) {
+			// Every migration makes a table with an id: its rendering shows
+			// the dialect's words went in (left-over actions are caught above).
+			if !strings.Contains(src, d.words.ID) {
 				t.Errorf("%s: %s: schema words missing", d.name, name)
 			}
 		}
