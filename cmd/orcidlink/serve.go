@@ -19,6 +19,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/config"
 	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/jobs"
+	"github.com/orcidlink/orcidlink/internal/journal"
 	"github.com/orcidlink/orcidlink/internal/mail"
 	"github.com/orcidlink/orcidlink/internal/metrics"
 	"github.com/orcidlink/orcidlink/internal/orcid"
@@ -227,7 +228,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			log.Warn("stop the job queue", "err", err)
 		}
 	}()
-	site, err := web.New(web.Config{PublicURL: public, Logger: log, Items: queue}, st, svc)
+	papers, err := journal.New(journal.Config{Store: st, Queue: queue, Inviter: svc, Logger: log})
+	if err != nil {
+		return err
+	}
+	site, err := web.New(web.Config{PublicURL: public, Logger: log, Items: queue, Journal: papers}, st, svc)
 	if err != nil {
 		return err
 	}

@@ -283,3 +283,15 @@ func (o *ops) ListArticleReviews(ctx context.Context, tenantID, articleID int64)
 		ORDER BY id`, tenantID, articleID)
 	return collect(rows, err, scanReview)
 }
+
+// ListArticles lists a tenant's articles, newest first (authors not
+// loaded: read one article for them).
+func (o *ops) ListArticles(ctx context.Context, tenantID int64, limit int) (_ []Article, err error) {
+	defer wrap(&err, "list articles of tenant %d", tenantID)
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	rows, err := o.query(ctx, `SELECT `+articleCols+` FROM articles WHERE tenant_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?`,
+		tenantID, limit)
+	return collect(rows, err, scanArticle)
+}

@@ -28,6 +28,11 @@ func (s *Server) registerAdminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/tenants/{tid}", s.adminTenantRoute(s.adminTenant))
 	mux.HandleFunc("GET /admin/tenants/{tid}/edit", s.adminTenantRoute(s.adminTenantEdit))
 	mux.HandleFunc("POST /admin/tenants/{tid}/edit", s.adminTenantRoute(s.adminTenantUpdate))
+	mux.HandleFunc("GET /admin/tenants/{tid}/articles", s.adminTenantRoute(s.adminArticles))
+	mux.HandleFunc("POST /admin/tenants/{tid}/articles", s.adminTenantRoute(s.adminArticleSave))
+	mux.HandleFunc("GET /admin/tenants/{tid}/articles/{key}", s.adminTenantRoute(s.adminArticle))
+	mux.HandleFunc("POST /admin/tenants/{tid}/articles/{key}/publish", s.adminTenantRoute(s.adminArticlePublish))
+	mux.HandleFunc("POST /admin/tenants/{tid}/articles/{key}/unpublish", s.adminTenantRoute(s.adminArticleUnpublish))
 	mux.HandleFunc("GET /admin/tenants/{tid}/emails", s.adminTenantRoute(s.adminTenantEmails))
 	mux.HandleFunc("POST /admin/tenants/{tid}/emails", s.adminTenantRoute(s.adminTenantEmailsSave))
 

@@ -37,6 +37,9 @@ type Config struct {
 	Now       func() time.Time
 	// Items, if set, lets administrators send failed items again.
 	Items ItemQueue
+	// Journal, if set, lets administrators publish articles (the journal
+	// workflow).
+	Journal Journal
 }
 
 // Server serves every page.
