@@ -56,19 +56,6 @@ type fixtureOpts struct {
 	driver        string // "sqlite" (default) or "postgres"
 }
 
-// forEachEngine runs a test on SQLite and on PostgreSQL (skipped when no
-// server is configured, unless ORCIDLINK_REQUIRE names postgres).
-func forEachEngine(t *testing.T, test func(t *testing.T, driver string)) {
-	for _, driver := range []string{"sqlite", "postgres"} {
-		t.Run(driver, func(t *testing.T) {
-			if driver == "postgres" {
-				storetest.Postgres(t)
-			}
-			test(t, driver)
-		})
-	}
-}
-
 func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	t.Helper()
 	if o.api == "" {
@@ -212,7 +199,7 @@ func (s snapshot) equal(o snapshot) bool {
 }
 
 func TestConnectStoresEverything(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		for _, api := range []orcid.APIType{orcid.MemberAPI, orcid.PublicAPI} {
 			t.Run(string(api), func(t *testing.T) {
 				f := newFixture(t, fixtureOpts{driver: driver, api: api})
@@ -405,7 +392,7 @@ func TestDenialThenRetry(t *testing.T) {
 // TestRefusedCallbacks: every way a callback can be wrong gets its typed
 // error and leaves the store as it was.
 func TestRefusedCallbacks(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		tests := []struct {
 			name string
 			// run starts a flow for alice and returns the callback to complete
@@ -523,7 +510,7 @@ func TestReplayedCallback(t *testing.T) {
 }
 
 func TestSecondPersonClaimingLinkedID(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, fixtureOpts{driver: driver})
 		first := f.connect(t, f.alice, "alice-browser")
 
@@ -559,7 +546,7 @@ func TestSecondPersonClaimingLinkedID(t *testing.T) {
 }
 
 func TestDisconnectRevokesAtORCID(t *testing.T) {
-	forEachEngine(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		for _, actor := range []string{store.ActorPerson, store.ActorAdmin(7)} {
 			t.Run(actor, func(t *testing.T) {
 				f := newFixture(t, fixtureOpts{driver: driver})

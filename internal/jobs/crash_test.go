@@ -37,7 +37,7 @@ func TestWorkerProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := jobs.Config{Store: st, PollInterval: 50 * time.Millisecond, Workers: 16, RetryPolicy: fastRetry{},
+	cfg := jobs.Config{Store: st, PollInterval: 50 * time.Millisecond, Workers: 16, RetryPolicy: jobstest.FastRetry{},
 		// A killed process's running jobs are rescued this long after
 		// they started (at River's next rescue round, every 30s).
 		RescueAfter: 2 * time.Second, Rate: 1000, Burst: 100}
@@ -67,7 +67,7 @@ func TestKilledWorker(t *testing.T) {
 	if n < 10 {
 		n = 300
 	}
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
 		opts := jobstest.Options{Driver: driver, RateLimit: 400, Burst: 100}
 		if driver == "postgres" {

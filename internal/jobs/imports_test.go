@@ -9,6 +9,7 @@ import (
 
 	"github.com/orcidlink/orcidlink/internal/jobs/jobstest"
 	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/store/storetest"
 )
 
 // waitFor polls until ok or fails after a while.
@@ -26,7 +27,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 // TestImportRecord: an import reads the researcher's record, with what we
 // wrote on it, and keeps it; with a revoked token it marks the link.
 func TestImportRecord(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver, fixtureOpts{})
 		f.put(t, "w1", jobstest.Work("w1", "Imported Work"))
 		f.wait(t, "the work synced", allIn(store.ItemSynced, "w1"))

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/jobs"
 	"github.com/orcidlink/orcidlink/internal/jobs/jobstest"
@@ -23,21 +21,6 @@ import (
 
 // engines runs a test on SQLite and on PostgreSQL (skipped when the test
 // server is unavailable, unless ORCIDLINK_REQUIRE names postgres).
-func engines(t *testing.T, run func(t *testing.T, driver string)) {
-	t.Run("sqlite", func(t *testing.T) { run(t, "sqlite") })
-	t.Run("postgres", func(t *testing.T) {
-		storetest.Postgres(t)
-		run(t, "postgres")
-	})
-}
-
-// fastRetry retries a failed job after 100ms instead of River's seconds.
-type fastRetry struct{}
-
-func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
-	return time.Now().Add(100 * time.Millisecond)
-}
-
 type fixture struct {
 	ctx    context.Context
 	env    *jobstest.Env
@@ -77,7 +60,7 @@ func newFixture(t *testing.T, driver string, o fixtureOpts) *fixture {
 		t.Fatal(err)
 	}
 	cfg := jobs.Config{Store: env.Store, Retry: orcid.RetryPolicy{MaxAttempts: 4, BaseDelay: 5 * time.Millisecond,
-		MaxDelay: 50 * time.Millisecond}, RetryPolicy: fastRetry{}, PollInterval: 50 * time.Millisecond, Workers: 8,
+		MaxDelay: 50 * time.Millisecond}, RetryPolicy: jobstest.FastRetry{}, PollInterval: 50 * time.Millisecond, Workers: 8,
 		AfterWrite: o.afterWrite}
 	if driver == "postgres" {
 		cfg.PostgresDSN = env.DSN
@@ -205,7 +188,7 @@ func (f *fixture) calls(t *testing.T, method, suffix string) int {
 // TestPushEditRetract: queued works reach the record with their put-codes
 // stored; an edit is PUT by put-code; a retraction is DELETEd.
 func TestPushEditRetract(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver, fixtureOpts{})
 		keys := []string{"a1", "a2", "a3"}
 		for _, k := range keys {
@@ -256,7 +239,7 @@ func TestPushEditRetract(t *testing.T) {
 // TestAdoptsExisting: a work our client already put on the record (409 on
 // POST) is adopted, not written twice.
 func TestAdoptsExisting(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver, fixtureOpts{})
 		pre, err := f.reader.Add(f.ctx, f.r.Link.AccessToken, f.r.Link.ORCID, jobstest.Work("pre", "Already there"))
 		if err != nil {
@@ -277,7 +260,7 @@ func TestAdoptsExisting(t *testing.T) {
 // after ORCID created the work; the retry finds the work on the record
 // instead of posting it again.
 func TestCrashAfterPost(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		var crashed atomic.Bool
 		f := newFixture(t, driver, fixtureOpts{afterWrite: func(_ context.Context, it store.Item) error {
 			if it.Key == "crash" && crashed.CompareAndSwap(false, true) {
@@ -306,7 +289,7 @@ func TestCrashAfterPost(t *testing.T) {
 // TestConvergesUnder503: with a fifth of the requests failing, everything
 // still ends on the record exactly once.
 func TestConvergesUnder503(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver, fixtureOpts{})
 		if err := f.env.Registry.SetFaults(sandbox.Faults{Rate503: 0.2}); err != nil {
 			t.Fatal(err)
@@ -333,7 +316,7 @@ func TestConvergesUnder503(t *testing.T) {
 // TestValidationFailsFast: ORCID's 400 is final, with ORCID's message, and
 // is not retried.
 func TestValidationFailsFast(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver, fixtureOpts{})
 		bad := jobstest.Work("bad", "No type")
 		bad.Type = ""
@@ -366,7 +349,7 @@ func TestValidationFailsFast(t *testing.T) {
 
 // TestRevokedToken: a 401 marks the link revoked and parks the items.
 func TestRevokedToken(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver, fixtureOpts{})
 		body := strings.NewReader(`{"token":"` + f.r.Link.AccessToken + `"}`)
 		resp, err := http.Post(f.env.BaseURL+"/_sandbox/tokens/invalidate", "application/json", body)
@@ -414,7 +397,7 @@ func itoa(n int64) string {
 // is not lost: the worker sees, after the call, that the content moved on
 // and PUTs the new content.
 func TestEditInFlight(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver, fixtureOpts{})
 		// Slow answers leave time to edit while the POST is out.
 		if err := f.env.Registry.SetFaults(sandbox.Faults{LatencyMS: 400}); err != nil {
@@ -440,7 +423,7 @@ func TestEditInFlight(t *testing.T) {
 // TestPendingUntilConnected: items of a person who has not connected wait,
 // with the reason, and go out once they connect.
 func TestPendingUntilConnected(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver, fixtureOpts{})
 		p, err := f.env.Store.CreatePerson(f.ctx, store.Person{TenantID: f.env.Tenant.ID, GivenNames: "Late",
 			FamilyNames: "Comer", Email: "late@bench.example"})
@@ -473,7 +456,7 @@ func TestPendingUntilConnected(t *testing.T) {
 // TestDeletedByResearcher: a PUT that finds nothing means the researcher
 // deleted the work on ORCID; it is respected, not posted again.
 func TestDeletedByResearcher(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver, fixtureOpts{})
 		f.put(t, "d1", jobstest.Work("d1", "To be deleted"))
 		items := f.wait(t, "the work synced", allIn(store.ItemSynced, "d1"))
@@ -495,7 +478,7 @@ func TestDeletedByResearcher(t *testing.T) {
 // TestMissingScope: a link without /activities/update parks works with
 // the reason instead of calling ORCID.
 func TestMissingScope(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver, fixtureOpts{})
 		l := f.r.Link
 		if _, err := f.env.Store.SaveAuthorization(f.ctx, store.Authorization{TenantID: l.TenantID, PersonID: l.PersonID,
@@ -577,7 +560,7 @@ func TestTwoProcessesStart(t *testing.T) {
 // TestOneJobPerItem: however often an item is enqueued while its job
 // waits, it has one job.
 func TestOneJobPerItem(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
 		opts := jobstest.Options{Driver: driver}
 		if driver == "postgres" {
@@ -651,7 +634,7 @@ func TestOneJobPerItem(t *testing.T) {
 // under the person, the credential's budget is the shared one, and a 401
 // is recorded in the audit trail.
 func TestViaConnectService(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver, fixtureOpts{viaConnect: true})
 		f.put(t, "c1", jobstest.Work("c1", "Through connect"))
 		f.wait(t, "the work synced", allIn(store.ItemSynced, "c1"))

@@ -16,7 +16,7 @@ import (
 // than one budget allows: burst + rate × elapsed. Each alone would grant
 // that much, so a budget that is not shared fails by a factor of two.
 func TestSharedLimiterAcrossProcesses(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		dsn := storetest.NewDSN(t, driver)
 		a := storetest.OpenDSN(t, driver, dsn, nil)
 		b := storetest.OpenDSN(t, driver, dsn, nil)

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/jobs"
 	"github.com/orcidlink/orcidlink/internal/jobs/jobstest"
@@ -17,20 +15,6 @@ import (
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/store/storetest"
 )
-
-func engines(t *testing.T, run func(t *testing.T, driver string)) {
-	t.Run("sqlite", func(t *testing.T) { run(t, "sqlite") })
-	t.Run("postgres", func(t *testing.T) {
-		storetest.Postgres(t)
-		run(t, "postgres")
-	})
-}
-
-type fastRetry struct{}
-
-func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
-	return time.Now().Add(100 * time.Millisecond)
-}
 
 type fixture struct {
 	ctx    context.Context
@@ -61,7 +45,7 @@ func newFixture(t *testing.T, driver string) *fixture {
 		t.Fatal(err)
 	}
 	cfg := jobs.Config{Store: env.Store, Retry: orcid.RetryPolicy{MaxAttempts: 4, BaseDelay: 5 * time.Millisecond,
-		MaxDelay: 50 * time.Millisecond}, RetryPolicy: fastRetry{}, PollInterval: 50 * time.Millisecond, Workers: 4}
+		MaxDelay: 50 * time.Millisecond}, RetryPolicy: jobstest.FastRetry{}, PollInterval: 50 * time.Millisecond, Workers: 4}
 	if driver == "postgres" {
 		cfg.PostgresDSN = env.DSN
 	}
@@ -132,7 +116,7 @@ func (f *fixture) titleOnORCID(t *testing.T, link store.Link, putCode int64) (st
 }
 
 func TestJournalWorkflow(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver)
 		ctx, st, tid := f.ctx, f.env.Store, f.env.Tenant.ID
 
@@ -260,7 +244,7 @@ func TestJournalWorkflow(t *testing.T) {
 }
 
 func TestRemovedAuthorRetracted(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver)
 		ctx, tid := f.ctx, f.env.Tenant.ID
 		r1, err := f.env.Connect(ctx, 1)
@@ -301,7 +285,7 @@ func TestRemovedAuthorRetracted(t *testing.T) {
 // Without the tenant's setting, an author who is not connected gets no
 // email: the work waits, pending.
 func TestNoInvitationWithoutSetting(t *testing.T) {
-	engines(t, func(t *testing.T, driver string) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver)
 		ctx, st, tid := f.ctx, f.env.Store, f.env.Tenant.ID
 		p, err := st.CreatePerson(ctx, store.Person{TenantID: tid, GivenNames: "Nell", FamilyNames: "Quiet",

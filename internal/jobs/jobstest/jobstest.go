@@ -18,8 +18,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/sandbox"
@@ -318,4 +320,13 @@ func (t Tally) Check(want []string) (duplicates, lost int) {
 		}
 	}
 	return duplicates, lost
+}
+
+// FastRetry is a River retry policy for tests: a failed job runs again
+// after 100ms instead of River's seconds.
+type FastRetry struct{}
+
+// NextRetry implements river.ClientRetryPolicy.
+func (FastRetry) NextRetry(*rivertype.JobRow) time.Time {
+	return time.Now().Add(100 * time.Millisecond)
 }

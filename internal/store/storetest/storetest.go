@@ -186,3 +186,14 @@ func OpenDSN(t testing.TB, driver, dsn string, edit func(*store.Config)) *store.
 	})
 	return s
 }
+
+// Engines runs a test once per database engine, as subtests "sqlite" and
+// "postgres"; the PostgreSQL run skips without a server unless
+// ORCIDLINK_REQUIRE names postgres.
+func Engines(t *testing.T, run func(t *testing.T, driver string)) {
+	t.Run("sqlite", func(t *testing.T) { run(t, "sqlite") })
+	t.Run("postgres", func(t *testing.T) {
+		Postgres(t)
+		run(t, "postgres")
+	})
+}
