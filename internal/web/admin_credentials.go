@@ -145,6 +145,24 @@ type adminCredentialData struct {
 	Problem      string // the redirect URI cannot work with this credential
 }
 
+// adminCredentialRoute loads the credential named by {cid} for a site
+// administrator's handler, answering 404 for an unknown one, as
+// adminTenantRoute does for tenants.
+func (s *Server) adminCredentialRoute(h func(w http.ResponseWriter, r *http.Request, a *store.AdminUser, c store.Credential)) http.HandlerFunc {
+	return s.siteOnly(func(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
+		c, err := s.adminLoadCredential(r)
+		if adminIsNotFound(err) {
+			s.adminNotFound(w, r, a)
+			return
+		}
+		if err != nil {
+			s.adminFail(w, r, a, "load credential", err)
+			return
+		}
+		h(w, r, a, c)
+	})
+}
+
 func (s *Server) adminLoadCredential(r *http.Request) (store.Credential, error) {
 	id, ok := adminPathID(r, "cid")
 	if !ok {
@@ -157,16 +175,7 @@ func (s *Server) adminLoadCredential(r *http.Request) (store.Credential, error) 
 	return c, err
 }
 
-func (s *Server) adminCredential(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
-	c, err := s.adminLoadCredential(r)
-	if adminIsNotFound(err) {
-		s.adminNotFound(w, r, a)
-		return
-	}
-	if err != nil {
-		s.adminFail(w, r, a, "load credential", err)
-		return
-	}
+func (s *Server) adminCredential(w http.ResponseWriter, r *http.Request, a *store.AdminUser, c store.Credential) {
 	ts, err := s.store.ListTenantsUsingCredential(r.Context(), c.ID)
 	if err != nil {
 		s.adminFail(w, r, a, "list tenants of credential", err)
@@ -335,29 +344,11 @@ func adminCredentialStoreError(errs adminFieldErrors, err error) bool {
 	return true
 }
 
-func (s *Server) adminCredentialEdit(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
-	c, err := s.adminLoadCredential(r)
-	if adminIsNotFound(err) {
-		s.adminNotFound(w, r, a)
-		return
-	}
-	if err != nil {
-		s.adminFail(w, r, a, "load credential", err)
-		return
-	}
+func (s *Server) adminCredentialEdit(w http.ResponseWriter, r *http.Request, a *store.AdminUser, c store.Credential) {
 	s.adminCredentialFormPage(w, r, a, http.StatusOK, adminCredentialFormData{Form: adminFormFromCredential(c)})
 }
 
-func (s *Server) adminCredentialUpdate(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
-	old, err := s.adminLoadCredential(r)
-	if adminIsNotFound(err) {
-		s.adminNotFound(w, r, a)
-		return
-	}
-	if err != nil {
-		s.adminFail(w, r, a, "load credential", err)
-		return
-	}
+func (s *Server) adminCredentialUpdate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, old store.Credential) {
 	f, c, errs := s.adminReadCredentialForm(r, &old)
 	if !errs.any() {
 		updated, err := s.store.UpdateCredential(r.Context(), c)
@@ -408,30 +399,23 @@ func (s *Server) adminProductionPage(w http.ResponseWriter, r *http.Request, a *
 
 // adminProductionSource loads the credential to move, which must not be a
 // production one already.
-func (s *Server) adminProductionSource(w http.ResponseWriter, r *http.Request, a *store.AdminUser) (store.Credential, []store.Tenant, bool) {
-	c, err := s.adminLoadCredential(r)
-	if adminIsNotFound(err) {
-		s.adminNotFound(w, r, a)
-		return c, nil, false
-	}
-	if err != nil {
-		s.adminFail(w, r, a, "load credential", err)
-		return c, nil, false
-	}
+// adminProductionTenants lists the tenants a sandbox credential serves,
+// or answers (and reports false) when there is nothing to move.
+func (s *Server) adminProductionTenants(w http.ResponseWriter, r *http.Request, a *store.AdminUser, c store.Credential) ([]store.Tenant, bool) {
 	ts, err := s.store.ListTenantsUsingCredential(r.Context(), c.ID)
 	if err != nil {
 		s.adminFail(w, r, a, "list tenants of credential", err)
-		return c, nil, false
+		return nil, false
 	}
 	if c.Env.Name == "production" {
 		s.adminRedirect(w, r, adminCredentialPath(c.ID), "This credential is a production one already.")
-		return c, nil, false
+		return nil, false
 	}
-	return c, ts, true
+	return ts, true
 }
 
-func (s *Server) adminProductionForm(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
-	c, ts, ok := s.adminProductionSource(w, r, a)
+func (s *Server) adminProductionForm(w http.ResponseWriter, r *http.Request, a *store.AdminUser, c store.Credential) {
+	ts, ok := s.adminProductionTenants(w, r, a, c)
 	if !ok {
 		return
 	}
@@ -439,8 +423,8 @@ func (s *Server) adminProductionForm(w http.ResponseWriter, r *http.Request, a *
 		Name: c.Name + " (production)", Env: "production", API: string(c.API), ClientName: c.ClientName}})
 }
 
-func (s *Server) adminProductionMove(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
-	old, ts, ok := s.adminProductionSource(w, r, a)
+func (s *Server) adminProductionMove(w http.ResponseWriter, r *http.Request, a *store.AdminUser, old store.Credential) {
+	ts, ok := s.adminProductionTenants(w, r, a, old)
 	if !ok {
 		return
 	}
@@ -503,16 +487,7 @@ type adminReinviteResult struct {
 // skipped by connect (ErrAlreadyConnected). It runs within the request: a
 // tenant of a few thousand people takes seconds, which is acceptable for
 // a once-per-deployment step.
-func (s *Server) adminReinvite(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
-	c, err := s.adminLoadCredential(r)
-	if adminIsNotFound(err) {
-		s.adminNotFound(w, r, a)
-		return
-	}
-	if err != nil {
-		s.adminFail(w, r, a, "load credential", err)
-		return
-	}
+func (s *Server) adminReinvite(w http.ResponseWriter, r *http.Request, a *store.AdminUser, c store.Credential) {
 	ctx := r.Context()
 	ts, err := s.store.ListTenantsUsingCredential(ctx, c.ID)
 	if err != nil {
