@@ -13,6 +13,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/sandbox"
 	"github.com/orcidlink/orcidlink/internal/sandbox/sandboxtest"
+	"github.com/orcidlink/orcidlink/internal/setup"
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/store/storetest"
 )
@@ -82,18 +83,9 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	if o.api == orcid.PublicAPI {
 		typ = "public"
 	}
-	client, err := f.env.Registry.CreateClient(f.ctx, sandbox.NewClient{
+	if f.cred, err = setup.RegisterClient(f.ctx, f.st, f.env.Registry, sandbox.NewClient{
 		Name: "Journal of Tests", RedirectURIs: []string{svc.RedirectURI()}, Type: typ,
-	}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	envr, err := orcid.CustomEnvironment(f.env.BaseURL, f.env.MemberAPI, f.env.PublicAPI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.cred, err = f.st.CreateCredential(f.ctx, store.Credential{Name: "test", Env: envr, API: o.api,
-		ClientID: client.ID, ClientSecret: client.Secret, ClientName: "Journal of Tests"}); err != nil {
+	}, "test"); err != nil {
 		t.Fatal(err)
 	}
 	if f.tenant, err = f.st.CreateTenant(f.ctx, store.Tenant{Slug: "jot", Name: "Journal of Tests",

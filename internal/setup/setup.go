@@ -110,3 +110,27 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// RegisterClient registers a client at the built-in registry and stores the
+// matching credential: what an administrator does by hand at ORCID and in
+// the admin UI, in one step, for demos and tests.
+func RegisterClient(ctx context.Context, st *store.Store, reg *sandbox.Registry, c sandbox.NewClient, credName string) (store.Credential, error) {
+	env, err := orcid.CustomEnvironment(reg.BaseURL(), reg.MemberAPIURL(), reg.PublicAPIURL())
+	if err != nil {
+		return store.Credential{}, err
+	}
+	client, err := reg.CreateClient(ctx, c, false)
+	if err != nil {
+		return store.Credential{}, fmt.Errorf("register client %q in the sandbox: %w", c.Name, err)
+	}
+	api := orcid.MemberAPI
+	if client.Type == "public" {
+		api = orcid.PublicAPI
+	}
+	cred, err := st.CreateCredential(ctx, store.Credential{Name: credName, Env: env, API: api,
+		ClientID: client.ID, ClientSecret: client.Secret, ClientName: client.Name})
+	if err != nil {
+		return store.Credential{}, fmt.Errorf("store credential %q: %w", credName, err)
+	}
+	return cred, nil
+}

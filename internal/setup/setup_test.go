@@ -81,3 +81,27 @@ func TestSandboxDemoFollowsThePublicURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRegisterClient(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t, "sqlite", nil)
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	reg, err := sandbox.Open(ctx, sandbox.Config{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	for _, typ := range []string{"member", "public"} {
+		cred, err := setup.RegisterClient(ctx, st, reg, sandbox.NewClient{Name: "J " + typ, RedirectURIs: []string{"https://j.example.org/cb"}, Type: typ}, typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(cred.API) != typ || cred.ClientName != "J "+typ || cred.Env.SiteURL != srv.URL || cred.ClientSecret == "" {
+			t.Fatalf("%s credential %+v", typ, cred)
+		}
+	}
+	if _, err := setup.RegisterClient(ctx, st, reg, sandbox.NewClient{Name: "no redirect"}, "x"); err == nil {
+		t.Fatal("a client without redirect URI was registered")
+	}
+}

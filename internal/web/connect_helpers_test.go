@@ -19,6 +19,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/sandbox"
 	"github.com/orcidlink/orcidlink/internal/sandbox/sandboxtest"
+	"github.com/orcidlink/orcidlink/internal/setup"
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/store/storetest"
 	"github.com/orcidlink/orcidlink/internal/web"
@@ -100,17 +101,8 @@ func newResearcherEnvOn(t *testing.T, driver string) *researcherEnv {
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
 
-	client, err := e.reg.Registry.CreateClient(e.ctx, sandbox.NewClient{Name: "Journal of Tests",
-		RedirectURIs: []string{e.svc.RedirectURI()}, Type: "member"}, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := orcid.CustomEnvironment(e.reg.BaseURL, e.reg.MemberAPI, e.reg.PublicAPI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.cred, err = e.st.CreateCredential(e.ctx, store.Credential{Name: "jot", Env: env, API: orcid.MemberAPI,
-		ClientID: client.ID, ClientSecret: client.Secret, ClientName: "Journal of Tests"}); err != nil {
+	if e.cred, err = setup.RegisterClient(e.ctx, e.st, e.reg.Registry, sandbox.NewClient{Name: "Journal of Tests",
+		RedirectURIs: []string{e.svc.RedirectURI()}, Type: "member"}, "jot"); err != nil {
 		t.Fatal(err)
 	}
 	if e.tenant, err = e.st.CreateTenant(e.ctx, store.Tenant{Slug: "jot", Name: "Journal of Tests",

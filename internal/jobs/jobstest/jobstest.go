@@ -27,6 +27,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/sandbox"
 	"github.com/orcidlink/orcidlink/internal/sandbox/sandboxtest"
 	"github.com/orcidlink/orcidlink/internal/seal"
+	"github.com/orcidlink/orcidlink/internal/setup"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
@@ -127,18 +128,9 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	// The researcher's browser is played by SignInAndAuthorize, which stops
 	// at the redirect: nothing needs to listen there.
 	e.callback = "http://127.0.0.1:9/callback"
-	client, err := e.Registry.CreateClient(ctx, sandbox.NewClient{Name: "orcidlink bench", Description: "Pushes works.",
-		Website: "https://orcidlink.example.org", RedirectURIs: []string{e.callback}, Type: "member"}, false)
-	if err != nil {
-		return nil, fmt.Errorf("jobstest: member client: %w", err)
-	}
-	envr, err := orcid.CustomEnvironment(e.BaseURL, e.Registry.MemberAPIURL(), e.Registry.PublicAPIURL())
-	if err != nil {
-		return nil, err
-	}
-	if e.Cred, err = e.Store.CreateCredential(ctx, store.Credential{Name: "bench", Env: envr, API: orcid.MemberAPI,
-		ClientID: client.ID, ClientSecret: client.Secret, ClientName: "orcidlink bench"}); err != nil {
-		return nil, fmt.Errorf("jobstest: credential: %w", err)
+	if e.Cred, err = setup.RegisterClient(ctx, e.Store, e.Registry, sandbox.NewClient{Name: "orcidlink bench", Description: "Pushes works.",
+		Website: "https://orcidlink.example.org", RedirectURIs: []string{e.callback}, Type: "member"}, "bench"); err != nil {
+		return nil, fmt.Errorf("jobstest: %w", err)
 	}
 	if e.Tenant, err = e.Store.CreateTenant(ctx, store.Tenant{Slug: "bench", Name: "Journal of Benchmarks",
 		SupportEmail: "help@bench.example", Languages: []string{"en"}, CredentialID: e.Cred.ID}); err != nil {
