@@ -214,7 +214,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		pgDSN = cfg.DatabaseDSN()
 	}
 	queue, err = jobs.New(ctx, jobs.Config{Store: st, PostgresDSN: pgDSN, Clients: svc, CallContext: connect.WithCallContext,
-		Revoker: svc, Logger: log})
+		Revoker: svc, Logger: log, CallLogRetention: time.Duration(cfg.CallLogRetention)})
 	if err != nil {
 		return err
 	}
@@ -270,7 +270,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	mailDone := make(chan struct{})
 	go func() { sender.Run(mailCtx); close(mailDone) }()
-	go housekeeping(mailCtx, st, time.Duration(cfg.CallLogRetention), log)
 
 	fmt.Fprintf(stdout, "orcidlink listening on %s\n  admin sign-in      %s/admin/signin\n", public, public)
 	if shownPassword != "" {
@@ -344,29 +343,4 @@ func runRotateKey(ctx context.Context, args []string, getenv func(string) string
 	}
 	fmt.Fprintf(stdout, "done: %d values now sealed with key %q\n", n, ring.PrimaryID())
 	return nil
-}
-
-// housekeeping applies the call-log retention and drops expired OAuth
-// states, at start and then hourly.
-func housekeeping(ctx context.Context, st *store.Store, retention time.Duration, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		now := time.Now()
-		if retention > 0 {
-			if n, err := st.PruneCalls(ctx, now.Add(-retention)); err != nil && ctx.Err() == nil {
-				log.Warn("prune call log", "err", err)
-			} else if n > 0 {
-				log.Info("pruned call log", "calls", n, "older_than", now.Add(-retention).Format(time.DateOnly))
-			}
-		}
-		if _, err := st.DeleteExpiredStates(ctx, now); err != nil && ctx.Err() == nil {
-			log.Warn("delete expired OAuth states", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

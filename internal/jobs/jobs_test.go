@@ -34,6 +34,8 @@ type fixtureOpts struct {
 	// viaConnect: ORCID clients, call log and revocation come from a
 	// connect.Service, as in orcidlink serve.
 	viaConnect bool
+	// callLogRetention is given to the queue's housekeeping job.
+	callLogRetention time.Duration
 }
 
 func newFixture(t *testing.T, driver string, o fixtureOpts) *fixture {
@@ -61,7 +63,7 @@ func newFixture(t *testing.T, driver string, o fixtureOpts) *fixture {
 	}
 	cfg := jobs.Config{Store: env.Store, Retry: orcid.RetryPolicy{MaxAttempts: 4, BaseDelay: 5 * time.Millisecond,
 		MaxDelay: 50 * time.Millisecond}, RetryPolicy: jobstest.FastRetry{}, PollInterval: 50 * time.Millisecond, Workers: 8,
-		AfterWrite: o.afterWrite}
+		AfterWrite: o.afterWrite, CallLogRetention: o.callLogRetention}
 	if driver == "postgres" {
 		cfg.PostgresDSN = env.DSN
 	}

@@ -72,6 +72,9 @@ type Config struct {
 	// processes; zero means ORCID's 24/s and 40.
 	Rate  float64
 	Burst int
+	// CallLogRetention is how long the log of ORCID calls is kept; the
+	// hourly housekeeping job prunes older calls. 0 keeps them all.
+	CallLogRetention time.Duration
 	// Workers is how many items are worked on at once in this process;
 	// default 20. Waiting for the rate budget is most of their time.
 	Workers int
@@ -168,6 +171,9 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 	if err := river.AddWorkerSafely(workers, &importAllWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &housekeepingWorker{q: q, retention: cfg.CallLogRetention}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 	rc := &river.Config{
 		Workers:              workers,
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
@@ -180,8 +186,13 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 		FetchPollInterval: cfg.PollInterval,
 		// Every connected person's record is read daily (River's leader
 		// runs it once across processes).
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(ImportInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return ImportAllArgs{}, nil }, nil)},
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(ImportInterval),
+				func() (river.JobArgs, *river.InsertOpts) { return ImportAllArgs{}, nil }, nil),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return HousekeepingArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+		},
 	}
 	var be backend
 	switch cfg.Store.Driver() {

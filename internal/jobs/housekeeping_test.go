@@ -1,0 +1,39 @@
+package jobs_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/store/storetest"
+)
+
+// TestHousekeeping: at start (and hourly), calls older than the retention
+// are pruned and recent ones kept.
+func TestHousekeeping(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
+		f := newFixture(t, driver, fixtureOpts{callLogRetention: 24 * time.Hour})
+		for _, age := range []time.Duration{48 * time.Hour, time.Minute} {
+			if _, err := f.env.Store.AppendCall(f.ctx, store.Call{TenantID: f.env.Tenant.ID, PersonID: f.r.Person.ID,
+				CredentialID: f.env.Cred.ID, Method: "GET", URL: "https://example.org/old-" + age.String(), Status: 200,
+				CreatedAt: time.Now().Add(-age)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, "the old call pruned", func() bool {
+			calls, err := f.env.Store.ListCalls(f.ctx, f.env.Tenant.ID, f.r.Person.ID, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			old, recent := false, false
+			for _, c := range calls {
+				old = old || c.URL == "https://example.org/old-48h0m0s"
+				recent = recent || c.URL == "https://example.org/old-1m0s"
+			}
+			if !recent {
+				t.Fatal("a recent call was pruned")
+			}
+			return !old
+		})
+	})
+}
