@@ -134,6 +134,10 @@ func TestKilledWorker(t *testing.T) {
 		for synced() < n {
 			if time.Now().After(deadline) {
 				c, _ := env.Store.CountItems(ctx, env.Tenant.ID, 0)
+				failed, _ := env.Store.ListItems(ctx, env.Tenant.ID, store.ItemQuery{States: []store.ItemState{store.ItemFailedPermanent, store.ItemFailedRetryable}})
+				for _, it := range failed {
+					t.Logf("item %d (%s) %s: %s", it.ID, it.Key, it.State, it.LastError)
+				}
 				t.Fatalf("after the restart, not everything synced: %v", c)
 			}
 			time.Sleep(200 * time.Millisecond)
