@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orcidlink/orcidlink/internal/api"
+	"github.com/orcidlink/orcidlink/internal/batch"
 	"github.com/orcidlink/orcidlink/internal/config"
 	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/jobs"
@@ -28,6 +30,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/setup"
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/web"
+	"github.com/orcidlink/orcidlink/internal/webhooks"
 )
 
 // serveFlags are the flags shared by serve, check-config and rotate-key:
@@ -196,6 +199,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// clients share the credential's rate budget with the worker, and a
 	// completed connection resumes the person's waiting items.
 	var queue *jobs.Queue
+	var hooks *webhooks.Service // set once the queue exists, before anything is served
 	met := metrics.New(st, log)
 	svc, err := connect.New(connect.Config{
 		PublicURL: public, Logger: log, EmailQueued: sender.Kick, OnCall: met.ObserveCall,
@@ -205,6 +209,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 				log.Warn("resume items after connection", "tenant", tenantID, "person", personID, "err", err)
 			}
 		},
+		EventsRecorded: func(ctx context.Context) { hooks.Kick(ctx) },
 	}, st)
 	if err != nil {
 		return err
@@ -213,11 +218,40 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if cfg.DatabaseDriver() == "postgres" {
 		pgDSN = cfg.DatabaseDSN()
 	}
-	queue, err = jobs.New(ctx, jobs.Config{Store: st, PostgresDSN: pgDSN, Clients: svc, CallContext: connect.WithCallContext,
-		Revoker: svc, Logger: log, CallLogRetention: time.Duration(cfg.CallLogRetention)})
+	hookCfg := webhooks.DeliverConfig{Store: st, Logger: log}
+	if !cfg.WebhooksAllowPrivateNetworks {
+		hookCfg.Transport = webhooks.PublicTransport()
+	}
+	deliverer, err := webhooks.NewDeliverer(hookCfg)
 	if err != nil {
 		return err
 	}
+	queue, err = jobs.New(ctx, jobs.Config{Store: st, PostgresDSN: pgDSN, Clients: svc, CallContext: connect.WithCallContext,
+		Revoker: svc, Logger: log, CallLogRetention: time.Duration(cfg.CallLogRetention), Webhooks: deliverer})
+	if err != nil {
+		return err
+	}
+	hooks = webhooks.NewService(st, queue, log)
+	// Batch files' import jobs run through the queue: registered before it
+	// starts.
+	files, err := batch.New(batch.Config{Store: st, Queue: queue, Inviter: svc, Logger: log})
+	if err != nil {
+		return err
+	}
+	// Webhook events are history like the call log, and kept as long.
+	if keep := time.Duration(cfg.CallLogRetention); keep > 0 {
+		queue.Housekeep("webhook events", func(ctx context.Context) (int64, error) {
+			return st.PruneWebhookEvents(ctx, time.Now().Add(-keep))
+		})
+	}
+	// An upload still being checked a day later died with its process.
+	queue.Housekeep("abandoned batch uploads", func(ctx context.Context) (int64, error) {
+		return st.PruneAbandonedBatches(ctx, time.Now().Add(-24*time.Hour))
+	})
+	// The REST API's Idempotency-Keys are remembered for a day.
+	queue.Housekeep("API idempotency records", func(ctx context.Context) (int64, error) {
+		return st.PruneIdempotency(ctx, time.Now().Add(-api.DefaultIdempotencyTTL))
+	})
 	if err := queue.Start(ctx); err != nil {
 		return fmt.Errorf("start the job queue: %w", err)
 	}
@@ -232,11 +266,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	site, err := web.New(web.Config{PublicURL: public, Logger: log, Items: queue, Journal: papers}, st, svc)
+	site, err := web.New(web.Config{PublicURL: public, Logger: log, Items: queue, Journal: papers, Webhooks: hooks, Batches: files}, st, svc)
 	if err != nil {
 		return err
 	}
 	mux.Handle("/", site.Handler())
+	// The REST API for the tenants' own systems (doc/api.md).
+	rest, err := api.New(api.Config{Store: st, Connect: svc, Queue: queue, Journal: papers, Webhooks: hooks, Batches: files, Logger: log})
+	if err != nil {
+		return err
+	}
+	mux.Handle(api.Prefix+"/", rest.Handler())
 	// Prometheus metrics: ORCID calls by status and latency, items by state.
 	mux.Handle("GET /metrics", met.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -88,6 +88,7 @@ func TestServeWithNothingConfigured(t *testing.T) {
 	}
 	for path, want := range map[string]int{
 		"/healthz": 200, "/readyz": 200, "/admin/signin": 200, "/metrics": 200,
+		"/api/v1/openapi.json": 200, "/api/v1/people": 401,
 		"/sandbox/.well-known/openid-configuration": 200, "/sandbox/v3.0/0000-0002-1825-0097": 403, "/sandbox/pub/v3.0/0000-0002-1825-0097": 404,
 	} {
 		if got := status(t, base+path); got != want {

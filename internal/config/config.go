@@ -47,8 +47,13 @@ type Config struct {
 	SMTP SMTP `json:"smtp"`
 	// CallLogRetention is how long the log of ORCID calls is kept.
 	CallLogRetention Duration `json:"call_log_retention"`
-	LogLevel         string   `json:"log_level"`  // debug, info, warn, error
-	LogFormat        string   `json:"log_format"` // text or json
+	// WebhooksAllowPrivateNetworks lets webhook endpoints be on loopback
+	// or private addresses. Off, deliveries go only to the public
+	// internet: tenant administrators choose the URLs, and must not be
+	// able to make the server post to services only it can reach.
+	WebhooksAllowPrivateNetworks bool   `json:"webhooks_allow_private_networks"`
+	LogLevel                     string `json:"log_level"`  // debug, info, warn, error
+	LogFormat                    string `json:"log_format"` // text or json
 }
 
 // SMTP is the outgoing mail server.
@@ -135,6 +140,7 @@ var Env = []string{
 	"ORCIDLINK_ENCRYPTION_KEYS", "ORCIDLINK_SANDBOX", "ORCIDLINK_ADMIN_EMAIL", "ORCIDLINK_ADMIN_PASSWORD",
 	"ORCIDLINK_SMTP_HOST", "ORCIDLINK_SMTP_PORT", "ORCIDLINK_SMTP_USERNAME", "ORCIDLINK_SMTP_PASSWORD",
 	"ORCIDLINK_SMTP_FROM", "ORCIDLINK_SMTP_TLS", "ORCIDLINK_CALL_LOG_RETENTION", "ORCIDLINK_LOG_LEVEL", "ORCIDLINK_LOG_FORMAT",
+	"ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS",
 }
 
 func (c *Config) applyEnv(getenv func(string) string) error {
@@ -160,13 +166,17 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	if v := getenv("ORCIDLINK_ENCRYPTION_KEYS"); v != "" {
 		c.EncryptionKeys = strings.Split(v, ",")
 	}
-	if v := getenv("ORCIDLINK_SANDBOX"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ORCIDLINK_SANDBOX=%q: want true or false", v))
+	boolean := func(name string, dst *bool) {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, v))
+			}
+			*dst = b
 		}
-		c.Sandbox = b
 	}
+	boolean("ORCIDLINK_SANDBOX", &c.Sandbox)
+	boolean("ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", &c.WebhooksAllowPrivateNetworks)
 	if v := getenv("ORCIDLINK_SMTP_PORT"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil {

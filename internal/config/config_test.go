@@ -27,12 +27,12 @@ func TestEnvironmentOverridesFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "orcidlink.json")
 	os.WriteFile(path, []byte(`{"listen": "0.0.0.0:9000", "public_url": "http://a.example.org", "call_log_retention": "30d"}`), 0o600)
 	c, err := Load(path, env(map[string]string{"ORCIDLINK_PUBLIC_URL": "http://b.example.org", "ORCIDLINK_SANDBOX": "false",
-		"ORCIDLINK_DATABASE_URL": "postgres://u@db/orcidlink"}))
+		"ORCIDLINK_DATABASE_URL": "postgres://u@db/orcidlink", "ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Listen != "0.0.0.0:9000" || c.PublicURL != "http://b.example.org" || c.Sandbox ||
-		time.Duration(c.CallLogRetention) != 30*24*time.Hour || c.DatabaseDriver() != "postgres" {
+		time.Duration(c.CallLogRetention) != 30*24*time.Hour || c.DatabaseDriver() != "postgres" || !c.WebhooksAllowPrivateNetworks {
 		t.Fatalf("got %+v", c)
 	}
 }
@@ -68,8 +68,8 @@ func TestValidateReportsEverything(t *testing.T) {
 			t.Errorf("problem with %s not reported in:\n%v", setting, err)
 		}
 	}
-	bad := []string{"ORCIDLINK_SANDBOX", "ORCIDLINK_SMTP_PORT", "ORCIDLINK_CALL_LOG_RETENTION"}
-	_, err = Load("", env(map[string]string{bad[0]: "maybe", bad[1]: "x", bad[2]: "soon"}))
+	bad := []string{"ORCIDLINK_SANDBOX", "ORCIDLINK_SMTP_PORT", "ORCIDLINK_CALL_LOG_RETENTION", "ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS"}
+	_, err = Load("", env(map[string]string{bad[0]: "maybe", bad[1]: "x", bad[2]: "soon", bad[3]: "perhaps"}))
 	for _, name := range bad {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("bad %s not reported: %v", name, err)

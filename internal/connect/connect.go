@@ -67,6 +67,10 @@ type Config struct {
 	// EmailQueued, if set, is called after an email is put in the outbox,
 	// so that the sender (mail.Sender.Kick) delivers it at once.
 	EmailQueued func()
+	// EventsRecorded, if set, is called after a webhook event (recorded in
+	// the transaction of the change it reports) is committed, so that its
+	// deliveries go out at once (webhooks.Service.Kick).
+	EventsRecorded func(ctx context.Context)
 }
 
 // Errors callers branch on with errors.Is. Those returned by Complete are
@@ -202,6 +206,13 @@ func New(cfg Config, st *store.Store) (*Service, error) {
 	}
 	s.redirect = s.cfg.PublicURL + CallbackPath
 	return s, nil
+}
+
+// eventsRecorded runs Config.EventsRecorded, if any.
+func (s *Service) eventsRecorded(ctx context.Context) {
+	if s.cfg.EventsRecorded != nil {
+		s.cfg.EventsRecorded(context.WithoutCancel(ctx))
+	}
 }
 
 // RedirectURI is the one redirect URI every credential must register at

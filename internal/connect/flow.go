@@ -14,6 +14,7 @@ import (
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/webhooks"
 )
 
 // isUsable reports whether an invitation can still send its person to ORCID.
@@ -282,8 +283,11 @@ func (s *Service) Complete(ctx context.Context, callbackQuery url.Values, sessio
 		}
 		detail, _ := json.Marshal(map[string]any{"orcid": link.ORCIDURI, "scopes": link.Scopes,
 			"expires_at": link.ExpiresAt, "invitation": inv.ID, "credential": cred.ID})
-		_, err = tx.AppendAudit(ctx, store.AuditEvent{TenantID: tenant.ID, PersonID: person.ID, Actor: store.ActorPerson,
-			Action: "link.connected", Detail: detail})
+		if _, err = tx.AppendAudit(ctx, store.AuditEvent{TenantID: tenant.ID, PersonID: person.ID, Actor: store.ActorPerson,
+			Action: "link.connected", Detail: detail}); err != nil {
+			return err
+		}
+		_, err = tx.RecordEvent(ctx, webhooks.Connected(link))
 		return err
 	})
 	var conflict *store.LinkConflictError
@@ -297,6 +301,7 @@ func (s *Service) Complete(ctx context.Context, callbackQuery url.Values, sessio
 		return Result{}, fmt.Errorf("connect: store authorization of person %d: %w", person.ID, err)
 	}
 	inv.State = store.InvitationAccepted
+	s.eventsRecorded(ctx)
 	s.log.InfoContext(ctx, "person connected", "tenant", tenant.ID, "person", person.ID, "invitation", inv.ID,
 		"orcid", link.ORCIDURI, "scopes", strings.Join(link.Scopes, " "))
 	if s.cfg.Connected != nil {
@@ -317,13 +322,17 @@ func (s *Service) deny(ctx context.Context, inv store.Invitation) error {
 			}
 		}
 		detail, _ := json.Marshal(map[string]any{"invitation": inv.ID})
-		_, err := tx.AppendAudit(ctx, store.AuditEvent{TenantID: inv.TenantID, PersonID: inv.PersonID, Actor: store.ActorPerson,
-			Action: "invitation.denied", Detail: detail})
+		if _, err := tx.AppendAudit(ctx, store.AuditEvent{TenantID: inv.TenantID, PersonID: inv.PersonID, Actor: store.ActorPerson,
+			Action: "invitation.denied", Detail: detail}); err != nil {
+			return err
+		}
+		_, err := tx.RecordEvent(ctx, webhooks.Denied(inv))
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("connect: record denial of invitation %d: %w", inv.ID, err)
 	}
+	s.eventsRecorded(ctx)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/webhooks"
 )
 
 // Disconnect lets a person go: it revokes the link's access and refresh
@@ -55,13 +56,17 @@ func (s *Service) Disconnect(ctx context.Context, tenantID, personID int64, acto
 		if err := tx.RemoveLink(ctx, tenantID, link.ID, reason); err != nil {
 			return err
 		}
-		_, err := tx.AppendAudit(ctx, store.AuditEvent{TenantID: tenantID, PersonID: personID, Actor: actor,
-			Action: action, Detail: raw})
+		if _, err := tx.AppendAudit(ctx, store.AuditEvent{TenantID: tenantID, PersonID: personID, Actor: actor,
+			Action: action, Detail: raw}); err != nil {
+			return err
+		}
+		_, err := tx.RecordEvent(ctx, webhooks.Disconnected(link, actor == store.ActorPerson, revokeErr == nil))
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("connect: remove link of person %d: %w", personID, err)
 	}
+	s.eventsRecorded(ctx)
 	s.log.InfoContext(ctx, "link removed", "tenant", tenantID, "person", personID, "link", link.ID, "actor", actor,
 		"revoked_at_orcid", revokeErr == nil)
 	if revokeErr != nil {
@@ -134,15 +139,32 @@ func (s *Service) DisconnectByInvitation(ctx context.Context, rawInvitation stri
 // the researcher revoked us). The link becomes revoked, its dead tokens are
 // deleted, the iD is kept so the person can be invited again, and the
 // audit trail says why. Never keep retrying with a dead token.
+//
+// Several calls may meet the same dead token at once (one per item being
+// pushed): the first revokes, and only it records the event and, when the
+// tenant asks for it (ReinviteOnRevocation), emails a fresh invitation.
 func (s *Service) MarkRevoked(ctx context.Context, link store.Link, reason string) error {
-	if err := s.store.MarkLinkRevoked(ctx, link.ID, reason); err != nil {
+	raw, _ := json.Marshal(map[string]any{"orcid": link.ORCIDURI, "link": link.ID, "reason": clip(reason, 300)})
+	revoked := false
+	err := s.store.InTx(ctx, func(tx *store.Tx) (err error) {
+		if revoked, err = tx.RevokeLink(ctx, link.ID, reason); err != nil || !revoked {
+			return err
+		}
+		if _, err := tx.AppendAudit(ctx, store.AuditEvent{TenantID: link.TenantID, PersonID: link.PersonID,
+			Actor: store.ActorSystem, Action: "link.revoked", Detail: raw}); err != nil {
+			return err
+		}
+		_, err = tx.RecordEvent(ctx, webhooks.Revoked(link, clip(reason, 300)))
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("connect: mark link %d revoked: %w", link.ID, err)
 	}
-	raw, _ := json.Marshal(map[string]any{"orcid": link.ORCIDURI, "link": link.ID, "reason": clip(reason, 300)})
-	if _, err := s.store.AppendAudit(ctx, store.AuditEvent{TenantID: link.TenantID, PersonID: link.PersonID,
-		Actor: store.ActorSystem, Action: "link.revoked", Detail: raw}); err != nil {
-		return fmt.Errorf("connect: audit revocation of link %d: %w", link.ID, err)
+	if !revoked {
+		return nil
 	}
+	s.eventsRecorded(ctx)
 	s.log.InfoContext(ctx, "link revoked by ORCID", "tenant", link.TenantID, "person", link.PersonID, "link", link.ID)
+	s.reinvite(ctx, link)
 	return nil
 }

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,6 +23,23 @@ type housekeepingWorker struct {
 	retention time.Duration
 }
 
+// Chore is a housekeeping task of another package (the REST API's
+// idempotency records, for one): it deletes what has expired and says how
+// many rows went.
+type Chore func(ctx context.Context) (int64, error)
+
+// Housekeep adds a chore to the hourly housekeeping job. Call it before
+// Start; the chores of every process must be the same, since whichever
+// process gets the hourly job runs them.
+func (q *Queue) Housekeep(name string, c Chore) {
+	q.chores = append(q.chores, namedChore{name, c})
+}
+
+type namedChore struct {
+	name string
+	run  Chore
+}
+
 func (h *housekeepingWorker) Work(ctx context.Context, _ *river.Job[HousekeepingArgs]) error {
 	now := time.Now()
 	if h.retention > 0 {
@@ -36,5 +54,18 @@ func (h *housekeepingWorker) Work(ctx context.Context, _ *river.Job[Housekeeping
 	if _, err := h.q.st.DeleteExpiredStates(ctx, now); err != nil {
 		return fmt.Errorf("jobs: delete expired OAuth states: %w", err)
 	}
-	return nil
+	// One failing chore does not stop the others; the job is retried if
+	// any failed.
+	var errs []error
+	for _, c := range h.q.chores {
+		n, err := c.run(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("jobs: housekeeping %s: %w", c.name, err))
+			continue
+		}
+		if n > 0 {
+			h.q.log.InfoContext(ctx, "housekeeping", "chore", c.name, "deleted", n)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/webhooks"
 )
 
 // ImportArgs is the job that reads one person's ORCID record into
@@ -81,8 +82,20 @@ func (iw *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) er
 	if err != nil {
 		return fmt.Errorf("jobs: import: encode record: %w", err)
 	}
-	return w.st.SaveRecord(ctx, store.ImportedRecord{TenantID: a.TenantID, PersonID: a.PersonID, LinkID: link.ID,
-		ORCIDURI: link.ORCIDURI, Record: body, FetchedAt: time.Now()})
+	fetched := time.Now()
+	if err := w.st.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.SaveRecord(ctx, store.ImportedRecord{TenantID: a.TenantID, PersonID: a.PersonID, LinkID: link.ID,
+			ORCIDURI: link.ORCIDURI, Record: body, FetchedAt: fetched}); err != nil {
+			return err
+		}
+		return recordEvent(ctx, tx, webhooks.Imported(a.TenantID, a.PersonID, link.ORCIDURI, fetched))
+	}); err != nil {
+		return err
+	}
+	if w.kick != nil {
+		w.kick(ctx)
+	}
+	return nil
 }
 
 type importAllWorker struct {

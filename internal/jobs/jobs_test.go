@@ -27,6 +27,8 @@ type fixture struct {
 	q      *jobs.Queue
 	reader *orcid.Client
 	r      jobstest.Researcher
+	// svc is the connect.Service of a viaConnect fixture.
+	svc *connect.Service
 }
 
 type fixtureOpts struct {
@@ -36,6 +38,13 @@ type fixtureOpts struct {
 	viaConnect bool
 	// callLogRetention is given to the queue's housekeeping job.
 	callLogRetention time.Duration
+	// rate and burst are the credential's budget (0: ORCID's), and
+	// rescueAfter the queue's RescueAfter (jobs time out at half of it).
+	rate        float64
+	burst       int
+	rescueAfter time.Duration
+	// chores are added to the queue's housekeeping before it starts.
+	chores map[string]jobs.Chore
 }
 
 func newFixture(t *testing.T, driver string, o fixtureOpts) *fixture {
@@ -63,7 +72,7 @@ func newFixture(t *testing.T, driver string, o fixtureOpts) *fixture {
 	}
 	cfg := jobs.Config{Store: env.Store, Retry: orcid.RetryPolicy{MaxAttempts: 4, BaseDelay: 5 * time.Millisecond,
 		MaxDelay: 50 * time.Millisecond}, RetryPolicy: jobstest.FastRetry{}, PollInterval: 50 * time.Millisecond, Workers: 8,
-		AfterWrite: o.afterWrite, CallLogRetention: o.callLogRetention}
+		AfterWrite: o.afterWrite, CallLogRetention: o.callLogRetention, Rate: o.rate, Burst: o.burst, RescueAfter: o.rescueAfter}
 	if driver == "postgres" {
 		cfg.PostgresDSN = env.DSN
 	}
@@ -76,9 +85,13 @@ func newFixture(t *testing.T, driver string, o fixtureOpts) *fixture {
 			t.Fatal(err)
 		}
 		cfg.Clients, cfg.CallContext, cfg.Revoker = svc, connect.WithCallContext, svc
+		f.svc = svc
 	}
 	if f.q, err = jobs.New(ctx, cfg); err != nil {
 		t.Fatal(err)
+	}
+	for name, c := range o.chores {
+		f.q.Housekeep(name, c)
 	}
 	if err := f.q.Start(ctx); err != nil {
 		t.Fatal(err)

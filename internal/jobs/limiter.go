@@ -30,7 +30,7 @@ type SharedLimiter struct {
 	now      func() time.Time
 }
 
-var _ orcid.Limiter = (*SharedLimiter)(nil)
+var _ orcid.PausingLimiter = (*SharedLimiter)(nil)
 
 // BudgetKey names the budget of a credential.
 func BudgetKey(credentialID int64) string { return "credential:" + strconv.FormatInt(credentialID, 10) }
@@ -72,4 +72,14 @@ func (l *SharedLimiter) Wait(ctx context.Context) error {
 			return fmt.Errorf("jobs: rate budget %s: %w", l.key, ctx.Err())
 		}
 	}
+}
+
+// Pause holds back every process using the budget for d: ORCID answered
+// 429 or 503 for this credential (the ORCID client calls it). Waiters are
+// refused until then and resume at the steady rate (store.PauseRateBudget).
+func (l *SharedLimiter) Pause(ctx context.Context, d time.Duration) error {
+	if err := l.st.PauseRateBudget(context.WithoutCancel(ctx), l.key, l.now().Add(d), l.interval, l.burst); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	return nil
 }

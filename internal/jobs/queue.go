@@ -92,6 +92,14 @@ type Config struct {
 	RescueAfter time.Duration
 	Logger      *slog.Logger
 
+	// Webhooks, if set, sends webhook deliveries (*webhooks.Deliverer),
+	// WebhookWorkers at once (default 10) in a River queue of their own;
+	// due deliveries are looked for every WebhookSweep (default
+	// DefaultWebhookSweep) and whenever KickWebhooks is called.
+	Webhooks       WebhookDeliverer
+	WebhookWorkers int
+	WebhookSweep   time.Duration
+
 	// AfterWrite, for tests, runs inside the transaction that stores the
 	// outcome of a write to ORCID (before the job is completed); an error
 	// rolls that transaction back, as a crash there would.
@@ -118,7 +126,7 @@ func (ItemArgs) InsertOpts() river.InsertOpts {
 // backend is what differs between River's two drivers: the transaction
 // type its client takes.
 type backend interface {
-	insertTx(ctx context.Context, tx *store.Tx, args ItemArgs) error
+	insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs) error
 	insert(ctx context.Context, args river.JobArgs) error
 	completeTx(ctx context.Context, tx *store.Tx, job *river.Job[ItemArgs]) error
 	start(ctx context.Context) error
@@ -128,10 +136,14 @@ type backend interface {
 
 // Queue is the durable queue of item jobs and the workers that run them.
 type Queue struct {
-	st  *store.Store
-	be  backend
-	w   *worker
-	log *slog.Logger
+	st      *store.Store
+	be      backend
+	w       *worker
+	log     *slog.Logger
+	batches batchRunners // see SetBatchRunner
+	// webhooks: this queue sends webhook deliveries (Config.Webhooks).
+	webhooks bool
+	chores   []namedChore // see Housekeep
 }
 
 // New migrates River's tables and prepares the client; Start runs the
@@ -171,6 +183,9 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 	if err := river.AddWorkerSafely(workers, &importAllWorker{q: q}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
+	if err := river.AddWorkerSafely(workers, &batchWorker{q: q}); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
 	if err := river.AddWorkerSafely(workers, &housekeepingWorker{q: q, retention: cfg.CallLogRetention}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
@@ -193,6 +208,9 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 				func() (river.JobArgs, *river.InsertOpts) { return HousekeepingArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
 		},
+	}
+	if err := q.addWebhooks(rc, cfg); err != nil {
+		return nil, err
 	}
 	var be backend
 	switch cfg.Store.Driver() {
@@ -262,7 +280,19 @@ type PutItem struct {
 	PersonID int64
 	Key      string // ours, unique per person and kind: "article:123"
 	Item     orcid.Item
+	// While, if set, runs first in the transaction that changes the item
+	// and says whether the change still holds (e.g. the article is still
+	// published, under a lock taken by While); false changes nothing and
+	// Put returns ErrSkipped.
+	While Condition
 }
+
+// Condition decides, inside the transaction of an item change, whether the
+// change is still wanted; see PutItem.While and RetractWhile.
+type Condition func(ctx context.Context, tx *store.Tx) (bool, error)
+
+// ErrSkipped: the change's Condition no longer held, so nothing changed.
+var ErrSkipped = errors.New("jobs: the change no longer applies")
 
 // Put records the desired content of an item and, when the person can
 // receive it now (connected, with the scope), queues it; otherwise the item
@@ -279,6 +309,9 @@ func (q *Queue) Put(ctx context.Context, p PutItem) (out store.Item, err error) 
 		return store.Item{}, fmt.Errorf("jobs: put %q: %w", p.Key, err)
 	}
 	err = q.st.InTx(ctx, func(tx *store.Tx) error {
+		if err := holds(ctx, tx, p.While); err != nil {
+			return err
+		}
 		state, reason, err := receivable(ctx, tx, p.TenantID, p.PersonID, p.Item.ItemKind())
 		if err != nil {
 			return err
@@ -298,6 +331,21 @@ func (q *Queue) Put(ctx context.Context, p PutItem) (out store.Item, err error) 
 		return store.Item{}, fmt.Errorf("jobs: put %q: %w", p.Key, err)
 	}
 	return out, nil
+}
+
+// holds runs a change's condition: nil when there is none or it holds.
+func holds(ctx context.Context, tx *store.Tx, while Condition) error {
+	if while == nil {
+		return nil
+	}
+	ok, err := while(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrSkipped
+	}
+	return nil
 }
 
 // receivable says whether a person can receive an item of kind now.
@@ -338,7 +386,18 @@ func linkProblem(l store.Link, kind orcid.ItemKind) string {
 
 // Retract asks for an item to be removed from the person's record.
 func (q *Queue) Retract(ctx context.Context, tenantID, personID int64, kind orcid.ItemKind, key string) (out store.Item, err error) {
+	return q.RetractWhile(ctx, tenantID, personID, kind, key, nil)
+}
+
+// RetractWhile is Retract if while (when not nil) holds inside the
+// retraction's transaction; otherwise nothing changes and it returns
+// ErrSkipped.
+func (q *Queue) RetractWhile(ctx context.Context, tenantID, personID int64, kind orcid.ItemKind, key string,
+	while Condition) (out store.Item, err error) {
 	err = q.st.InTx(ctx, func(tx *store.Tx) error {
+		if err := holds(ctx, tx, while); err != nil {
+			return err
+		}
 		it, changed, err := tx.RetractItem(ctx, tenantID, personID, kind, key)
 		if err != nil {
 			return err
@@ -446,7 +505,7 @@ func newSQLiteBackend(ctx context.Context, db *sql.DB, rc *river.Config, log *sl
 	return &sqliteBackend{client: client}, nil
 }
 
-func (b *sqliteBackend) insertTx(ctx context.Context, tx *store.Tx, args ItemArgs) error {
+func (b *sqliteBackend) insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs) error {
 	_, err := b.client.InsertTx(ctx, tx.SQL(), args, nil)
 	return err
 }
@@ -491,7 +550,7 @@ func newPostgresBackend(ctx context.Context, dsn string, rc *river.Config, log *
 	return &postgresBackend{pool: pool, client: client}, nil
 }
 
-func (b *postgresBackend) insertTx(ctx context.Context, tx *store.Tx, args ItemArgs) error {
+func (b *postgresBackend) insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs) error {
 	return tx.WithPgx(func(conn *pgx.Conn) error {
 		_, err := b.client.InsertTx(ctx, newConnTx(conn), args, nil)
 		return err

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/webhooks"
 )
 
 // worker moves one item towards its desired state on ORCID (design note 2):
@@ -32,6 +34,8 @@ type worker struct {
 	log         *slog.Logger
 	afterWrite  func(ctx context.Context, it store.Item) error
 	complete    func(ctx context.Context, tx *store.Tx, job *river.Job[ItemArgs]) error
+	// kick, if set, nudges webhook deliveries after events were recorded.
+	kick func(ctx context.Context)
 }
 
 // maxSteps bounds the writes of one job run: an item edited again and
@@ -67,10 +71,23 @@ func (w *worker) settle(ctx context.Context, job *river.Job[ItemArgs], afterWrit
 	// The outcome of a call that happened must be stored even if the job
 	// is being cancelled.
 	ctx = context.WithoutCancel(ctx)
+	evented := false
 	err = w.st.InTx(ctx, func(tx *store.Tx) error {
+		before, err := tx.ItemByID(ctx, job.Args.ItemID)
+		if err != nil {
+			return err
+		}
 		it, err := update(tx)
 		if err != nil {
 			return err
+		}
+		// Webhooks hear of the item's arrival (or failure, or removal)
+		// if and only if it is stored.
+		if ev, ok := webhooks.ItemEvent(before, it); ok {
+			if err := recordEvent(ctx, tx, ev); err != nil {
+				return err
+			}
+			evented = true
 		}
 		if afterWrite && w.afterWrite != nil {
 			if err := w.afterWrite(ctx, it); err != nil {
@@ -85,6 +102,9 @@ func (w *worker) settle(ctx context.Context, job *river.Job[ItemArgs], afterWrit
 	})
 	if err != nil {
 		return false, fmt.Errorf("jobs: item %d: %w", job.Args.ItemID, err)
+	}
+	if evented && w.kick != nil {
+		w.kick(ctx)
 	}
 	return done, nil
 }
@@ -148,11 +168,11 @@ func (w *worker) step(ctx context.Context, job *river.Job[ItemArgs]) (bool, erro
 	if it.PutCode == 0 {
 		if it.CallOpen {
 			// The last write's outcome is unknown: it may be on the record.
-			item, err := it.Decode()
+			sent, err := w.st.ItemSent(ctx, id)
 			if err != nil {
-				return c.failed(ctx, it, http.MethodGet, err)
+				return false, fmt.Errorf("jobs: %w", err)
 			}
-			pc, found, err := client.FindOwn(ctx, link.AccessToken, link.ORCID, item)
+			pc, found, err := c.findInDoubt(ctx, it, sent)
 			if err != nil {
 				return c.failed(ctx, it, http.MethodGet, err)
 			}
@@ -228,11 +248,11 @@ func (c call) retract(ctx context.Context, it store.Item) (bool, error) {
 	pc := it.PutCode
 	if pc == 0 && it.CallOpen {
 		// A POST whose outcome is unknown may have put it there.
-		item, err := it.Decode()
+		sent, err := c.w.st.ItemSent(ctx, it.ID)
 		if err != nil {
-			return c.failed(ctx, it, http.MethodGet, err)
+			return false, fmt.Errorf("jobs: %w", err)
 		}
-		found, ok, err := c.client.FindOwn(ctx, c.link.AccessToken, c.link.ORCID, item)
+		found, ok, err := c.findInDoubt(ctx, it, sent)
 		if err != nil {
 			return c.failed(ctx, it, http.MethodGet, err)
 		}
@@ -254,6 +274,22 @@ func (c call) retract(ctx context.Context, it store.Item) (bool, error) {
 	})
 }
 
+// findInDoubt looks on the record for what a write whose outcome is
+// unknown may have put there: the content that write sent (store.ItemSent;
+// an edit since may have changed its identifiers, a DOI corrected), then,
+// if the item changed since, its content now.
+func (c call) findInDoubt(ctx context.Context, it store.Item, sent orcid.Item) (int64, bool, error) {
+	pc, found, err := c.client.FindOwn(ctx, c.link.AccessToken, c.link.ORCID, sent)
+	if err != nil || found || it.PushingHash == nil || bytes.Equal(it.PushingHash, it.ContentHash) {
+		return pc, found, err
+	}
+	now, err := it.Decode()
+	if err != nil {
+		return 0, false, err
+	}
+	return c.client.FindOwn(ctx, c.link.AccessToken, c.link.ORCID, now)
+}
+
 // failed records a call that did not succeed and decides what follows:
 // a dead token revokes the link and parks the item; a refusal (400, 403) is
 // final, with ORCID's message; anything else is River's to retry.
@@ -272,7 +308,9 @@ func (c call) failed(ctx context.Context, it store.Item, method string, err erro
 		return c.w.settle(ctx, c.job, true, true, func(tx *store.Tx) (store.Item, error) {
 			return tx.ItemWriteFailed(ctx, it.ID, store.ItemOutcome{State: store.ItemPending, Reason: reasonRevoked, LastError: msg})
 		})
-	case orcid.IsPermanent(err):
+	case orcid.IsPermanent(err) && ctx.Err() == nil:
+		// (A failure after the job's time ran out is about the time, not
+		// the item, whatever the error says.)
 		c.w.log.InfoContext(ctx, "ORCID refused an item", "item", it.ID, "tenant", it.TenantID, "person", it.PersonID,
 			"method", method, "err", msg)
 		return c.w.settle(ctx, c.job, true, false, func(tx *store.Tx) (store.Item, error) {

@@ -11,10 +11,12 @@
 package journal
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,9 +42,10 @@ type Config struct {
 	Logger  *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Publisher is the journals' publisher: the convening organization of
-	// peer reviews (ORCID requires a name and an address with a city and
-	// a country). Without it, CompleteReview is refused.
+	// Publisher is the default convening organization of peer reviews
+	// (ORCID requires a name and an address with a city and a country),
+	// for tenants whose settings name no publisher of their own. Without
+	// either, CompleteReview is refused.
 	Publisher orcid.Organization
 }
 
@@ -113,7 +116,11 @@ func (s *Service) SaveArticle(ctx context.Context, a store.Article) (Result, err
 	}
 	res := Result{Article: saved}
 	for _, pid := range removed {
-		it, err := s.cfg.Queue.Retract(ctx, saved.TenantID, pid, orcid.KindWork, WorkKey(saved.Key))
+		it, err := s.cfg.Queue.RetractWhile(ctx, saved.TenantID, pid, orcid.KindWork, WorkKey(saved.Key),
+			stillArticle(saved, func(cur store.Article) bool { return !slices.Contains(cur.Authors, pid) }))
+		if errors.Is(err, jobs.ErrSkipped) {
+			continue // made an author again meanwhile
+		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return res, fmt.Errorf("journal: retract article %q of removed author %d: %w", saved.Key, pid, err)
 		}
@@ -145,8 +152,23 @@ func (s *Service) push(ctx context.Context, res Result) (Result, error) {
 		return res, fmt.Errorf("journal: publish article %q: %w", a.Key, err)
 	}
 	w := Work(a)
+	_, want, err := store.NormalizeItem(w)
+	if err != nil {
+		return res, fmt.Errorf("journal: publish article %q: %w", a.Key, err)
+	}
 	for _, pid := range a.Authors {
-		it, err := s.cfg.Queue.Put(ctx, jobs.PutItem{TenantID: a.TenantID, PersonID: pid, Key: WorkKey(a.Key), Item: w})
+		// Put only while the article is still published, with this
+		// content and this author: an unpublish, a newer save or the
+		// author's removal committed since wins (and does its own work).
+		it, err := s.cfg.Queue.Put(ctx, jobs.PutItem{TenantID: a.TenantID, PersonID: pid, Key: WorkKey(a.Key), Item: w,
+			While: stillArticle(a, func(cur store.Article) bool {
+				_, got, err := store.NormalizeItem(Work(cur))
+				return err == nil && cur.State == store.ArticlePublished && slices.Contains(cur.Authors, pid) &&
+					bytes.Equal(got, want)
+			})})
+		if errors.Is(err, jobs.ErrSkipped) {
+			continue
+		}
 		if err != nil {
 			return res, fmt.Errorf("journal: article %q for author %d: %w", a.Key, pid, err)
 		}
@@ -198,9 +220,10 @@ func (s *Service) Unpublish(ctx context.Context, tenantID int64, articleKey stri
 	}
 	res := Result{Article: a}
 	for _, pid := range a.Authors {
-		it, err := s.cfg.Queue.Retract(ctx, tenantID, pid, orcid.KindWork, WorkKey(a.Key))
-		if errors.Is(err, store.ErrNotFound) {
-			continue // never published for them
+		it, err := s.cfg.Queue.RetractWhile(ctx, tenantID, pid, orcid.KindWork, WorkKey(a.Key),
+			stillArticle(a, func(cur store.Article) bool { return cur.State != store.ArticlePublished }))
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, jobs.ErrSkipped) {
+			continue // never published for them, or published again meanwhile
 		}
 		if err != nil {
 			return res, fmt.Errorf("journal: unpublish article %q for author %d: %w", a.Key, pid, err)
@@ -208,6 +231,24 @@ func (s *Service) Unpublish(ctx context.Context, tenantID int64, articleKey stri
 		res.Items = append(res.Items, it)
 	}
 	return res, nil
+}
+
+// stillArticle is the condition of a change to an author's copy of a:
+// inside the item's transaction, it locks the article (store.LockArticle)
+// and asks ok of it as it is now. Whatever changes the article after that
+// waits for the item change to commit, and then makes its own, so the
+// last change to the article decides every copy.
+func stillArticle(a store.Article, ok func(cur store.Article) bool) jobs.Condition {
+	return func(ctx context.Context, tx *store.Tx) (bool, error) {
+		cur, err := tx.LockArticle(ctx, a.TenantID, a.Key)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil // deleted
+		}
+		if err != nil {
+			return false, err
+		}
+		return ok(cur), nil
+	}
 }
 
 // ReviewGroupID is the peer-review group of an article's reviews: the
@@ -252,12 +293,18 @@ func PeerReview(t store.Tenant, a store.Article, r store.ArticleReview, publishe
 // record (now, or once they connect).
 func (s *Service) CompleteReview(ctx context.Context, tenantID int64, articleKey string, reviewerPersonID int64,
 	completed time.Time) (store.Item, error) {
-	if strings.TrimSpace(s.cfg.Publisher.Name) == "" || s.cfg.Publisher.Address == nil {
-		return store.Item{}, fmt.Errorf("journal: complete review: %w: no publisher configured", store.ErrInvalid)
-	}
 	t, err := s.cfg.Store.Tenant(ctx, tenantID)
 	if err != nil {
 		return store.Item{}, fmt.Errorf("journal: complete review: %w", err)
+	}
+	publisher := s.cfg.Publisher
+	if p := t.Settings.Publisher; p.Complete() {
+		publisher = orcid.Organization{Name: p.Name, Address: &orcid.OrganizationAddress{City: p.City, Region: p.Region,
+			Country: p.Country}}
+	}
+	if strings.TrimSpace(publisher.Name) == "" || publisher.Address == nil {
+		return store.Item{}, fmt.Errorf("journal: complete review: %w: no publisher configured (the tenant's settings name none)",
+			store.ErrInvalid)
 	}
 	a, err := s.cfg.Store.Article(ctx, tenantID, articleKey)
 	if err != nil {
@@ -270,7 +317,7 @@ func (s *Service) CompleteReview(ctx context.Context, tenantID int64, articleKey
 		return store.Item{}, fmt.Errorf("journal: complete review: %w", err)
 	}
 	it, err := s.cfg.Queue.Put(ctx, jobs.PutItem{TenantID: tenantID, PersonID: reviewerPersonID,
-		Key: ReviewKey(a.Key), Item: PeerReview(t, a, r, s.cfg.Publisher)})
+		Key: ReviewKey(a.Key), Item: PeerReview(t, a, r, publisher)})
 	if err != nil {
 		return store.Item{}, fmt.Errorf("journal: review of article %q by %d: %w", a.Key, reviewerPersonID, err)
 	}

@@ -29,6 +29,20 @@ type Limiter interface {
 	Wait(ctx context.Context) error
 }
 
+// PausingLimiter is a Limiter whose budget has other users (other clients,
+// other processes) that should all hold back when ORCID pushes back: after
+// a 429 or a 503 the client calls Pause with ORCID's Retry-After, or
+// DefaultPause when it gave none (design note 3: back off, and slow the
+// bucket for a while). An error is logged; the call's own retry goes on.
+type PausingLimiter interface {
+	Limiter
+	Pause(ctx context.Context, d time.Duration) error
+}
+
+// DefaultPause is how long a PausingLimiter holds its budget back after a
+// 429 or 503 without Retry-After.
+const DefaultPause = time.Second
+
 // RetryPolicy bounds retries of 429, 5xx and network failures.
 type RetryPolicy struct {
 	MaxAttempts int           // including the first; default 5
@@ -172,7 +186,10 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	for attempt := 1; attempt <= c.cfg.Retry.MaxAttempts; attempt++ {
 		if !r.noLimit {
 			if err := c.limiter.Wait(ctx); err != nil {
-				return nil, fmt.Errorf("orcid: %s %s: waiting for rate limit: %w", r.method, redactURL(r.url), err)
+				// Our own budget, not ORCID's answer: never a reason to
+				// give up on an item (x/time/rate's "would exceed context
+				// deadline" is not a context error).
+				return nil, fmt.Errorf("orcid: %s %s: waiting for rate limit: %w: %w", r.method, redactURL(r.url), ErrTemporary, err)
 			}
 		}
 		resp, err := c.once(ctx, r, attempt)
@@ -186,6 +203,9 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		case resp.status == http.StatusTooManyRequests || resp.status >= 500:
 			lastErr = c.fail(r.method, r.url, r.token, resp)
 			wait = retryAfter(resp.header.Get("Retry-After"), time.Now())
+			if resp.status == http.StatusTooManyRequests || resp.status == http.StatusServiceUnavailable {
+				c.pauseBudget(ctx, wait)
+			}
 		default:
 			return resp, nil
 		}
@@ -202,6 +222,22 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		}
 	}
 	return nil, lastErr
+}
+
+// pauseBudget holds back every user of a shared budget after ORCID's 429
+// or 503 (for retryAfter, else DefaultPause, at most Retry.MaxDelay).
+func (c *Client) pauseBudget(ctx context.Context, retryAfter time.Duration) {
+	p, ok := c.limiter.(PausingLimiter)
+	if !ok {
+		return
+	}
+	d := retryAfter
+	if d <= 0 {
+		d = DefaultPause
+	}
+	if err := p.Pause(ctx, min(d, c.cfg.Retry.MaxDelay)); err != nil {
+		c.log.WarnContext(ctx, "orcid: could not pause the rate budget", "err", err)
+	}
 }
 
 // backoff is full-jitter exponential backoff: uniform in [d/2, d] with d

@@ -55,9 +55,21 @@ func runConformance(t *testing.T, newDB func(t *testing.T) (driver, dsn string))
 		{"ItemRetraction", testItemRetraction},
 		{"ItemIsolation", testItemIsolation},
 		{"RateBudget", testRateBudget},
+		{"RateBudgetPause", testRateBudgetPause},
+		{"RevokeLink", testRevokeLink},
+		{"LockArticle", testLockArticle},
 		{"Articles", testArticles},
 		{"ArticleIsolation", testArticleIsolation},
 		{"Records", testRecords},
+		{"Batches", testBatches},
+		{"BatchAbandon", testBatchAbandon},
+		{"WebhookEndpoints", testWebhookEndpoints},
+		{"WebhookFanOut", testWebhookFanOut},
+		{"WebhookOrdering", testWebhookOrdering},
+		{"WebhookPrune", testWebhookPrune},
+		{"APIKeys", testAPIKeys},
+		{"Idempotency", testIdempotency},
+		{"TenantCalls", testTenantCalls},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

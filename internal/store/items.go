@@ -395,7 +395,7 @@ func (o *ops) PauseItems(ctx context.Context, tenantID, personID int64, reason s
 func (o *ops) BeginItemWrite(ctx context.Context, id int64) (_ Item, err error) {
 	defer wrap(&err, "begin write of item %d", id)
 	it, err := scanItem(o.queryRow(ctx, `UPDATE orcid_items SET call_open = 1, pushing_hash = content_hash,
-		attempts = attempts + 1, state = CASE WHEN state = 'retracting' THEN state ELSE 'in-flight' END, updated_at = ?
+		pushing_content = content, attempts = attempts + 1, state = CASE WHEN state = 'retracting' THEN state ELSE 'in-flight' END, updated_at = ?
 		WHERE id = ? RETURNING `+itemCols, timeText(o.now()), id))
 	return it, notFound(err)
 }

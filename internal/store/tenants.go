@@ -45,6 +45,27 @@ type TenantSettings struct {
 	// (templates: see package connect); a language without one gets the
 	// built-in email.
 	InvitationEmails map[string]EmailTemplate
+	// ReinviteOnRevocation: when ORCID refuses a person's token (they
+	// revoked orcidlink's access), email them a fresh invitation.
+	ReinviteOnRevocation bool
+	// Publisher is the organisation that convenes the tenant's peer
+	// reviews; a review can be recorded once it has a name, a city and a
+	// country (ORCID requires them).
+	Publisher Publisher
+}
+
+// Publisher is an organisation with the address ORCID asks for.
+type Publisher struct {
+	Name    string `json:"name"`
+	City    string `json:"city"`
+	Region  string `json:"region,omitempty"`
+	Country string `json:"country"` // ISO 3166-1 alpha-2, e.g. NZ
+}
+
+// Complete reports whether p has what ORCID requires of a convening
+// organisation.
+func (p Publisher) Complete() bool {
+	return strings.TrimSpace(p.Name) != "" && strings.TrimSpace(p.City) != "" && strings.TrimSpace(p.Country) != ""
 }
 
 // EmailTemplate is a tenant's email in one language: Go templates for the
@@ -61,11 +82,17 @@ type settingsJSON struct {
 	RequestAuthorizationOnPublication bool                     `json:"request_authorization_on_publication,omitempty"`
 	InvitationTTL                     string                   `json:"invitation_ttl,omitempty"`
 	InvitationEmails                  map[string]EmailTemplate `json:"invitation_emails,omitempty"`
+	ReinviteOnRevocation              bool                     `json:"reinvite_on_revocation,omitempty"`
+	Publisher                         *Publisher               `json:"publisher,omitempty"`
 }
 
 // MarshalJSON implements json.Marshaler.
 func (s TenantSettings) MarshalJSON() ([]byte, error) {
-	j := settingsJSON{RequestAuthorizationOnPublication: s.RequestAuthorizationOnPublication, InvitationEmails: s.InvitationEmails}
+	j := settingsJSON{RequestAuthorizationOnPublication: s.RequestAuthorizationOnPublication, InvitationEmails: s.InvitationEmails,
+		ReinviteOnRevocation: s.ReinviteOnRevocation}
+	if s.Publisher != (Publisher{}) {
+		j.Publisher = &s.Publisher
+	}
 	if s.InvitationTTL != 0 {
 		j.InvitationTTL = s.InvitationTTL.String()
 	}
@@ -78,7 +105,11 @@ func (s *TenantSettings) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*s = TenantSettings{RequestAuthorizationOnPublication: j.RequestAuthorizationOnPublication, InvitationEmails: j.InvitationEmails}
+	*s = TenantSettings{RequestAuthorizationOnPublication: j.RequestAuthorizationOnPublication, InvitationEmails: j.InvitationEmails,
+		ReinviteOnRevocation: j.ReinviteOnRevocation}
+	if j.Publisher != nil {
+		s.Publisher = *j.Publisher
+	}
 	if j.InvitationTTL != "" {
 		d, err := time.ParseDuration(j.InvitationTTL)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/orcidlink/orcidlink/internal/journal"
 	"github.com/orcidlink/orcidlink/internal/orcid"
@@ -18,6 +19,7 @@ type Journal interface {
 	SaveArticle(ctx context.Context, a store.Article) (journal.Result, error)
 	Publish(ctx context.Context, tenantID int64, key string) (journal.Result, error)
 	Unpublish(ctx context.Context, tenantID int64, key string) (journal.Result, error)
+	CompleteReview(ctx context.Context, tenantID int64, articleKey string, reviewerPersonID int64, completed time.Time) (store.Item, error)
 }
 
 type adminArticlesData struct {
@@ -28,6 +30,10 @@ type adminArticlesData struct {
 	People   []store.PersonListItem
 	Error    string
 	New      bool
+	// Reviews of the article shown, and ReviewError a refused review
+	// form's message.
+	Reviews     []adminReviewRow
+	ReviewError string
 }
 
 func (s *Server) adminArticlesPage(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, status int, d adminArticlesData) {
@@ -43,6 +49,12 @@ func (s *Server) adminArticlesPage(w http.ResponseWriter, r *http.Request, a *st
 		return
 	}
 	d.Tenant, d.People = t, page.People
+	if !d.New && d.Article.ID != 0 {
+		if d.Reviews, err = s.adminArticleReviews(ctx, t.ID, d.Article, d.People); err != nil {
+			s.adminFail(w, r, a, "list reviews", err)
+			return
+		}
+	}
 	if d.Authors == nil {
 		d.Authors = map[int64]bool{}
 		for _, id := range d.Article.Authors {

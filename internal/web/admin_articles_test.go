@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/orcidlink/orcidlink/internal/journal"
 	"github.com/orcidlink/orcidlink/internal/store"
@@ -43,6 +44,13 @@ func (j *journalRecorder) Unpublish(ctx context.Context, tenantID int64, key str
 	j.mu.Unlock()
 	a, err := j.st.SetArticleState(ctx, tenantID, key, store.ArticleUnpublished)
 	return journal.Result{Article: a}, err
+}
+
+func (j *journalRecorder) CompleteReview(ctx context.Context, tenantID int64, key string, reviewer int64, _ time.Time) (store.Item, error) {
+	j.mu.Lock()
+	j.calls = append(j.calls, "review "+key)
+	j.mu.Unlock()
+	return store.Item{}, nil
 }
 
 func TestAdminArticles(t *testing.T) {

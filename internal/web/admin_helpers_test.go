@@ -29,9 +29,10 @@ type adminEnv struct {
 }
 
 type adminEnvOptions struct {
-	tls     bool          // serve (and make the public URL) https
-	items   web.ItemQueue // the sync queue, for sending items again
-	journal web.Journal   // the journal workflow
+	tls     bool           // serve (and make the public URL) https
+	items   web.ItemQueue  // the sync queue, for sending items again
+	journal web.Journal    // the journal workflow
+	batches web.BatchFiles // batch files
 }
 
 // newAdminEnv starts the server. With tls, the public URL is https, so
@@ -49,7 +50,7 @@ func newAdminEnv(t *testing.T, opts adminEnvOptions) *adminEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws, err := web.New(web.Config{PublicURL: base, Items: opts.items, Journal: opts.journal}, st, svc)
+	ws, err := web.New(web.Config{PublicURL: base, Items: opts.items, Journal: opts.journal, Batches: opts.batches}, st, svc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
@@ -190,6 +192,9 @@ type adminTenantForm struct {
 	CredentialID    int64
 	RequestOnPub    bool
 	TTLDays         string
+	Reinvite        bool
+	// The publisher, convening organisation of peer reviews.
+	PublisherName, PublisherCity, PublisherRegion, PublisherCountry string
 }
 
 type adminTenantFormData struct {
@@ -214,7 +219,10 @@ func (d adminTenantFormData) HasLanguage(code string) bool {
 func adminFormFromTenant(t store.Tenant) adminTenantForm {
 	f := adminTenantForm{ID: t.ID, Name: t.Name, Slug: t.Slug, SupportEmail: t.SupportEmail, SupportURL: t.SupportURL,
 		Languages: t.Languages, DefaultLanguage: t.DefaultLanguage, PrimaryColor: t.Branding.PrimaryColor,
-		CredentialID: t.CredentialID, RequestOnPub: t.Settings.RequestAuthorizationOnPublication}
+		CredentialID: t.CredentialID, RequestOnPub: t.Settings.RequestAuthorizationOnPublication,
+		Reinvite: t.Settings.ReinviteOnRevocation, PublisherName: t.Settings.Publisher.Name,
+		PublisherCity: t.Settings.Publisher.City, PublisherRegion: t.Settings.Publisher.Region,
+		PublisherCountry: t.Settings.Publisher.Country}
 	if d := t.Settings.InvitationTTL; d > 0 {
 		f.TTLDays = strconv.Itoa(int(d / (24 * time.Hour)))
 	}
@@ -233,7 +241,9 @@ func adminReadTenantForm(r *http.Request, base store.Tenant, site bool) (adminTe
 		SupportEmail: postValue(r, "support_email"), SupportURL: postValue(r, "support_url"),
 		DefaultLanguage: postValue(r, "default_language"), PrimaryColor: postValue(r, "primary_color"),
 		RequestOnPub: r.PostFormValue("request_on_publication") == "on", TTLDays: postValue(r, "invitation_ttl_days"),
-		CredentialID: base.CredentialID}
+		CredentialID: base.CredentialID, Reinvite: r.PostFormValue("reinvite_on_revocation") == "on",
+		PublisherName: postValue(r, "publisher_name"), PublisherCity: postValue(r, "publisher_city"),
+		PublisherRegion: postValue(r, "publisher_region"), PublisherCountry: strings.ToUpper(postValue(r, "publisher_country"))}
 	for _, l := range adminLanguages {
 		if slices.Contains(r.PostForm["languages"], l.Code) {
 			f.Languages = append(f.Languages, l.Code)
@@ -275,6 +285,7 @@ func adminReadTenantForm(r *http.Request, base store.Tenant, site bool) (adminTe
 		}
 		ttl = time.Duration(n) * 24 * time.Hour
 	}
+	adminCheckPublisher(f, errs)
 	if site {
 		id, err := strconv.ParseInt(r.PostFormValue("credential_id"), 10, 64)
 		if err != nil || id <= 0 {
@@ -289,7 +300,27 @@ func adminReadTenantForm(r *http.Request, base store.Tenant, site bool) (adminTe
 	t.CredentialID = f.CredentialID
 	t.Settings.RequestAuthorizationOnPublication = f.RequestOnPub
 	t.Settings.InvitationTTL = ttl
+	t.Settings.ReinviteOnRevocation = f.Reinvite
+	t.Settings.Publisher = store.Publisher{Name: f.PublisherName, City: f.PublisherCity, Region: f.PublisherRegion,
+		Country: f.PublisherCountry}
 	return f, t, errs
+}
+
+// adminCheckPublisher: the publisher is optional, but once begun it needs
+// what ORCID requires of a convening organisation.
+func adminCheckPublisher(f adminTenantForm, errs adminFieldErrors) {
+	if f.PublisherName == "" && f.PublisherCity == "" && f.PublisherRegion == "" && f.PublisherCountry == "" {
+		return
+	}
+	if f.PublisherName == "" {
+		errs.add("publisher_name", "Enter the publisher's name, or leave every publisher field empty.")
+	}
+	if f.PublisherCity == "" {
+		errs.add("publisher_city", "ORCID needs the publisher's city.")
+	}
+	if reg, err := language.ParseRegion(f.PublisherCountry); err != nil || !reg.IsCountry() || reg.String() != f.PublisherCountry {
+		errs.add("publisher_country", "Enter a two-letter country code such as NZ or FR.")
+	}
 }
 
 func (s *Server) adminTenantFormPage(w http.ResponseWriter, r *http.Request, a *store.AdminUser, status int, d adminTenantFormData) {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/webhooks"
 )
 
 //go:embed templates static
@@ -40,6 +41,12 @@ type Config struct {
 	// Journal, if set, lets administrators publish articles (the journal
 	// workflow).
 	Journal Journal
+	// Batches, if set, lets administrators upload batch files
+	// (batch.Service).
+	Batches BatchFiles
+	// Webhooks manages the tenants' webhook endpoints; nil means one
+	// without a queue to nudge (redeliveries then wait for its sweep).
+	Webhooks *webhooks.Service
 }
 
 // Server serves every page.
@@ -67,6 +74,9 @@ func New(cfg Config, st *store.Store, svc *connect.Service) (*Server, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.cfg.Webhooks == nil {
+		s.cfg.Webhooks = webhooks.NewService(st, nil, s.log)
 	}
 	s.sessions = scs.New()
 	s.sessions.Lifetime = 12 * time.Hour

@@ -1,0 +1,347 @@
+package api
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/orcidlink/orcidlink/internal/journal"
+	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+// article is an article as the API shows it, with its contributors and,
+// for each, the state of their copy on ORCID.
+type article struct {
+	Key             string        `json:"key"`
+	Title           string        `json:"title"`
+	JournalTitle    string        `json:"journal_title"`
+	ISSN            string        `json:"issn"`
+	Type            string        `json:"type"`
+	DOI             string        `json:"doi"`
+	URL             string        `json:"url"`
+	PublicationDate *pubDate      `json:"publication_date"`
+	State           string        `json:"state"`
+	Contributors    []contributor `json:"contributors"`
+	Reviews         []review      `json:"reviews"`
+	CreatedAt       time.Time     `json:"created_at"`
+	UpdatedAt       time.Time     `json:"updated_at"`
+}
+
+type pubDate struct {
+	Year  int `json:"year"`
+	Month int `json:"month,omitempty"`
+	Day   int `json:"day,omitempty"`
+}
+
+// contributor is an author; Work is their copy's state on ORCID (absent
+// until the article is first published).
+type contributor struct {
+	PersonID int64     `json:"person_id"`
+	Work     *workCopy `json:"work,omitempty"`
+}
+
+type workCopy struct {
+	State   string `json:"state"`
+	PutCode *int64 `json:"put_code"`
+}
+
+type review struct {
+	PersonID    int64  `json:"person_id"`
+	CompletedOn string `json:"completed_on"`
+}
+
+type articleList struct {
+	Items []article `json:"items"`
+}
+
+// articleInput is the body of POST /articles and PUT /articles/{key}.
+type articleInput struct {
+	Key             string    `json:"key"` // POST only; PUT takes it from the path
+	Title           string    `json:"title"`
+	JournalTitle    string    `json:"journal_title"`
+	ISSN            string    `json:"issn"`
+	Type            string    `json:"type"`
+	DOI             string    `json:"doi"`
+	URL             string    `json:"url"`
+	PublicationDate *pubDate  `json:"publication_date"`
+	Contributors    []contrib `json:"contributors"`
+}
+
+type contrib struct {
+	PersonID int64 `json:"person_id"`
+}
+
+type reviewInput struct {
+	PersonID    int64  `json:"person_id"`
+	CompletedOn string `json:"completed_on"` // YYYY-MM-DD
+}
+
+// articleOf builds the answer: the article, every contributor's copy and
+// the reviews.
+func (s *Server) articleOf(c *call, a store.Article) (article, error) {
+	out := article{Key: a.Key, Title: a.Title, JournalTitle: a.JournalTitle, ISSN: a.ISSN, Type: a.Type, DOI: a.DOI, URL: a.URL,
+		State: string(a.State), Contributors: []contributor{}, Reviews: []review{}, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+	if a.PubYear > 0 {
+		out.PublicationDate = &pubDate{Year: a.PubYear, Month: a.PubMonth, Day: a.PubDay}
+	}
+	for _, pid := range a.Authors {
+		ct := contributor{PersonID: pid}
+		it, err := s.st.ItemByKey(c.ctx, c.tenant, pid, orcid.KindWork, journal.WorkKey(a.Key))
+		switch {
+		case err == nil:
+			ct.Work = &workCopy{State: string(it.State)}
+			if it.PutCode != 0 {
+				pc := it.PutCode
+				ct.Work.PutCode = &pc
+			}
+		case !errors.Is(err, store.ErrNotFound):
+			return article{}, err
+		}
+		out.Contributors = append(out.Contributors, ct)
+	}
+	rs, err := s.st.ListArticleReviews(c.ctx, c.tenant, a.ID)
+	if err != nil {
+		return article{}, err
+	}
+	for _, r := range rs {
+		out.Reviews = append(out.Reviews, review{PersonID: r.PersonID, CompletedOn: r.Completed.UTC().Format(time.DateOnly)})
+	}
+	return out, nil
+}
+
+func (s *Server) journal() (Journal, error) {
+	if s.cfg.Journal == nil {
+		return nil, withDetail(store.ErrNotFound, "The journal workflow is not enabled on this server.")
+	}
+	return s.cfg.Journal, nil
+}
+
+// storeArticle checks the input field by field and makes the store's
+// article of it.
+func (s *Server) storeArticle(c *call, in articleInput, key string) (store.Article, error) {
+	var errs fieldErrors
+	if !validKey(key) {
+		errs.body("/key", keyRule)
+	}
+	if in.Title == "" {
+		errs.body("/title", "is required")
+	}
+	if in.Type != "" && !orcid.IsOneOf(orcid.WorkTypes, in.Type) {
+		errs.body("/type", "is not an ORCID work type")
+	}
+	a := store.Article{TenantID: c.tenant, Key: key, Title: in.Title, JournalTitle: in.JournalTitle, ISSN: in.ISSN, Type: in.Type,
+		DOI: in.DOI, URL: in.URL}
+	if d := in.PublicationDate; d != nil {
+		if d.Year < 1 || d.Year > 9999 || d.Month < 0 || d.Month > 12 || d.Day < 0 || d.Day > 31 || (d.Day > 0 && d.Month == 0) {
+			errs.body("/publication_date", "must be a date with year, optionally month and day")
+		}
+		a.PubYear, a.PubMonth, a.PubDay = d.Year, d.Month, d.Day
+	}
+	if in.URL != "" {
+		if u, err := url.Parse(in.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs.body("/url", "must be an http(s) URL")
+		}
+	}
+	seen := map[int64]bool{}
+	for i, ct := range in.Contributors {
+		ptr := "/contributors/" + itoa(int64(i)) + "/person_id"
+		if seen[ct.PersonID] {
+			errs.body(ptr, "is named twice")
+			continue
+		}
+		seen[ct.PersonID] = true
+		if _, err := s.st.Person(c.ctx, c.tenant, ct.PersonID); errors.Is(err, store.ErrNotFound) {
+			errs.body(ptr, "is not a person of the tenant")
+		} else if err != nil {
+			return a, err
+		}
+		a.Authors = append(a.Authors, ct.PersonID)
+	}
+	return a, errs.err()
+}
+
+func (s *Server) saveArticle(c *call, a store.Article) (article, error) {
+	j, err := s.journal()
+	if err != nil {
+		return article{}, err
+	}
+	res, err := j.SaveArticle(c.ctx, a)
+	if err != nil {
+		return article{}, err
+	}
+	s.audit(c, 0, "article.saved", map[string]any{"key": a.Key})
+	return s.articleOf(c, res.Article)
+}
+
+func (s *Server) createArticle(c *call) (reply, error) {
+	if _, err := s.journal(); err != nil {
+		return reply{}, err
+	}
+	var in articleInput
+	if err := decode(c.body, "", &in); err != nil {
+		return reply{}, err
+	}
+	a, err := s.storeArticle(c, in, in.Key)
+	if err != nil {
+		return reply{}, err
+	}
+	if _, err := s.st.Article(c.ctx, c.tenant, a.Key); err == nil {
+		return reply{}, withDetail(store.ErrConflict, "An article with this key exists; PUT to "+Prefix+"/articles/"+
+			url.PathEscape(a.Key)+" changes it.")
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return reply{}, err
+	}
+	out, err := s.saveArticle(c, a)
+	if err != nil {
+		return reply{}, err
+	}
+	return created("/articles/"+url.PathEscape(a.Key), out)
+}
+
+func (s *Server) putArticle(c *call) (reply, error) {
+	if _, err := s.journal(); err != nil {
+		return reply{}, err
+	}
+	key := c.r.PathValue("key")
+	var in articleInput
+	if err := decode(c.body, "", &in); err != nil {
+		return reply{}, err
+	}
+	if in.Key != "" && in.Key != key {
+		return reply{}, invalid("The key in the body differs from the path's.", FieldError{Pointer: "/key", Detail: "must be left out or equal the path's key"})
+	}
+	a, err := s.storeArticle(c, in, key)
+	if err != nil {
+		return reply{}, err
+	}
+	_, err = s.st.Article(c.ctx, c.tenant, key)
+	existed := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return reply{}, err
+	}
+	out, err := s.saveArticle(c, a)
+	if err != nil {
+		return reply{}, err
+	}
+	if existed {
+		return ok(out)
+	}
+	return created("/articles/"+url.PathEscape(key), out)
+}
+
+func (s *Server) pathArticle(c *call) (store.Article, error) {
+	if _, err := s.journal(); err != nil {
+		return store.Article{}, err
+	}
+	a, err := s.st.Article(c.ctx, c.tenant, c.r.PathValue("key"))
+	return a, withDetail(err, "There is no such article.")
+}
+
+func (s *Server) getArticle(c *call) (reply, error) {
+	a, err := s.pathArticle(c)
+	if err != nil {
+		return reply{}, err
+	}
+	out, err := s.articleOf(c, a)
+	if err != nil {
+		return reply{}, err
+	}
+	return ok(out)
+}
+
+func (s *Server) listArticles(c *call) (reply, error) {
+	if _, err := s.journal(); err != nil {
+		return reply{}, err
+	}
+	var errs fieldErrors
+	limit := intParam(c.r.URL.Query().Get("limit"), "limit", 500, &errs)
+	if err := errs.err(); err != nil {
+		return reply{}, err
+	}
+	if limit == 0 {
+		limit = 50
+	}
+	as, err := s.st.ListArticles(c.ctx, c.tenant, limit)
+	if err != nil {
+		return reply{}, err
+	}
+	out := articleList{Items: []article{}}
+	for _, a := range as {
+		v, err := s.articleOf(c, a)
+		if err != nil {
+			return reply{}, err
+		}
+		out.Items = append(out.Items, v)
+	}
+	return ok(out)
+}
+
+func (s *Server) publishArticle(c *call) (reply, error) {
+	return s.changeArticle(c, "published", func(j Journal, a store.Article) (journal.Result, error) {
+		return j.Publish(c.ctx, c.tenant, a.Key)
+	})
+}
+
+func (s *Server) unpublishArticle(c *call) (reply, error) {
+	return s.changeArticle(c, "unpublished", func(j Journal, a store.Article) (journal.Result, error) {
+		return j.Unpublish(c.ctx, c.tenant, a.Key)
+	})
+}
+
+func (s *Server) changeArticle(c *call, what string, change func(Journal, store.Article) (journal.Result, error)) (reply, error) {
+	a, err := s.pathArticle(c)
+	if err != nil {
+		return reply{}, err
+	}
+	res, err := change(s.cfg.Journal, a)
+	if err != nil {
+		return reply{}, err
+	}
+	s.audit(c, 0, "article."+what, map[string]any{"key": a.Key, "items": len(res.Items), "invited": len(res.Invited)})
+	out, err := s.articleOf(c, res.Article)
+	if err != nil {
+		return reply{}, err
+	}
+	return ok(out)
+}
+
+// completeReview records a review and puts the peer review on the
+// reviewer's record.
+func (s *Server) completeReview(c *call) (reply, error) {
+	a, err := s.pathArticle(c)
+	if err != nil {
+		return reply{}, err
+	}
+	var in reviewInput
+	if err := decode(c.body, "", &in); err != nil {
+		return reply{}, err
+	}
+	var errs fieldErrors
+	day, derr := time.Parse(time.DateOnly, in.CompletedOn)
+	if derr != nil {
+		errs.body("/completed_on", "must be a date YYYY-MM-DD")
+	}
+	p, perr := s.st.Person(c.ctx, c.tenant, in.PersonID)
+	if errors.Is(perr, store.ErrNotFound) {
+		errs.body("/person_id", "is not a person of the tenant")
+	} else if perr != nil {
+		return reply{}, perr
+	}
+	if err := errs.err(); err != nil {
+		return reply{}, err
+	}
+	it, err := s.cfg.Journal.CompleteReview(c.ctx, c.tenant, a.Key, p.ID, day)
+	if err != nil {
+		return reply{}, err
+	}
+	h := itemHandlers{s: s, kind: orcid.KindPeerReview}
+	out, err := h.view(c, it, links{})
+	if err != nil {
+		return reply{}, err
+	}
+	return created(h.path(p, it.Key), out)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

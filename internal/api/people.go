@@ -1,0 +1,284 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+// person is a person as the API shows them.
+type person struct {
+	ID          int64     `json:"id"`
+	GivenNames  string    `json:"given_names"`
+	FamilyNames string    `json:"family_names"`
+	Email       string    `json:"email"`
+	ExternalRef string    `json:"external_ref"`
+	Language    string    `json:"language"`
+	Status      string    `json:"status"`
+	ORCID       string    `json:"orcid"` // the iD as a full URI, "" when none
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+func personOf(p store.Person, status store.PersonStatus, orcidURI string) person {
+	return person{ID: p.ID, GivenNames: p.GivenNames, FamilyNames: p.FamilyNames, Email: p.Email, ExternalRef: p.ExternalRef,
+		Language: p.Language, Status: string(status), ORCID: orcidURI, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+}
+
+type personList struct {
+	Items      []person `json:"items"`
+	NextCursor string   `json:"next_cursor"`
+}
+
+// personInput is the body of POST /people; PATCH takes the same fields,
+// each optional.
+type personInput struct {
+	GivenNames  *string `json:"given_names"`
+	FamilyNames *string `json:"family_names"`
+	Email       *string `json:"email"`
+	ExternalRef *string `json:"external_ref"`
+	Language    *string `json:"language"`
+}
+
+// apply checks the given fields and copies them into p.
+func (in personInput) apply(p *store.Person, creating bool) error {
+	var errs fieldErrors
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = strings.TrimSpace(*v)
+		}
+	}
+	set(&p.GivenNames, in.GivenNames)
+	set(&p.FamilyNames, in.FamilyNames)
+	set(&p.Email, in.Email)
+	set(&p.ExternalRef, in.ExternalRef)
+	set(&p.Language, in.Language)
+	if p.GivenNames == "" && p.FamilyNames == "" {
+		errs.body("/family_names", "a person needs given_names or family_names")
+	}
+	if creating && in.Email == nil {
+		errs.body("/email", "is required")
+	} else if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email {
+		errs.body("/email", "must be an email address like name@example.org")
+	}
+	for ptr, v := range map[string]string{"/given_names": p.GivenNames, "/family_names": p.FamilyNames, "/external_ref": p.ExternalRef} {
+		if len(v) > 500 {
+			errs.body(ptr, "has more than 500 bytes")
+		}
+	}
+	if l := p.Language; l != "" && (len(l) > 35 || strings.ContainsAny(l, " \t/")) {
+		errs.body("/language", "must be a language tag like en or fr-CA")
+	}
+	return errs.err()
+}
+
+const personConflict = "Another person of the tenant has this email address or external_ref."
+
+func (s *Server) createPerson(c *call) (reply, error) {
+	var in personInput
+	if err := decode(c.body, "", &in); err != nil {
+		return reply{}, err
+	}
+	p := store.Person{TenantID: c.tenant}
+	if err := in.apply(&p, true); err != nil {
+		return reply{}, err
+	}
+	p, err := s.st.CreatePerson(c.ctx, p)
+	if err != nil {
+		return reply{}, conflictDetail(err, personConflict)
+	}
+	s.audit(c, p.ID, "person.created", nil)
+	return created("/people/"+strconv.FormatInt(p.ID, 10), personOf(p, store.StatusNone, ""))
+}
+
+// pathPerson reads the person {id} of the key's tenant.
+func (s *Server) pathPerson(c *call) (store.Person, error) {
+	id, err := strconv.ParseInt(c.r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return store.Person{}, withDetail(store.ErrNotFound, "There is no such person.")
+	}
+	p, err := s.st.Person(c.ctx, c.tenant, id)
+	return p, withDetail(err, "There is no such person.")
+}
+
+// status is a person's state as the people list shows it: their link's
+// under the tenant's credential, else their latest invitation's.
+func (s *Server) status(c *call, p store.Person) (store.PersonStatus, string, error) {
+	l, err := s.st.Link(c.ctx, c.tenant, p.ID)
+	if err == nil {
+		return store.PersonStatus(l.State), l.ORCIDURI, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return "", "", err
+	}
+	invs, err := s.st.ListInvitations(c.ctx, c.tenant, p.ID)
+	if err != nil {
+		return "", "", err
+	}
+	now := s.now()
+	for _, in := range invs {
+		if in.State == store.InvitationPending && now.Before(in.ExpiresAt) {
+			return store.StatusInvited, "", nil
+		}
+	}
+	latest := store.Invitation{}
+	for _, in := range invs {
+		if in.ID > latest.ID {
+			latest = in
+		}
+	}
+	if latest.State == store.InvitationDenied {
+		return store.StatusDenied, "", nil
+	}
+	return store.StatusNone, "", nil
+}
+
+func (s *Server) personReply(c *call, p store.Person) (person, error) {
+	st, uri, err := s.status(c, p)
+	return personOf(p, st, uri), err
+}
+
+func (s *Server) getPerson(c *call) (reply, error) {
+	p, err := s.pathPerson(c)
+	if err != nil {
+		return reply{}, err
+	}
+	out, err := s.personReply(c, p)
+	if err != nil {
+		return reply{}, err
+	}
+	return ok(out)
+}
+
+func (s *Server) patchPerson(c *call) (reply, error) {
+	p, err := s.pathPerson(c)
+	if err != nil {
+		return reply{}, err
+	}
+	var in personInput
+	if err := decode(c.body, "", &in); err != nil {
+		return reply{}, err
+	}
+	if err := in.apply(&p, false); err != nil {
+		return reply{}, err
+	}
+	if p, err = s.st.UpdatePerson(c.ctx, p); err != nil {
+		return reply{}, conflictDetail(err, personConflict)
+	}
+	s.audit(c, p.ID, "person.updated", nil)
+	out, err := s.personReply(c, p)
+	if err != nil {
+		return reply{}, err
+	}
+	return ok(out)
+}
+
+// deletePerson lets the person go at ORCID first (as the admin UI does),
+// then deletes them with their items, links and invitations.
+func (s *Server) deletePerson(c *call) (reply, error) {
+	p, err := s.pathPerson(c)
+	if err != nil {
+		return reply{}, err
+	}
+	err = s.cfg.Connect.Disconnect(c.ctx, c.tenant, p.ID, c.actor())
+	if err != nil && !errors.Is(err, connect.ErrNotConnected) && !errors.Is(err, connect.ErrRevokeIncomplete) {
+		return reply{}, err
+	}
+	if err := s.st.DeletePerson(c.ctx, c.tenant, p.ID); err != nil {
+		return reply{}, err
+	}
+	s.audit(c, 0, "person.deleted", map[string]any{"person": p.ID})
+	return reply{status: http.StatusNoContent}, nil
+}
+
+func (s *Server) listPeople(c *call) (reply, error) {
+	q := c.r.URL.Query()
+	var errs fieldErrors
+	pq := store.PeopleQuery{Status: store.PersonStatus(q.Get("status")), Search: q.Get("q"), Cursor: q.Get("cursor")}
+	switch pq.Status {
+	case "", store.StatusNone, store.StatusInvited, store.StatusDenied, store.StatusConnected, store.StatusRevoked, store.StatusRemoved:
+	default:
+		errs.param("status", "must be one of none, invited, denied, connected, revoked, removed")
+	}
+	pq.Limit = intParam(q.Get("limit"), "limit", 500, &errs)
+	if err := errs.err(); err != nil {
+		return reply{}, err
+	}
+	// email and external_ref name at most one person.
+	if email, ref := q.Get("email"), q.Get("external_ref"); email != "" || ref != "" {
+		return s.findPerson(c, email, ref, pq.Status)
+	}
+	page, err := s.st.ListPeople(c.ctx, c.tenant, pq)
+	if errors.Is(err, store.ErrInvalid) {
+		return reply{}, invalid("The cursor is not one this API gave.", FieldError{Parameter: "cursor", Detail: "is not a cursor of this list"})
+	}
+	if err != nil {
+		return reply{}, err
+	}
+	out := personList{Items: []person{}, NextCursor: page.Next}
+	for _, it := range page.People {
+		out.Items = append(out.Items, personOf(it.Person, it.Status, it.ORCIDURI))
+	}
+	return ok(out)
+}
+
+func (s *Server) findPerson(c *call, email, ref string, status store.PersonStatus) (reply, error) {
+	out := personList{Items: []person{}}
+	var p store.Person
+	var err error
+	if email != "" {
+		p, err = s.st.PersonByEmail(c.ctx, c.tenant, email)
+	} else {
+		p, err = s.st.PersonByExternalRef(c.ctx, c.tenant, ref)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return ok(out)
+	}
+	if err != nil {
+		return reply{}, err
+	}
+	if ref != "" && p.ExternalRef != strings.TrimSpace(ref) {
+		return ok(out)
+	}
+	pr, err := s.personReply(c, p)
+	if err != nil {
+		return reply{}, err
+	}
+	if status == "" || pr.Status == string(status) {
+		out.Items = append(out.Items, pr)
+	}
+	return ok(out)
+}
+
+// intParam reads a positive integer query parameter ("" is 0), at most max.
+func intParam(v, name string, max int, errs *fieldErrors) int {
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		errs.param(name, "must be a whole number from 1 to "+strconv.Itoa(max))
+		return 0
+	}
+	return n
+}
+
+// audit records what a key did; the change has happened, so a failure to
+// record it is logged.
+func (s *Server) audit(c *call, personID int64, action string, detail map[string]any) {
+	var raw []byte
+	if detail != nil {
+		raw, _ = json.Marshal(detail)
+	}
+	if _, err := s.st.AppendAudit(c.ctx, store.AuditEvent{TenantID: c.tenant, PersonID: personID, Actor: c.actor(),
+		Action: action, Detail: raw}); err != nil {
+		s.log.ErrorContext(c.ctx, "api: audit", "action", action, "err", err)
+	}
+}

@@ -1,0 +1,304 @@
+package batch
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/orcidlink/orcidlink/internal/orcid"
+)
+
+// Kind is what the rows of a file are.
+type Kind string
+
+// The kinds of file.
+const (
+	People       Kind = "people"
+	Affiliations Kind = "affiliations" // the seven kinds, by the affiliation-section column
+	Works        Kind = "works"
+	Fundings     Kind = "fundings"
+	PeerReviews  Kind = "peer-reviews"
+)
+
+// Kinds lists the kinds of file, in the order the UI offers them.
+func Kinds() []Kind { return []Kind{People, Affiliations, Works, Fundings, PeerReviews} }
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool {
+	for _, x := range Kinds() {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Format is how a file is written.
+type Format string
+
+// The formats.
+const (
+	CSV  Format = "csv"  // RFC 4180, UTF-8 (a BOM is fine), a header row
+	JSON Format = "json" // an array of objects, or one object per line (NDJSON)
+)
+
+// FormatOf guesses a file's format from its name (".json", ".ndjson",
+// ".jsonl" are JSON; anything else CSV).
+func FormatOf(filename string) Format {
+	n := strings.ToLower(filename)
+	for _, ext := range []string{".json", ".ndjson", ".jsonl"} {
+		if strings.HasSuffix(n, ext) {
+			return JSON
+		}
+	}
+	return CSV
+}
+
+// check is what a column's value must be.
+type check int
+
+const (
+	checkText check = iota
+	checkEmail
+	checkDate
+	checkURL
+	checkCountry
+	checkAffiliationKind
+	checkWorkType
+	checkFundingType
+	checkExternalIDType
+	checkRelationship
+	checkDisambiguationSource
+	checkReviewerRole
+	checkReviewType
+	checkSubjectType
+	checkLanguage
+	checkContributors
+	checkCurrency
+)
+
+// Column is one column of a kind of file. The parser, the documentation
+// and the templates all read this table.
+type Column struct {
+	Name string
+	// Aliases are other names accepted in a header (those of the ORCID
+	// Member Portal's affiliation files, for one).
+	Aliases []string
+	// Required: the column must be in the header and have a value in
+	// every row.
+	Required bool
+	// Max is the longest value accepted, in characters.
+	Max     int
+	Help    string
+	Example string
+	check   check
+}
+
+func col(name string, max int, c check, help, example string) Column {
+	return Column{Name: name, Max: max, check: c, Help: help, Example: example}
+}
+
+func req(c Column) Column { c.Required = true; return c }
+
+func alias(c Column, names ...string) Column { c.Aliases = names; return c }
+
+// personColumns identify the person a row is about: by email or by the
+// tenant's reference (at least one), with names to create them if new.
+func personColumns(example string) []Column {
+	return []Column{
+		col("email", 254, checkEmail, "The person's email address. With person-ref, at least one is needed.", example),
+		alias(col("person-ref", 200, checkText, "The tenant's own reference for the person (staff or member number).", "E1234"),
+			"external-ref", "reference"),
+		col("given-names", 150, checkText, "Given names; with family-names, creates the person if they are new.", "Josiah"),
+		col("family-names", 150, checkText, "Family names.", "Carberry"),
+	}
+}
+
+func keyColumn() Column {
+	return alias(req(col("key", 200, checkText,
+		"The tenant's own key for the item, unique per person: uploading a row with the same key again updates the item instead of adding another.",
+		"emp-2024-1")), "id")
+}
+
+func orgColumns(prefix, help string) []Column {
+	return []Column{
+		col(prefix+"name", 1000, checkText, help+" name (required).", "Brown University"),
+		col(prefix+"city", 1000, checkText, help+" city (required).", "Providence"),
+		col(prefix+"region", 1000, checkText, help+" region or state.", "RI"),
+		col(prefix+"country", 0, checkCountry, help+" country, an ISO 3166-1 code such as US or NZ (required).", "US"),
+		col(prefix+"disambiguated-organization-identifier", 1000, checkText,
+			help+" identifier in the registry named by the next column (a ROR iD, say).", "https://ror.org/05gq02987"),
+		col(prefix+"disambiguation-source", 20, checkDisambiguationSource, "ROR, GRID, RINGGOLD, FUNDREF or LEI.", "ROR"),
+	}
+}
+
+func externalIDColumns(prefix, help, exType, exValue string) []Column {
+	return []Column{
+		col(prefix+"type", 50, checkExternalIDType, help+" type, one of ORCID's identifier types (doi, issn, grant_number, ...).", exType),
+		col(prefix+"value", 1000, checkText, help+" value.", exValue),
+		col(prefix+"url", 2000, checkURL, help+" URL.", ""),
+		col(prefix+"relationship", 20, checkRelationship, "self (default), part-of, version-of or funded-by.", "self"),
+	}
+}
+
+var columnTable = map[Kind][]Column{
+	People: append(personColumns("josiah@example.org"),
+		col("language", 10, checkLanguage, "The language to write to the person in: en, es or fr (default: the tenant's).", "en")),
+	Affiliations: concat(personColumns("josiah@example.org"), []Column{keyColumn(),
+		alias(req(col("affiliation-section", 30, checkAffiliationKind,
+			"employment, education, qualification, invited-position, distinction, membership or service.", "employment")), "kind"),
+		col("department-name", 1000, checkText, "Department.", "Computer Science"),
+		col("role-title", 1000, checkText, "Role or degree.", "Professor"),
+		col("start-date", 10, checkDate, "YYYY, YYYY-MM or YYYY-MM-DD.", "2020-09"),
+		col("end-date", 10, checkDate, "YYYY, YYYY-MM or YYYY-MM-DD; not before start-date.", ""),
+	}, renamed(orgColumns("org-", "The organisation's"), map[string][]string{"org-disambiguated-organization-identifier": {"disambiguated-organization-identifier"}, "org-disambiguation-source": {"disambiguation-source"}}),
+		externalIDColumns("external-id-", "An identifier of the affiliation:", "", ""),
+		[]Column{col("url", 2000, checkURL, "A web page about the affiliation.", "")}),
+	Works: concat(personColumns("josiah@example.org"), []Column{keyColumn(),
+		req(col("title", 1000, checkText, "The work's title.", "On the Nature of Examples")),
+		col("subtitle", 1000, checkText, "Subtitle.", ""),
+		col("journal-title", 1000, checkText, "Journal (or book, conference) it appeared in.", "Journal of Examples"),
+		col("short-description", 5000, checkText, "Abstract.", ""),
+		alias(req(col("work-type", 50, checkWorkType, "ORCID's work type: journal-article, book, data-set, preprint, ...", "journal-article")), "type"),
+		col("publication-date", 10, checkDate, "YYYY, YYYY-MM or YYYY-MM-DD.", "2024-05-17"),
+		col("url", 2000, checkURL, "The work's web page.", "https://journal.example.org/articles/42"),
+		col("language-code", 10, checkText, "The work's language (en, fr, ...).", "en"),
+		col("country", 0, checkCountry, "Country of publication (ISO 3166-1).", ""),
+	}, externalIDColumns("external-id-", "The work's own identifier (ORCID requires one with relationship self):", "doi", "10.5555/12345678"),
+		[]Column{col("contributors", 10000, checkContributors,
+			`Contributors separated by ";", each a name optionally followed by an ORCID iD in angle brackets: "Josiah Carberry <0000-0002-1825-0097>; Ana Lima".`,
+			"Josiah Carberry <0000-0002-1825-0097>; Ana Lima")}),
+	Fundings: concat(personColumns("josiah@example.org"), []Column{keyColumn(),
+		alias(req(col("funding-type", 20, checkFundingType, "grant, award, contract or salary-award.", "grant")), "type"),
+		req(col("title", 1000, checkText, "The funding's title.", "Examples at Scale")),
+		col("short-description", 5000, checkText, "Description.", ""),
+		col("amount", 50, checkText, "Amount, digits only.", "250000"),
+		col("currency", 3, checkCurrency, "ISO 4217 currency of the amount (USD, EUR, ...).", "USD"),
+		col("start-date", 10, checkDate, "YYYY, YYYY-MM or YYYY-MM-DD.", "2024-01"),
+		col("end-date", 10, checkDate, "Not before start-date.", "2026-12"),
+		col("url", 2000, checkURL, "A web page about the funding.", ""),
+	}, orgColumns("org-", "The funder's"),
+		externalIDColumns("external-id-", "The funding's identifier:", "grant_number", "NSF-1234567")),
+	PeerReviews: concat(personColumns("josiah@example.org"), []Column{keyColumn(),
+		req(col("reviewer-role", 20, checkReviewerRole, "reviewer, editor, member, chair or organizer.", "reviewer")),
+		req(col("review-type", 20, checkReviewType, "review or evaluation.", "review")),
+		req(col("review-completion-date", 10, checkDate, "YYYY, YYYY-MM or YYYY-MM-DD.", "2024-03-02")),
+		req(col("review-group-id", 1000, checkText, "The group the review belongs to, e.g. issn:1234-5678 for a journal.", "issn:0000-0019")),
+		col("review-url", 2000, checkURL, "A web page of the review.", ""),
+	}, []Column{
+		req(col("review-identifier-type", 50, checkExternalIDType, "The review's own identifier type (source-work-id, doi, ...).", "source-work-id")),
+		req(col("review-identifier-value", 1000, checkText, "The review's own identifier.", "review-42")),
+		col("review-identifier-url", 2000, checkURL, "Its URL.", ""),
+		col("subject-type", 50, checkSubjectType, "What was reviewed: journal-article, grant, ...", "journal-article"),
+		col("subject-name", 1000, checkText, "Title of what was reviewed.", ""),
+		col("subject-container-name", 1000, checkText, "Journal or book of what was reviewed.", "Journal of Examples"),
+		col("subject-url", 2000, checkURL, "Its URL.", ""),
+	}, externalIDColumns("subject-external-id-", "An identifier of what was reviewed:", "doi", "10.5555/87654321"),
+		orgColumns("convening-org-", "The convening organisation's")),
+}
+
+func concat(parts ...[]Column) []Column {
+	var out []Column
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func renamed(cols []Column, aliases map[string][]string) []Column {
+	for i := range cols {
+		if a, ok := aliases[cols[i].Name]; ok {
+			cols[i].Aliases = append(cols[i].Aliases, a...)
+		}
+	}
+	return cols
+}
+
+// Columns returns the columns of a kind of file, in template order (nil for
+// an unknown kind). The slice is shared: do not modify it.
+func Columns(k Kind) []Column { return columnTable[k] }
+
+// WriteTemplate writes a template for a kind of file: the header and one
+// example row (CSV), or an array holding one example object (JSON).
+func WriteTemplate(w io.Writer, k Kind, f Format) error {
+	cols := Columns(k)
+	if cols == nil {
+		return fmt.Errorf("batch: template: unknown kind %q", k)
+	}
+	switch f {
+	case CSV:
+		cw := csv.NewWriter(w)
+		head, ex := make([]string, len(cols)), make([]string, len(cols))
+		for i, c := range cols {
+			head[i], ex[i] = c.Name, c.Example
+		}
+		cw.Write(head)
+		cw.Write(ex)
+		cw.Flush()
+		return cw.Error()
+	case JSON:
+		// An ordered object, so the template reads in column order.
+		var b strings.Builder
+		b.WriteString("[\n  {")
+		first := true
+		for _, c := range cols {
+			if c.Example == "" {
+				continue
+			}
+			if !first {
+				b.WriteString(",")
+			}
+			first = false
+			k, _ := json.Marshal(c.Name)
+			v, _ := json.Marshal(c.Example)
+			fmt.Fprintf(&b, "\n    %s: %s", k, v)
+		}
+		b.WriteString("\n  }\n]\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	return fmt.Errorf("batch: template: unknown format %q", f)
+}
+
+// affiliationKind reads an affiliation-section value, accepting the Member
+// Portal's spelling (EMPLOYMENT, INVITED_POSITION).
+func affiliationKind(v string) (orcid.ItemKind, bool) {
+	k := orcid.ItemKind(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(v)), "_", "-"))
+	return k, k.IsAffiliation()
+}
+
+// WriteDoc writes the columns of every kind and the problem codes as
+// Markdown, for doc/batch.md (a test keeps the two the same).
+func WriteDoc(w io.Writer) error {
+	var b strings.Builder
+	for _, k := range Kinds() {
+		fmt.Fprintf(&b, "### %s\n\n| column | required | max | meaning | example |\n|---|---|---|---|---|\n", k)
+		for _, c := range Columns(k) {
+			name := "`" + c.Name + "`"
+			for _, a := range c.Aliases {
+				name += " (or `" + a + "`)"
+			}
+			req, max := "", ""
+			if c.Required {
+				req = "yes"
+			}
+			if c.Max > 0 {
+				max = fmt.Sprint(c.Max)
+			}
+			ex := ""
+			if c.Example != "" {
+				ex = "`" + c.Example + "`"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", name, req, max, strings.ReplaceAll(c.Help, "|", `\|`), ex)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("### Problem codes\n\n| code | meaning |\n|---|---|\n")
+	for _, c := range codeTable {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", c.Code, c.Meaning)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,553 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// WebhookEndpoint is a URL of a tenant's system that receives signed
+// events of the types it subscribes to.
+type WebhookEndpoint struct {
+	ID          int64
+	TenantID    int64
+	URL         string // absolute http(s)
+	Description string
+	EventTypes  []string // e.g. person.connected, item.synced; at least one
+	Secret      string   // the signing secret: plain here, sealed in the database
+	Active      bool     // an inactive endpoint gets no new deliveries, and its pending ones wait
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Subscribes reports whether the endpoint wants events of type typ.
+func (e WebhookEndpoint) Subscribes(typ string) bool { return slices.Contains(e.EventTypes, typ) }
+
+func webhookSecretAAD(id int64) []byte {
+	return []byte("webhook_endpoints/" + strconv.FormatInt(id, 10) + "/secret")
+}
+
+func (e *WebhookEndpoint) validate() error {
+	u, err := url.Parse(e.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return fmt.Errorf("%w: webhook URL %q must be an absolute http(s) URL without credentials", ErrInvalid, e.URL)
+	}
+	if len(e.EventTypes) == 0 {
+		return fmt.Errorf("%w: webhook endpoint subscribes to no event type", ErrInvalid)
+	}
+	seen := map[string]bool{}
+	var types []string
+	for _, t := range e.EventTypes {
+		if !validEventType(t) {
+			return fmt.Errorf("%w: event type %q is not like person.connected", ErrInvalid, t)
+		}
+		if !seen[t] {
+			seen[t] = true
+			types = append(types, t)
+		}
+	}
+	slices.Sort(types)
+	e.EventTypes = types
+	return nil
+}
+
+// validEventType checks the form of a type (the list of types is the
+// webhooks package's): lower-case words joined by dots.
+func validEventType(t string) bool {
+	if t == "" || len(t) > 64 || strings.HasPrefix(t, ".") || strings.HasSuffix(t, ".") || !strings.Contains(t, ".") {
+		return false
+	}
+	for _, r := range t {
+		if (r < 'a' || r > 'z') && r != '.' && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+const webhookEndpointCols = `id, tenant_id, url, description, event_types, secret, active, created_at, updated_at`
+
+func (o *ops) scanWebhookEndpoint(r scanner) (WebhookEndpoint, error) {
+	var e WebhookEndpoint
+	var types string
+	var sealed []byte
+	var active int
+	if err := r.Scan(&e.ID, &e.TenantID, &e.URL, &e.Description, &types, &sealed, &active,
+		timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}); err != nil {
+		return WebhookEndpoint{}, err
+	}
+	e.EventTypes = strings.Split(types, ",")
+	e.Active = active == 1
+	ring, err := o.sealer()
+	if err != nil {
+		return WebhookEndpoint{}, err
+	}
+	secret, err := ring.Open(sealed, webhookSecretAAD(e.ID))
+	if err != nil {
+		return WebhookEndpoint{}, fmt.Errorf("webhook endpoint %d: secret: %w", e.ID, err)
+	}
+	e.Secret = string(secret)
+	return e, nil
+}
+
+// CreateWebhookEndpoint stores a new endpoint of e.TenantID (ErrNotFound
+// if there is no such tenant). Secret is required.
+func (o *ops) CreateWebhookEndpoint(ctx context.Context, e WebhookEndpoint) (_ WebhookEndpoint, err error) {
+	defer wrap(&err, "create webhook endpoint of tenant %d", e.TenantID)
+	if err := e.validate(); err != nil {
+		return WebhookEndpoint{}, err
+	}
+	if e.Secret == "" {
+		return WebhookEndpoint{}, fmt.Errorf("%w: webhook secret is empty", ErrInvalid)
+	}
+	ring, err := o.sealer()
+	if err != nil {
+		return WebhookEndpoint{}, err
+	}
+	var out WebhookEndpoint
+	err = o.atomic(ctx, func(o *ops) error {
+		now := timeText(o.now())
+		// The secret's additional data names the row id: insert, then seal.
+		var id int64
+		err := o.queryRow(ctx, `INSERT INTO webhook_endpoints (tenant_id, url, description, event_types, active,
+			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			e.TenantID, e.URL, e.Description, strings.Join(e.EventTypes, ","), boolInt(e.Active), now, now).Scan(&id)
+		if err != nil {
+			return dbErr(err, ErrNotFound)
+		}
+		out, err = o.scanWebhookEndpoint(o.queryRow(ctx, `UPDATE webhook_endpoints SET secret = ? WHERE id = ? RETURNING `+
+			webhookEndpointCols, ring.Seal([]byte(e.Secret), webhookSecretAAD(id)), id))
+		return err
+	})
+	return out, err
+}
+
+// WebhookEndpoint reads one endpoint of a tenant, its secret opened.
+func (o *ops) WebhookEndpoint(ctx context.Context, tenantID, id int64) (_ WebhookEndpoint, err error) {
+	defer wrap(&err, "webhook endpoint %d of tenant %d", id, tenantID)
+	e, err := o.scanWebhookEndpoint(o.queryRow(ctx, `SELECT `+webhookEndpointCols+` FROM webhook_endpoints
+		WHERE id = ? AND tenant_id = ?`, id, tenantID))
+	return e, notFound(err)
+}
+
+// ListWebhookEndpoints lists a tenant's endpoints in the order they were
+// created.
+func (o *ops) ListWebhookEndpoints(ctx context.Context, tenantID int64) (_ []WebhookEndpoint, err error) {
+	defer wrap(&err, "webhook endpoints of tenant %d", tenantID)
+	rows, err := o.query(ctx, `SELECT `+webhookEndpointCols+` FROM webhook_endpoints WHERE tenant_id = ? ORDER BY id`, tenantID)
+	return collect(rows, err, o.scanWebhookEndpoint)
+}
+
+// UpdateWebhookEndpoint changes an endpoint's URL, description, event
+// types and active flag; a non-empty Secret replaces the secret (rotation).
+func (o *ops) UpdateWebhookEndpoint(ctx context.Context, e WebhookEndpoint) (_ WebhookEndpoint, err error) {
+	defer wrap(&err, "update webhook endpoint %d of tenant %d", e.ID, e.TenantID)
+	if err := e.validate(); err != nil {
+		return WebhookEndpoint{}, err
+	}
+	ring, err := o.sealer()
+	if err != nil {
+		return WebhookEndpoint{}, err
+	}
+	var sealed any // NULL keeps the secret (COALESCE below)
+	if e.Secret != "" {
+		sealed = ring.Seal([]byte(e.Secret), webhookSecretAAD(e.ID))
+	}
+	out, err := o.scanWebhookEndpoint(o.queryRow(ctx, `UPDATE webhook_endpoints SET url = ?, description = ?,
+		event_types = ?, active = ?, secret = COALESCE(?, secret), updated_at = ? WHERE id = ? AND tenant_id = ? RETURNING `+
+		webhookEndpointCols, e.URL, e.Description, strings.Join(e.EventTypes, ","), boolInt(e.Active), sealed,
+		timeText(o.now()), e.ID, e.TenantID))
+	return out, notFound(err)
+}
+
+// DeleteWebhookEndpoint deletes an endpoint and its deliveries.
+func (o *ops) DeleteWebhookEndpoint(ctx context.Context, tenantID, id int64) (err error) {
+	defer wrap(&err, "delete webhook endpoint %d of tenant %d", id, tenantID)
+	return affected(o.exec(ctx, `DELETE FROM webhook_endpoints WHERE id = ? AND tenant_id = ?`, id, tenantID))
+}
+
+// Event is something that happened that a tenant's systems may want to
+// know about, with a snapshot of the person it concerns as they were then.
+type Event struct {
+	ID       int64
+	UID      string // "evt_" and 26 random characters: the id receivers see
+	TenantID int64
+	PersonID int64  // 0 for an event about no one
+	Type     string // e.g. person.connected
+	Data     json.RawMessage
+	// Filled in by RecordEvent from the tenant and person rows.
+	TenantSlug        string
+	PersonEmail       string
+	PersonExternalRef string
+	CreatedAt         time.Time
+}
+
+const eventCols = `id, uid, tenant_id, tenant_slug, person_id, person_email, person_external_ref, type, data, created_at`
+
+func scanEvent(r scanner) (Event, error) {
+	var e Event
+	var data string
+	err := r.Scan(&e.ID, &e.UID, &e.TenantID, &e.TenantSlug, nullable[int64]{&e.PersonID}, &e.PersonEmail,
+		&e.PersonExternalRef, &e.Type, &data, timeDest{&e.CreatedAt})
+	e.Data = json.RawMessage(data)
+	return e, err
+}
+
+// newEventUID is a random, URL-safe event id.
+func newEventUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails (crypto/rand panics rather)
+	return "evt_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// RecordEvent stores an event (TenantID, PersonID, Type, Data) and, in the
+// same transaction, one pending delivery for each active endpoint of the
+// tenant that subscribes to its type. Called inside the transaction of the
+// change it reports, the event exists if and only if the change does.
+// The person, when given, must be the tenant's (else ErrNotFound).
+func (o *ops) RecordEvent(ctx context.Context, e Event) (_ Event, err error) {
+	defer wrap(&err, "record %s event of tenant %d", e.Type, e.TenantID)
+	if !validEventType(e.Type) {
+		return Event{}, fmt.Errorf("%w: event type %q", ErrInvalid, e.Type)
+	}
+	if len(e.Data) == 0 {
+		e.Data = json.RawMessage("{}")
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(e.Data, &obj); err != nil {
+		return Event{}, fmt.Errorf("%w: event data must be a JSON object: %w", ErrInvalid, err)
+	}
+	var out Event
+	err = o.atomic(ctx, func(o *ops) error {
+		if err := o.queryRow(ctx, `SELECT slug FROM tenants WHERE id = ?`, e.TenantID).Scan(&e.TenantSlug); err != nil {
+			return notFound(err)
+		}
+		if e.PersonID != 0 {
+			if err := o.queryRow(ctx, `SELECT email, COALESCE(external_ref, '') FROM people WHERE id = ? AND tenant_id = ?`,
+				e.PersonID, e.TenantID).Scan(&e.PersonEmail, &e.PersonExternalRef); err != nil {
+				return notFound(err)
+			}
+		}
+		now := o.now()
+		var err error
+		out, err = scanEvent(o.queryRow(ctx, `INSERT INTO webhook_events (uid, tenant_id, tenant_slug, person_id, person_email,
+			person_external_ref, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+eventCols,
+			newEventUID(), e.TenantID, e.TenantSlug, nullID(e.PersonID), e.PersonEmail, e.PersonExternalRef, e.Type,
+			string(e.Data), timeText(now)))
+		if err != nil {
+			return err
+		}
+		rows, err := o.query(ctx, `SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = ? AND active = 1 ORDER BY id`,
+			e.TenantID)
+		type sub struct {
+			id    int64
+			types string
+		}
+		subs, err := collect(rows, err, func(r scanner) (s sub, err error) { return s, r.Scan(&s.id, &s.types) })
+		if err != nil {
+			return err
+		}
+		for _, s := range subs {
+			if !slices.Contains(strings.Split(s.types, ","), e.Type) {
+				continue
+			}
+			if _, err := o.exec(ctx, `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, person_id, state,
+				attempts, next_attempt_at, last_status, last_response, last_error, created_at)
+				VALUES (?, ?, ?, ?, 'pending', 0, ?, 0, '', '', ?)`,
+				e.TenantID, s.id, out.ID, e.PersonID, timeText(now), timeText(now)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// WebhookEvent reads one event of a tenant by its id.
+func (o *ops) WebhookEvent(ctx context.Context, tenantID, id int64) (_ Event, err error) {
+	defer wrap(&err, "webhook event %d of tenant %d", id, tenantID)
+	e, err := scanEvent(o.queryRow(ctx, `SELECT `+eventCols+` FROM webhook_events WHERE id = ? AND tenant_id = ?`, id, tenantID))
+	return e, notFound(err)
+}
+
+// EventQuery filters and pages a tenant's events, newest first.
+type EventQuery struct {
+	PersonID int64  // 0 for everyone
+	Type     string // "" for every type
+	BeforeID int64  // only events with a smaller id; 0 for the newest
+	Limit    int    // default 50, at most 500
+}
+
+// ListWebhookEvents lists a tenant's events, newest first.
+func (o *ops) ListWebhookEvents(ctx context.Context, tenantID int64, q EventQuery) (_ []Event, err error) {
+	defer wrap(&err, "webhook events of tenant %d", tenantID)
+	where, args := []string{"tenant_id = ?"}, []any{tenantID}
+	if q.PersonID != 0 {
+		where, args = append(where, "person_id = ?"), append(args, q.PersonID)
+	}
+	if q.Type != "" {
+		where, args = append(where, "type = ?"), append(args, q.Type)
+	}
+	if q.BeforeID != 0 {
+		where, args = append(where, "id < ?"), append(args, q.BeforeID)
+	}
+	rows, err := o.query(ctx, `SELECT `+eventCols+` FROM webhook_events WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY id DESC LIMIT ?`, append(args, limitOr(q.Limit, 50, 500))...)
+	return collect(rows, err, scanEvent)
+}
+
+// DeliveryState is where a delivery stands.
+type DeliveryState string
+
+const (
+	// DeliveryPending: not yet accepted by the endpoint; NextAttemptAt
+	// says when it is tried (again).
+	DeliveryPending DeliveryState = "pending"
+	// DeliveryDelivered: the endpoint answered 2xx.
+	DeliveryDelivered DeliveryState = "delivered"
+	// DeliveryFailed: every attempt failed; given up (until redelivered).
+	DeliveryFailed DeliveryState = "failed"
+)
+
+// Delivery is one event on its way to one endpoint.
+type Delivery struct {
+	ID         int64
+	TenantID   int64
+	EndpointID int64
+	EventID    int64
+	PersonID   int64 // 0 for an event about no one
+	// EventUID and EventType are the event's, for lists.
+	EventUID      string
+	EventType     string
+	State         DeliveryState
+	Attempts      int
+	NextAttemptAt time.Time
+	LastAttemptAt time.Time // zero before the first attempt
+	LastStatus    int       // HTTP status of the last attempt; 0 for none (network error)
+	LastResponse  string    // the start of the last response body
+	LastError     string
+	DeliveredAt   time.Time
+	CreatedAt     time.Time
+}
+
+const deliveryCols = `d.id, d.tenant_id, d.endpoint_id, d.event_id, d.person_id, v.uid, v.type, d.state, d.attempts,
+	d.next_attempt_at, d.last_attempt_at, d.last_status, d.last_response, d.last_error, d.delivered_at, d.created_at`
+
+const deliveryFrom = ` FROM webhook_deliveries d JOIN webhook_events v ON v.id = d.event_id`
+
+func scanDelivery(r scanner) (Delivery, error) {
+	var d Delivery
+	err := r.Scan(&d.ID, &d.TenantID, &d.EndpointID, &d.EventID, &d.PersonID, &d.EventUID, &d.EventType, &d.State,
+		&d.Attempts, timeDest{&d.NextAttemptAt}, timeDest{&d.LastAttemptAt}, &d.LastStatus, &d.LastResponse, &d.LastError,
+		timeDest{&d.DeliveredAt}, timeDest{&d.CreatedAt})
+	return d, err
+}
+
+// WebhookDelivery reads one delivery of a tenant.
+func (o *ops) WebhookDelivery(ctx context.Context, tenantID, id int64) (_ Delivery, err error) {
+	defer wrap(&err, "webhook delivery %d of tenant %d", id, tenantID)
+	d, err := scanDelivery(o.queryRow(ctx, `SELECT `+deliveryCols+deliveryFrom+` WHERE d.id = ? AND d.tenant_id = ?`, id, tenantID))
+	return d, notFound(err)
+}
+
+// DeliveryQuery filters and pages a tenant's deliveries, newest first.
+type DeliveryQuery struct {
+	EndpointID int64 // 0 for every endpoint
+	EventID    int64 // 0 for every event
+	PersonID   int64 // 0 for everyone
+	State      DeliveryState
+	BeforeID   int64 // only deliveries with a smaller id; 0 for the newest
+	Limit      int   // default 50, at most 500
+}
+
+// ListWebhookDeliveries lists a tenant's deliveries, newest first.
+func (o *ops) ListWebhookDeliveries(ctx context.Context, tenantID int64, q DeliveryQuery) (_ []Delivery, err error) {
+	defer wrap(&err, "webhook deliveries of tenant %d", tenantID)
+	where, args := []string{"d.tenant_id = ?"}, []any{tenantID}
+	for _, f := range []struct {
+		col string
+		v   int64
+	}{{"d.endpoint_id = ?", q.EndpointID}, {"d.event_id = ?", q.EventID}, {"d.person_id = ?", q.PersonID}, {"d.id < ?", q.BeforeID}} {
+		if f.v != 0 {
+			where, args = append(where, f.col), append(args, f.v)
+		}
+	}
+	if q.State != "" {
+		where, args = append(where, "d.state = ?"), append(args, string(q.State))
+	}
+	rows, err := o.query(ctx, `SELECT `+deliveryCols+deliveryFrom+` WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY d.id DESC LIMIT ?`, append(args, limitOr(q.Limit, 50, 500))...)
+	return collect(rows, err, scanDelivery)
+}
+
+// RedeliverWebhook asks for a delivery to be sent again now. A pending one
+// becomes due at once (it still waits for earlier deliveries to the same
+// endpoint about the same person); a delivered or failed one gets a new
+// pending delivery of the same event, returned, and keeps its history.
+func (o *ops) RedeliverWebhook(ctx context.Context, tenantID, id int64) (_ Delivery, err error) {
+	defer wrap(&err, "redeliver webhook delivery %d of tenant %d", id, tenantID)
+	var out Delivery
+	err = o.atomic(ctx, func(o *ops) error {
+		d, err := o.WebhookDelivery(ctx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		now := timeText(o.now())
+		if d.State == DeliveryPending {
+			if _, err := o.exec(ctx, `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?`, now, id); err != nil {
+				return err
+			}
+			out, err = o.WebhookDelivery(ctx, tenantID, id)
+			return err
+		}
+		var newID int64
+		if err := o.queryRow(ctx, `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, person_id, state,
+			attempts, next_attempt_at, last_status, last_response, last_error, created_at)
+			VALUES (?, ?, ?, ?, 'pending', 0, ?, 0, '', '', ?) RETURNING id`,
+			d.TenantID, d.EndpointID, d.EventID, d.PersonID, now, now).Scan(&newID); err != nil {
+			return err
+		}
+		out, err = o.WebhookDelivery(ctx, tenantID, newID)
+		return err
+	})
+	return out, err
+}
+
+// The queue's side: work on deliveries by id, across tenants.
+
+// laneHead is the condition that d is the oldest pending delivery of its
+// lane (endpoint, person): deliveries about one person reach an endpoint
+// in the order the events happened.
+const laneHead = `NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
+	AND p.person_id = d.person_id AND p.state = 'pending' AND p.id < d.id)`
+
+// claimable is the condition that a pending delivery d may be sent now.
+const claimable = `d.state = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?)
+	AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.active = 1) AND ` + laneHead
+
+// DueWebhookDeliveries lists up to limit deliveries that may be sent now:
+// due, not being sent, of an active endpoint, and first in their lane.
+func (o *ops) DueWebhookDeliveries(ctx context.Context, limit int) (_ []int64, err error) {
+	defer wrap(&err, "due webhook deliveries")
+	now := timeText(o.now())
+	rows, err := o.query(ctx, `SELECT d.id FROM webhook_deliveries d WHERE `+claimable+
+		` ORDER BY d.next_attempt_at, d.id LIMIT ?`, now, now, limitOr(limit, 100, 1000))
+	return collect(rows, err, func(r scanner) (id int64, err error) { return id, r.Scan(&id) })
+}
+
+// DeliveryWork is a claimed delivery with what sending it needs.
+type DeliveryWork struct {
+	Delivery Delivery
+	Endpoint WebhookEndpoint
+	Event    Event
+}
+
+// ClaimWebhookDelivery takes a delivery for sending until now+lease, if it
+// may be sent now (see DueWebhookDeliveries). ok is false when it may not
+// (not due, first in lane, active, or another process has it): there is
+// nothing to do. Only one claimant wins, on either engine.
+func (o *ops) ClaimWebhookDelivery(ctx context.Context, id int64, lease time.Duration) (_ DeliveryWork, ok bool, err error) {
+	defer wrap(&err, "claim webhook delivery %d", id)
+	var w DeliveryWork
+	err = o.atomic(ctx, func(o *ops) error {
+		now := o.now()
+		// The conditions are on the updated row itself: on PostgreSQL, a
+		// second claimant waits for the first and then re-checks them on
+		// the row the first one wrote, lease included.
+		res, err := o.exec(ctx, `UPDATE webhook_deliveries AS d SET lease_until = ? WHERE d.id = ? AND `+claimable,
+			timeText(now.Add(lease)), id, timeText(now), timeText(now))
+		if err := affected(res, err); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			return err
+		}
+		ok = true
+		if w.Delivery, err = scanDelivery(o.queryRow(ctx, `SELECT `+deliveryCols+deliveryFrom+` WHERE d.id = ?`, id)); err != nil {
+			return err
+		}
+		if w.Endpoint, err = o.WebhookEndpoint(ctx, w.Delivery.TenantID, w.Delivery.EndpointID); err != nil {
+			return err
+		}
+		w.Event, err = scanEvent(o.queryRow(ctx, `SELECT `+eventCols+` FROM webhook_events WHERE id = ?`, w.Delivery.EventID))
+		return err
+	})
+	return w, ok && err == nil, err
+}
+
+// DeliveryOutcome is how an attempt ended.
+type DeliveryOutcome struct {
+	Delivered bool
+	// GiveUp: a failed attempt that was the last; the delivery fails.
+	GiveUp bool
+	// NextAttemptAt is when a failed attempt is tried again.
+	NextAttemptAt time.Time
+	Status        int    // HTTP status; 0 for none
+	Response      string // the start of the response body
+	Error         string
+}
+
+// FinishWebhookDelivery records the outcome of an attempt on a claimed
+// delivery and releases it.
+func (o *ops) FinishWebhookDelivery(ctx context.Context, id int64, out DeliveryOutcome) (_ Delivery, err error) {
+	defer wrap(&err, "finish webhook delivery %d", id)
+	now := o.now()
+	state, deliveredAt, next := DeliveryPending, time.Time{}, out.NextAttemptAt
+	switch {
+	case out.Delivered:
+		state, deliveredAt, next = DeliveryDelivered, now, now
+	case out.GiveUp:
+		state, next = DeliveryFailed, now
+	case next.IsZero():
+		next = now
+	}
+	var d Delivery
+	err = o.atomic(ctx, func(o *ops) error {
+		if err := affected(o.exec(ctx, `UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?,
+			lease_until = NULL, last_attempt_at = ?, last_status = ?, last_response = ?, last_error = ?,
+			delivered_at = COALESCE(?, delivered_at) WHERE id = ?`,
+			string(state), timeText(next), timeText(now), out.Status, out.Response, out.Error, timeText(deliveredAt), id)); err != nil {
+			return err
+		}
+		var err error
+		d, err = scanDelivery(o.queryRow(ctx, `SELECT `+deliveryCols+deliveryFrom+` WHERE d.id = ?`, id))
+		return err
+	})
+	return d, err
+}
+
+// NextWebhookDelivery is the oldest pending delivery of a lane (the
+// endpoint and person of a delivery just settled), or ErrNotFound.
+func (o *ops) NextWebhookDelivery(ctx context.Context, endpointID, personID int64) (_ Delivery, err error) {
+	defer wrap(&err, "next webhook delivery of endpoint %d, person %d", endpointID, personID)
+	d, err := scanDelivery(o.queryRow(ctx, `SELECT `+deliveryCols+deliveryFrom+` WHERE d.endpoint_id = ? AND d.person_id = ?
+		AND d.state = 'pending' ORDER BY d.id LIMIT 1`, endpointID, personID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Delivery{}, ErrNotFound
+	}
+	return d, err
+}
+
+// PruneWebhookEvents deletes the events recorded before olderThan whose
+// deliveries have all settled (delivered, or given up), with those
+// deliveries, and reports how many events went. An event still being
+// delivered is kept however old it is.
+func (o *ops) PruneWebhookEvents(ctx context.Context, olderThan time.Time) (_ int64, err error) {
+	defer wrap(&err, "prune webhook events")
+	res, err := o.exec(ctx, `DELETE FROM webhook_events WHERE created_at < ? AND NOT EXISTS (
+		SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id AND d.state = 'pending')`,
+		timeText(olderThan))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,227 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/webhooks"
+)
+
+// adminWebhookForm is an endpoint as typed into the form.
+type adminWebhookForm struct {
+	URL         string
+	Description string
+	EventTypes  []string
+	Active      bool
+	Errors      adminFieldErrors
+}
+
+func (f adminWebhookForm) Has(typ string) bool { return slices.Contains(f.EventTypes, typ) }
+
+type adminWebhooksData struct {
+	Tenant     store.Tenant
+	Endpoints  []store.WebhookEndpoint
+	Form       adminWebhookForm
+	EventTypes []string
+}
+
+type adminWebhookData struct {
+	Tenant     store.Tenant
+	Endpoint   store.WebhookEndpoint
+	Form       adminWebhookForm
+	EventTypes []string
+	Deliveries []store.Delivery
+	// Secret is shown once, after the endpoint was created or its secret
+	// rotated; "" otherwise.
+	Secret string
+}
+
+func adminWebhooksPath(tenantID int64) string { return adminTenantPath(tenantID) + "/webhooks" }
+
+func adminWebhookPath(tenantID, id int64) string {
+	return adminWebhooksPath(tenantID) + "/" + strconv.FormatInt(id, 10)
+}
+
+// adminWebhookFormFrom reads and checks the endpoint form.
+func adminWebhookFormFrom(r *http.Request) adminWebhookForm {
+	f := adminWebhookForm{URL: postValue(r, "url"), Description: postValue(r, "description"),
+		Active: r.PostFormValue("active") == "on", Errors: adminFieldErrors{}}
+	for _, t := range r.PostForm["event_types"] {
+		if webhooks.KnownType(t) && !slices.Contains(f.EventTypes, t) {
+			f.EventTypes = append(f.EventTypes, t)
+		}
+	}
+	if msg := adminCheckURL(f.URL, true); msg != "" {
+		f.Errors.add("url", msg)
+	}
+	if len(f.EventTypes) == 0 {
+		f.Errors.add("event_types", "Choose at least one event.")
+	}
+	return f
+}
+
+func (f adminWebhookForm) input() webhooks.EndpointInput {
+	return webhooks.EndpointInput{URL: f.URL, Description: f.Description, EventTypes: f.EventTypes, Active: f.Active}
+}
+
+// adminWebhooks lists the tenant's endpoints with a form to add one.
+func (s *Server) adminWebhooks(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	s.renderWebhooks(w, r, a, t, http.StatusOK, adminWebhookForm{Active: true, EventTypes: webhooks.EventTypes()})
+}
+
+func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, status int, f adminWebhookForm) {
+	list, err := s.cfg.Webhooks.Endpoints(r.Context(), t.ID)
+	if err != nil {
+		s.adminFail(w, r, a, "list the webhook endpoints", err)
+		return
+	}
+	s.render(w, r, status, "admin_webhooks", s.adminPage(r, a, "Webhooks of "+t.Name,
+		adminWebhooksData{Tenant: t, Endpoints: list, Form: f, EventTypes: webhooks.EventTypes()}))
+}
+
+// adminWebhookCreate adds an endpoint and shows its secret, this once: the
+// page is rendered, not redirected to, so the secret never sits in the
+// session.
+func (s *Server) adminWebhookCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	if err := r.ParseForm(); err != nil {
+		s.adminBadRequest(w, r, a, "The form could not be read.")
+		return
+	}
+	f := adminWebhookFormFrom(r)
+	if f.Errors.any() {
+		s.renderWebhooks(w, r, a, t, http.StatusBadRequest, f)
+		return
+	}
+	e, err := s.cfg.Webhooks.CreateEndpoint(r.Context(), t.ID, f.input())
+	if errors.Is(err, store.ErrInvalid) {
+		f.Errors.add("url", adminStoreReason(err))
+		s.renderWebhooks(w, r, a, t, http.StatusBadRequest, f)
+		return
+	}
+	if err != nil {
+		s.adminFail(w, r, a, "add the webhook endpoint", err)
+		return
+	}
+	s.adminAudit(r, a, t.ID, 0, "webhook.created", map[string]any{"endpoint": e.ID, "url": e.URL, "events": e.EventTypes})
+	s.renderWebhook(w, r, a, t, e, http.StatusCreated, e.Secret, nil)
+}
+
+// adminWebhookRoute loads the endpoint {wid} of the tenant; another
+// tenant's is 404.
+func (s *Server) adminWebhookRoute(h func(http.ResponseWriter, *http.Request, *store.AdminUser, store.Tenant, store.WebhookEndpoint)) http.HandlerFunc {
+	return s.adminTenantRoute(func(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+		id, ok := adminPathID(r, "wid")
+		if !ok {
+			s.adminNotFound(w, r, a)
+			return
+		}
+		e, err := s.cfg.Webhooks.Endpoint(r.Context(), t.ID, id)
+		if adminIsNotFound(err) {
+			s.adminNotFound(w, r, a)
+			return
+		}
+		if err != nil {
+			s.adminFail(w, r, a, "load the webhook endpoint", err)
+			return
+		}
+		h(w, r, a, t, e)
+	})
+}
+
+func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant,
+	e store.WebhookEndpoint, status int, secret string, form *adminWebhookForm) {
+	ds, err := s.cfg.Webhooks.Deliveries(r.Context(), t.ID, store.DeliveryQuery{EndpointID: e.ID, Limit: 100})
+	if err != nil {
+		s.adminFail(w, r, a, "list the deliveries", err)
+		return
+	}
+	f := adminWebhookForm{URL: e.URL, Description: e.Description, EventTypes: e.EventTypes, Active: e.Active}
+	if form != nil {
+		f = *form
+	}
+	e.Secret = ""
+	s.render(w, r, status, "admin_webhook", s.adminPage(r, a, "Webhook "+e.URL,
+		adminWebhookData{Tenant: t, Endpoint: e, Form: f, EventTypes: webhooks.EventTypes(), Deliveries: ds, Secret: secret}))
+}
+
+// adminWebhook shows an endpoint, its settings and its latest deliveries.
+func (s *Server) adminWebhook(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, e store.WebhookEndpoint) {
+	s.renderWebhook(w, r, a, t, e, http.StatusOK, "", nil)
+}
+
+// adminWebhookUpdate changes an endpoint; unchecking "active" disables it.
+func (s *Server) adminWebhookUpdate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, e store.WebhookEndpoint) {
+	if err := r.ParseForm(); err != nil {
+		s.adminBadRequest(w, r, a, "The form could not be read.")
+		return
+	}
+	f := adminWebhookFormFrom(r)
+	if f.Errors.any() {
+		s.renderWebhook(w, r, a, t, e, http.StatusBadRequest, "", &f)
+		return
+	}
+	upd, err := s.cfg.Webhooks.UpdateEndpoint(r.Context(), t.ID, e.ID, f.input())
+	if errors.Is(err, store.ErrInvalid) {
+		f.Errors.add("url", adminStoreReason(err))
+		s.renderWebhook(w, r, a, t, e, http.StatusBadRequest, "", &f)
+		return
+	}
+	if err != nil {
+		s.adminFail(w, r, a, "save the webhook endpoint", err)
+		return
+	}
+	s.adminAudit(r, a, t.ID, 0, "webhook.updated", map[string]any{"endpoint": e.ID, "url": upd.URL,
+		"events": upd.EventTypes, "active": upd.Active})
+	s.adminRedirect(w, r, adminWebhookPath(t.ID, e.ID), "Webhook endpoint saved.")
+}
+
+// adminWebhookRotate gives the endpoint a new secret, shown this once.
+func (s *Server) adminWebhookRotate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, e store.WebhookEndpoint) {
+	rot, err := s.cfg.Webhooks.RotateSecret(r.Context(), t.ID, e.ID)
+	if err != nil {
+		s.adminFail(w, r, a, "rotate the webhook secret", err)
+		return
+	}
+	s.adminAudit(r, a, t.ID, 0, "webhook.secret_rotated", map[string]any{"endpoint": e.ID})
+	s.renderWebhook(w, r, a, t, rot, http.StatusOK, rot.Secret, nil)
+}
+
+// adminWebhookDelete deletes the endpoint and its deliveries.
+func (s *Server) adminWebhookDelete(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, e store.WebhookEndpoint) {
+	if err := s.cfg.Webhooks.DeleteEndpoint(r.Context(), t.ID, e.ID); err != nil {
+		s.adminFail(w, r, a, "delete the webhook endpoint", err)
+		return
+	}
+	s.adminAudit(r, a, t.ID, 0, "webhook.deleted", map[string]any{"endpoint": e.ID, "url": e.URL})
+	s.adminRedirect(w, r, adminWebhooksPath(t.ID), "Webhook endpoint deleted.")
+}
+
+// adminWebhookRedeliver sends a delivery of the endpoint again now.
+func (s *Server) adminWebhookRedeliver(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, e store.WebhookEndpoint) {
+	id, ok := adminPathID(r, "did")
+	if !ok {
+		s.adminNotFound(w, r, a)
+		return
+	}
+	// The delivery must be this endpoint's, not only this tenant's.
+	ds, err := s.cfg.Webhooks.Deliveries(r.Context(), t.ID, store.DeliveryQuery{EndpointID: e.ID, BeforeID: id + 1, Limit: 1})
+	if err != nil {
+		s.adminFail(w, r, a, "load the delivery", err)
+		return
+	}
+	if len(ds) == 0 || ds[0].ID != id {
+		s.adminNotFound(w, r, a)
+		return
+	}
+	d, err := s.cfg.Webhooks.Redeliver(r.Context(), t.ID, id)
+	if err != nil {
+		s.adminFail(w, r, a, "redeliver", err)
+		return
+	}
+	s.adminAudit(r, a, t.ID, d.PersonID, "webhook.redelivered", map[string]any{"endpoint": e.ID, "delivery": id,
+		"event": d.EventUID, "new_delivery": d.ID})
+	s.adminRedirect(w, r, adminWebhookPath(t.ID, e.ID), "Event "+d.EventUID+" will be delivered again now.")
+}
