@@ -272,7 +272,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	mux.Handle("/", site.Handler())
 	// The REST API for the tenants' own systems (doc/api.md).
-	rest, err := api.New(api.Config{Store: st, Connect: svc, Queue: queue, Journal: papers, Webhooks: hooks, Batches: files, Logger: log})
+	rest, err := api.New(api.Config{Store: st, Connect: svc, Queue: queue, Journal: papers, Webhooks: hooks, Batches: files,
+		Logger: log, Rate: cfg.APIRate, Burst: cfg.APIBurst})
 	if err != nil {
 		return err
 	}

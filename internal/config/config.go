@@ -51,9 +51,13 @@ type Config struct {
 	// or private addresses. Off, deliveries go only to the public
 	// internet: tenant administrators choose the URLs, and must not be
 	// able to make the server post to services only it can reach.
-	WebhooksAllowPrivateNetworks bool   `json:"webhooks_allow_private_networks"`
-	LogLevel                     string `json:"log_level"`  // debug, info, warn, error
-	LogFormat                    string `json:"log_format"` // text or json
+	WebhooksAllowPrivateNetworks bool `json:"webhooks_allow_private_networks"`
+	// APIRate and APIBurst are each REST API key's request budget in each
+	// process: APIRate requests per second on average, APIBurst at once.
+	APIRate   float64 `json:"api_rate"`
+	APIBurst  int     `json:"api_burst"`
+	LogLevel  string  `json:"log_level"`  // debug, info, warn, error
+	LogFormat string  `json:"log_format"` // text or json
 }
 
 // SMTP is the outgoing mail server.
@@ -105,6 +109,8 @@ func Default() Config {
 		DataDir:          "data",
 		Sandbox:          true,
 		CallLogRetention: Duration(90 * 24 * time.Hour),
+		APIRate:          20,
+		APIBurst:         40,
 		LogLevel:         "info",
 		LogFormat:        "text",
 		SMTP:             SMTP{Port: 587, TLS: "starttls"},
@@ -140,7 +146,7 @@ var Env = []string{
 	"ORCIDLINK_ENCRYPTION_KEYS", "ORCIDLINK_SANDBOX", "ORCIDLINK_ADMIN_EMAIL", "ORCIDLINK_ADMIN_PASSWORD",
 	"ORCIDLINK_SMTP_HOST", "ORCIDLINK_SMTP_PORT", "ORCIDLINK_SMTP_USERNAME", "ORCIDLINK_SMTP_PASSWORD",
 	"ORCIDLINK_SMTP_FROM", "ORCIDLINK_SMTP_TLS", "ORCIDLINK_CALL_LOG_RETENTION", "ORCIDLINK_LOG_LEVEL", "ORCIDLINK_LOG_FORMAT",
-	"ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS",
+	"ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "ORCIDLINK_API_RATE", "ORCIDLINK_API_BURST",
 }
 
 func (c *Config) applyEnv(getenv func(string) string) error {
@@ -177,12 +183,23 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	boolean("ORCIDLINK_SANDBOX", &c.Sandbox)
 	boolean("ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", &c.WebhooksAllowPrivateNetworks)
-	if v := getenv("ORCIDLINK_SMTP_PORT"); v != "" {
-		p, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ORCIDLINK_SMTP_PORT=%q: want a number", v))
+	integer := func(name string, dst *int) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: want a number", name, v))
+			}
+			*dst = n
 		}
-		c.SMTP.Port = p
+	}
+	integer("ORCIDLINK_SMTP_PORT", &c.SMTP.Port)
+	integer("ORCIDLINK_API_BURST", &c.APIBurst)
+	if v := getenv("ORCIDLINK_API_RATE"); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ORCIDLINK_API_RATE=%q: want a number", v))
+		}
+		c.APIRate = r
 	}
 	if v := getenv("ORCIDLINK_CALL_LOG_RETENTION"); v != "" {
 		d, err := parseDuration(v)
@@ -247,6 +264,12 @@ func (c Config) Validate() error {
 	}
 	if c.CallLogRetention < 0 {
 		add("call_log_retention", "must not be negative")
+	}
+	if !(c.APIRate > 0) {
+		add("api_rate", "must be more than 0 requests per second")
+	}
+	if c.APIBurst < 1 {
+		add("api_burst", "must be at least 1")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

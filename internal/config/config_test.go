@@ -58,18 +58,22 @@ func TestValidateReportsEverything(t *testing.T) {
 	c.SMTP = SMTP{Host: "mail", Port: 0, From: "", TLS: "ssl"}
 	c.LogLevel = "loud"
 	c.LogFormat = "xml"
+	c.APIRate, c.APIBurst = 0, 0
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("invalid config accepted")
 	}
 	for _, setting := range []string{"listen:", "public_url:", "database_url:", "encryption_keys:", "admin_email:",
-		"admin_password:", "smtp.port:", "smtp.from:", "smtp.tls:", "log_level:", "log_format:"} {
+		"admin_password:", "smtp.port:", "smtp.from:", "smtp.tls:", "log_level:", "log_format:",
+		"api_rate:", "api_burst:"} {
 		if !strings.Contains(err.Error(), setting) {
 			t.Errorf("problem with %s not reported in:\n%v", setting, err)
 		}
 	}
-	bad := []string{"ORCIDLINK_SANDBOX", "ORCIDLINK_SMTP_PORT", "ORCIDLINK_CALL_LOG_RETENTION", "ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS"}
-	_, err = Load("", env(map[string]string{bad[0]: "maybe", bad[1]: "x", bad[2]: "soon", bad[3]: "perhaps"}))
+	bad := []string{"ORCIDLINK_SANDBOX", "ORCIDLINK_SMTP_PORT", "ORCIDLINK_CALL_LOG_RETENTION",
+		"ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "ORCIDLINK_API_RATE", "ORCIDLINK_API_BURST"}
+	_, err = Load("", env(map[string]string{bad[0]: "maybe", bad[1]: "x", bad[2]: "soon", bad[3]: "perhaps",
+		bad[4]: "fast", bad[5]: "many"}))
 	for _, name := range bad {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("bad %s not reported: %v", name, err)
