@@ -314,7 +314,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	fmt.Fprintf(stdout, "orcidlink listening on %s\n  admin sign-in      %s/admin/signin\n", public, public)
 	if shownPassword != "" {
-		fmt.Fprintf(stdout, "  administrator      %s / %s   (shown once: change it after signing in)\n", orDefault(cfg.AdminEmail, setup.DefaultAdminEmail), shownPassword)
+		fmt.Fprintf(stdout, "  administrator      %s / %s   (shown once: change it at /admin/account)\n", orDefault(cfg.AdminEmail, setup.DefaultAdminEmail), shownPassword)
 	}
 	if reg != nil {
 		fmt.Fprintf(stdout, "  ORCID sandbox      %s/sandbox/   (offline registry; demo tenant %q)\n", public, demo.Slug)

@@ -79,6 +79,9 @@ func (s *Server) registerAdminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/credentials/{cid}/production", s.adminCredentialRoute(s.adminProductionMove))
 	mux.HandleFunc("POST /admin/credentials/{cid}/reinvite", s.adminCredentialRoute(s.adminReinvite))
 
+	mux.HandleFunc("GET /admin/account", s.admin(s.adminAccount))
+	mux.HandleFunc("POST /admin/account/password", s.admin(s.adminAccountPassword))
+
 	mux.HandleFunc("GET /admin/outbox", s.admin(s.adminOutbox))
 	mux.HandleFunc("GET /admin/outbox/{eid}", s.admin(s.adminEmail))
 	mux.HandleFunc("GET /admin/outbox/{eid}/preview", s.admin(s.adminEmailPreview))
