@@ -188,8 +188,8 @@ func (v *validator) externalIDs(field string, ids []ExternalID, needSelf bool) {
 	}
 }
 
-// date checks a fuzzy date as ORCID does: a 4-digit year, a month only with
-// a year, a day only with a month, and a day that exists.
+// date checks a fuzzy date as ORCID does: a 4-digit year from 1900 to 2100,
+// a month only with a year, a day only with a month, and a day that exists.
 func (v *validator) date(field string, d *FuzzyDate) {
 	if d == nil {
 		return
@@ -197,6 +197,11 @@ func (v *validator) date(field string, d *FuzzyDate) {
 	year, err := strconv.Atoi(d.Year)
 	if len(d.Year) != 4 || err != nil {
 		v.add(field+".year", "%q is not a 4-digit year", d.Year)
+		return
+	}
+	// common-3.0.xsd's year type: ORCID refuses any other with a 400.
+	if year < 1900 || year > 2100 {
+		v.add(field+".year", "%q is not a year ORCID accepts (1900 to 2100)", d.Year)
 		return
 	}
 	if d.Month == "" {

@@ -92,6 +92,8 @@ func TestValidateWork(t *testing.T) {
 		{"day 30 of February", func(w *Work) { w.PublicationDate = &FuzzyDate{Year: "2024", Month: "02", Day: "30"} }, "publication-date.day"},
 		{"day without month", func(w *Work) { w.PublicationDate = &FuzzyDate{Year: "2024", Day: "01"} }, "publication-date.day"},
 		{"2-digit year", func(w *Work) { w.PublicationDate = &FuzzyDate{Year: "24"} }, "publication-date.year"},
+		{"year before 1900", func(w *Work) { w.PublicationDate = &FuzzyDate{Year: "1843"} }, "publication-date.year"},
+		{"year after 2100", func(w *Work) { w.PublicationDate = &FuzzyDate{Year: "2101"} }, "publication-date.year"},
 		{"month 13", func(w *Work) { w.PublicationDate = &FuzzyDate{Year: "2024", Month: "13"} }, "publication-date.month"},
 		{"relative url", func(w *Work) { w.URL = NewText("/article/1") }, "url"},
 		{"bad country", func(w *Work) { w.Country = &Country{Value: "France"} }, "country"},
