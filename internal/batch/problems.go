@@ -24,7 +24,7 @@ const (
 	CodeUnknownWorkType       Code = "unknown-work-type"        // not one of ORCID's work types
 	CodeUnknownAffiliation    Code = "unknown-affiliation-kind" // not one of the seven affiliation sections
 	CodeBadValue              Code = "bad-value"                // not one of the values the column accepts
-	CodeBadDate               Code = "bad-date"                 // not YYYY, YYYY-MM or YYYY-MM-DD, or no such day
+	CodeBadDate               Code = "bad-date"                 // not a date, or a year outside ORCID's 1900-2100
 	CodeEndBeforeStart        Code = "end-before-start"         // end-date before start-date
 	CodeMissingTitle          Code = "missing-title"            // a work or funding without a title
 	CodeMissingOrganization   Code = "missing-organization"     // organisation name, city or country missing
@@ -75,7 +75,7 @@ var codeTable = []struct {
 	{CodeUnknownWorkType, "not one of ORCID's work types"},
 	{CodeUnknownAffiliation, "not one of the seven affiliation sections"},
 	{CodeBadValue, "not one of the values the column accepts"},
-	{CodeBadDate, "not YYYY, YYYY-MM or YYYY-MM-DD, or no such day"},
+	{CodeBadDate, "not YYYY, YYYY-MM or YYYY-MM-DD, no such day, or a year ORCID does not take (before 1900, after 2100)"},
 	{CodeEndBeforeStart, "end-date before start-date"},
 	{CodeMissingTitle, "a work or funding without a title"},
 	{CodeMissingOrganization, "organisation name, city or country missing"},

@@ -537,8 +537,13 @@ func checkValue(c Column, v string) (Code, string) {
 			return CodeBadEmail, fmt.Sprintf("%q is not an email address like name@example.org", v)
 		}
 	case checkDate:
-		if _, ok := parseDate(v); !ok {
+		d, ok := parseDate(v)
+		if !ok {
 			return CodeBadDate, fmt.Sprintf("%q is not a date: write YYYY, YYYY-MM or YYYY-MM-DD, of a day that exists", v)
+		}
+		// ORCID's schema (common-3.0.xsd, type year) takes no other years.
+		if d.Year < "1900" || d.Year > "2100" {
+			return CodeBadDate, fmt.Sprintf("%q: ORCID accepts years from 1900 to 2100 only", v)
 		}
 	case checkURL:
 		u, err := url.Parse(v)

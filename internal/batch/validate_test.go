@@ -108,12 +108,16 @@ func TestFormats(t *testing.T) {
 		body string
 		want string
 	}{
-		"utf-16":          {batch.People, batch.CSV, "\xFF\xFEe\x00m\x00", "0::encoding"},
-		"latin-1 json":    {batch.People, batch.JSON, `[{"email":"ana@example.org","given-names":"Ren` + "\xE9" + `"}]`, "0::encoding"},
-		"broken json":     {batch.People, batch.JSON, `[{"email":"ana@example.org","given-names":"A"}, {"email": ]`, "2::syntax"},
-		"nested json":     {batch.People, batch.JSON, `{"email":"ana@example.org","given-names":["A"]}`, "1:given-names:not-text 1:given-names:required"},
-		"empty":           {batch.People, batch.CSV, "", "0::empty-file"},
-		"header only":     {batch.People, batch.CSV, "email,given-names\n", "0::empty-file"},
+		"utf-16":       {batch.People, batch.CSV, "\xFF\xFEe\x00m\x00", "0::encoding"},
+		"latin-1 json": {batch.People, batch.JSON, `[{"email":"ana@example.org","given-names":"Ren` + "\xE9" + `"}]`, "0::encoding"},
+		"broken json":  {batch.People, batch.JSON, `[{"email":"ana@example.org","given-names":"A"}, {"email": ]`, "2::syntax"},
+		"nested json":  {batch.People, batch.JSON, `{"email":"ana@example.org","given-names":["A"]}`, "1:given-names:not-text 1:given-names:required"},
+		"empty":        {batch.People, batch.CSV, "", "0::empty-file"},
+		"header only":  {batch.People, batch.CSV, "email,given-names\n", "0::empty-file"},
+		"year before 1900": {batch.Works, batch.CSV, "email,given-names,family-names,key,title,work-type,publication-date,external-id-type,external-id-value\n" +
+			"ana@example.org,Ana,Lima,k1,Notes,journal-article,1843-10,doi,10.1000/1\n", "1:publication-date:bad-date"},
+		"year after 2100": {batch.Works, batch.CSV, "email,given-names,family-names,key,title,work-type,publication-date,external-id-type,external-id-value\n" +
+			"ana@example.org,Ana,Lima,k1,Notes,journal-article,2101,doi,10.1000/1\n", "1:publication-date:bad-date"},
 		"missing columns": {batch.Works, batch.CSV, "key,title,title\nk,T,T\n", "0:title:duplicate-column 0:work-type:missing-column 0:email:missing-column 1:work-type:required 1:external-id-value:missing-self-identifier 1:email:no-person"},
 	} {
 		_, probs := validate(t, st, tid, c.kind, c.f, []byte(c.body))
