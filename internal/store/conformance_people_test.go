@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -472,5 +473,16 @@ func testPersonStatus(t *testing.T, e *env) {
 	}
 	if len(pg.People) != len(wantStatus) {
 		t.Fatalf("listed %d people", len(pg.People))
+	}
+	// The counts agree with the list, and see no other tenant.
+	e.person(t, e.tenant(t, "status-other", c.ID).ID, "Else", "Where")
+	counts, err := e.s.CountPeople(e.ctx, tn.ID)
+	want(t, "count", err, nil)
+	wantCounts := map[store.PersonStatus]int{}
+	for _, st := range wantStatus {
+		wantCounts[st]++
+	}
+	if !maps.Equal(counts, wantCounts) {
+		t.Errorf("counts %v, want %v", counts, wantCounts)
 	}
 }

@@ -197,13 +197,12 @@ func (o *ops) DeletePerson(ctx context.Context, tenantID, personID int64) (err e
 	return dbErr(affected(o.exec(ctx, `DELETE FROM people WHERE id = ? AND tenant_id = ?`, personID, tenantID)), ErrConflict)
 }
 
-// ListPeople lists a tenant's people, filtered and a page at a time.
-func (o *ops) ListPeople(ctx context.Context, tenantID int64, q PeopleQuery) (_ PeoplePage, err error) {
-	defer wrap(&err, "list people of tenant %d", tenantID)
-	limit := limitOr(q.Limit, 50, 500)
-	// The status is derived in SQL so that it can be filtered and paged on;
-	// the subquery lets the outer WHERE name it on both engines.
-	query := `SELECT * FROM (SELECT ` + qualify("p", personCols) + `, p.sort_key, p.search_text,
+// peopleWithStatus selects a tenant's people with their status (see
+// PersonStatus) and iD. The status is derived in SQL so that it can be
+// filtered, paged on and counted; callers wrap it in a subquery so that
+// their WHERE can name it on both engines. Its arguments: the time now,
+// then the tenant.
+var peopleWithStatus = `SELECT ` + qualify("p", personCols) + `, p.sort_key, p.search_text,
 			CASE
 				WHEN l.state IS NOT NULL THEN l.state
 				WHEN EXISTS (SELECT 1 FROM invitations i WHERE i.person_id = p.id AND i.state = 'pending' AND i.expires_at > ?)
@@ -216,7 +215,37 @@ func (o *ops) ListPeople(ctx context.Context, tenantID int64, q PeopleQuery) (_ 
 		FROM people p
 		JOIN tenants t ON t.id = p.tenant_id
 		LEFT JOIN orcid_links l ON l.person_id = p.id AND l.credential_id = t.credential_id
-		WHERE p.tenant_id = ?) x WHERE 1 = 1`
+		WHERE p.tenant_id = ?`
+
+// CountPeople counts a tenant's people by status; statuses no one is in
+// are absent.
+func (o *ops) CountPeople(ctx context.Context, tenantID int64) (_ map[PersonStatus]int, err error) {
+	defer wrap(&err, "count people of tenant %d", tenantID)
+	rows, err := o.query(ctx, `SELECT x.status, COUNT(*) FROM (`+peopleWithStatus+`) x GROUP BY x.status`,
+		timeText(o.now()), tenantID)
+	type count struct {
+		status string
+		n      int
+	}
+	cs, err := collect(rows, err, func(r scanner) (count, error) {
+		var c count
+		return c, r.Scan(&c.status, &c.n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[PersonStatus]int{}
+	for _, c := range cs {
+		out[PersonStatus(c.status)] = c.n
+	}
+	return out, nil
+}
+
+// ListPeople lists a tenant's people, filtered and a page at a time.
+func (o *ops) ListPeople(ctx context.Context, tenantID int64, q PeopleQuery) (_ PeoplePage, err error) {
+	defer wrap(&err, "list people of tenant %d", tenantID)
+	limit := limitOr(q.Limit, 50, 500)
+	query := `SELECT * FROM (` + peopleWithStatus + `) x WHERE 1 = 1`
 	args := []any{timeText(o.now()), tenantID}
 	if q.Status != "" {
 		if !q.Status.valid() {
