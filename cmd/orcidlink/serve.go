@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -112,29 +110,21 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 // keyRing builds the sealing keys from the configuration. With none
-// configured (development), a key is generated once into the data
-// directory so that restarts can still open what was sealed.
+// configured (development), a key is kept in the data directory.
 func keyRing(cfg config.Config, log *slog.Logger) (*seal.Ring, error) {
-	specs := cfg.EncryptionKeys
-	if len(specs) == 0 {
+	if len(cfg.EncryptionKeys) == 0 {
 		path := filepath.Join(cfg.DataDir, "encryption.key")
-		b, err := os.ReadFile(path)
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			k := make([]byte, 32)
-			_, _ = rand.Read(k)
-			b = []byte("dev1:" + hex.EncodeToString(k) + "\n")
-			if err := os.WriteFile(path, b, 0o600); err != nil {
-				return nil, fmt.Errorf("write development key: %w", err)
-			}
-			log.Warn("no encryption_keys configured: generated a development key; configure ORCIDLINK_ENCRYPTION_KEYS in production", "file", path)
-		case err != nil:
-			return nil, fmt.Errorf("read development key: %w", err)
+		k, created, err := seal.DevelopmentKey(path)
+		if err != nil {
+			return nil, err
 		}
-		specs = []string{strings.TrimSpace(string(b))}
+		if created {
+			log.Warn("no encryption_keys configured: generated a development key; configure ORCIDLINK_ENCRYPTION_KEYS in production", "file", path)
+		}
+		return seal.NewRing(k)
 	}
-	keys := make([]seal.Key, 0, len(specs))
-	for _, s := range specs {
+	keys := make([]seal.Key, 0, len(cfg.EncryptionKeys))
+	for _, s := range cfg.EncryptionKeys {
 		k, err := seal.ParseKey(s)
 		if err != nil {
 			return nil, err

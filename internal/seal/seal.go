@@ -12,10 +12,12 @@ package seal
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 )
@@ -156,4 +158,42 @@ func split(sealed []byte) (string, []byte, error) {
 		return "", nil, ErrCorrupt
 	}
 	return parts[1], ct, nil
+}
+
+// DevelopmentKey reads the key kept in a file for development, creating
+// the file (mode 0600) with a new random key the first time, so that a
+// deployment with no key configured can still open after a restart what it
+// sealed before. created reports a new key, for a warning: production
+// configures its keys and never uses this.
+func DevelopmentKey(path string) (_ Key, created bool, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		secret := make([]byte, 32)
+		_, _ = rand.Read(secret)
+		b = []byte("dev1:" + hex.EncodeToString(secret) + "\n")
+		// O_EXCL: two processes starting at once must not each write a
+		// key and seal with different ones.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			return DevelopmentKey(path)
+		}
+		if err != nil {
+			return Key{}, false, fmt.Errorf("write development key: %w", err)
+		}
+		if _, err := f.Write(b); err != nil {
+			f.Close()
+			return Key{}, false, fmt.Errorf("write development key: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return Key{}, false, fmt.Errorf("write development key: %w", err)
+		}
+		created = true
+	} else if err != nil {
+		return Key{}, false, fmt.Errorf("read development key: %w", err)
+	}
+	k, err := ParseKey(string(b))
+	if err != nil {
+		return Key{}, false, fmt.Errorf("development key %s: %w", path, err)
+	}
+	return k, created, nil
 }

@@ -3,6 +3,8 @@ package seal
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -90,4 +92,28 @@ func FuzzOpen(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sealed, aad []byte) {
 		_, _ = r.Open(sealed, aad) // must never panic
 	})
+}
+
+// TestDevelopmentKey: the first call creates a private key file, later
+// calls read the same key, and a damaged file is an error, not a new key
+// (which would make everything sealed before unreadable).
+func TestDevelopmentKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "encryption.key")
+	first, created, err := DevelopmentKey(path)
+	if err != nil || !created || len(first.Secret) != 32 {
+		t.Fatalf("first call: %v created=%v key %d bytes", err, created, len(first.Secret))
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, mode %v", err, fi.Mode())
+	}
+	again, created, err := DevelopmentKey(path)
+	if err != nil || created || again.ID != first.ID || !bytes.Equal(again.Secret, first.Secret) {
+		t.Fatalf("second call: %v created=%v, same key %v", err, created, bytes.Equal(again.Secret, first.Secret))
+	}
+	if err := os.WriteFile(path, []byte("garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := DevelopmentKey(path); err == nil {
+		t.Fatal("a damaged key file was accepted")
+	}
 }
