@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -182,7 +183,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, wantsBody bool
 // idempotent runs a POST with an Idempotency-Key: the first request with
 // the key runs and its answer is kept; a replay with the same method, path
 // and body gets that answer back and runs nothing; the same key with
-// another request is a 422; a replay while the first still runs is a 409.
+// another request is a 422; a replay while the first still runs is a 409
+// (until idempotencyInFlight has passed: then the first is taken for dead
+// and the replay runs). Answers are kept sealed: they may hold a secret.
 func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, c *call, key string, rt Route) {
 	if len(key) > 255 {
 		s.writeProblem(w, r, invalid("The Idempotency-Key header has at most 255 characters."))
@@ -193,7 +196,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, c *call, key
 	h.Write(c.body)
 	h.Write(c.uploadHash)
 	hash := h.Sum(nil)
-	prev, first, err := s.st.BeginIdempotent(c.ctx, store.IdempotentRequest{APIKeyID: c.key.ID, Key: key, RequestHash: hash})
+	prev, first, err := s.st.BeginIdempotent(c.ctx, store.IdempotentRequest{APIKeyID: c.key.ID, Key: key, RequestHash: hash,
+		InFlightLease: idempotencyInFlight})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -216,7 +220,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, c *call, key
 		}
 		return
 	}
-	res, err := rt.handle(c)
+	res, err := s.handleClaimed(c, key, rt)
 	status, ct, body, loc := s.render(r, res, err)
 	if status >= 500 {
 		// Our failure: the client's retry with the same key runs again.
@@ -231,6 +235,29 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, c *call, key
 		w.Header().Set("Location", loc)
 	}
 	writeBody(w, status, ct, body)
+}
+
+// idempotencyInFlight is how long the claim of a first request with an
+// Idempotency-Key lasts without an answer. A retry meanwhile is told the
+// request is still running (409, Retry-After); a claim this old belongs to
+// a process killed mid-request, and the same request sent again runs
+// again. It is far longer than any request takes.
+const idempotencyInFlight = 10 * time.Minute
+
+// handleClaimed runs the first request with an Idempotency-Key. Should
+// the handler panic, the claim is given up before the panic goes on (the
+// server answers 500), so that the client's retry runs again instead of
+// being told it is still running.
+func (s *Server) handleClaimed(c *call, key string, rt Route) (reply, error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if err := s.st.AbandonIdempotent(context.WithoutCancel(c.ctx), c.key.ID, key); err != nil {
+				s.log.ErrorContext(c.ctx, "api: abandon idempotency key", "key", c.key.ID, "err", err)
+			}
+			panic(v)
+		}
+	}()
+	return rt.handle(c)
 }
 
 // finish writes a handler's answer or its error.

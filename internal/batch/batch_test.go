@@ -383,3 +383,27 @@ func mustReader(t *testing.T, f *fixture) *orcid.Client {
 	}
 	return c
 }
+
+// brokenRunner is the batch service with an import that always fails.
+type brokenRunner struct{ *batch.Service }
+
+func (brokenRunner) RunBatch(context.Context, int64) (bool, error) {
+	return false, errors.New("the database is on fire")
+}
+
+// TestImportGivesUp: an import whose job runs out of attempts ends failed,
+// with the reason, instead of importing for ever.
+func TestImportGivesUp(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
+		f := newFixture(t, driver)
+		f.q.SetBatchRunner(brokenRunner{f.svc})
+		b := f.upload(t, batch.People, "people.csv", []byte("email,given-names,family-names\ncid@example.org,Cid,Diaz\n"))
+		if _, err := f.svc.StartImport(f.ctx, f.tid, b.ID, batch.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		got := f.wait(t, b.ID)
+		if got.State != store.BatchFailed || !strings.Contains(got.Message, "the database is on fire") {
+			t.Fatalf("batch %s %q, want failed with the reason", got.State, got.Message)
+		}
+	})
+}

@@ -267,6 +267,9 @@ func (d *jsonDecoder) next() (*record, error) {
 	}
 	if (d.array && !d.dec.More()) || (!d.array && !d.more()) {
 		d.done = true
+		if err := d.end(); err != nil {
+			return nil, err
+		}
 		return nil, io.EOF
 	}
 	var obj map[string]json.RawMessage
@@ -310,6 +313,31 @@ func (d *jsonDecoder) next() (*record, error) {
 		rec.values[ci] = strings.TrimSpace(v)
 	}
 	return rec, nil
+}
+
+// end checks that the file ends where its objects do: More is false at a
+// stray "]" or "}" as well as at the end, and after an array's "]" a
+// second array (two exports pasted together) would otherwise be dropped
+// without a word. Only a failure to read is an error.
+func (d *jsonDecoder) end() error {
+	if d.array {
+		if _, err := d.dec.Token(); err != nil { // the closing "]"
+			return d.endProblem(err, "the array is not closed with \"]\"")
+		}
+	}
+	if _, err := d.dec.Token(); !errors.Is(err, io.EOF) {
+		return d.endProblem(err, "the file goes on after its last object; nothing after it was read")
+	}
+	return nil
+}
+
+func (d *jsonDecoder) endProblem(err error, msg string) error {
+	var se *json.SyntaxError
+	if err != nil && !errors.As(err, &se) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return err // the reader failed
+	}
+	d.file = append(d.file, Problem{Code: CodeSyntax, Message: msg})
+	return nil
 }
 
 // more reports whether another NDJSON value follows.

@@ -246,6 +246,23 @@ func (s *Service) RunBatch(ctx context.Context, batchID int64) (done bool, err e
 	return false, nil
 }
 
+// FailBatch ends an import that will not go on (jobs.BatchRunner): its
+// job was cancelled or gave up. A batch no longer importing is left alone.
+func (s *Service) FailBatch(ctx context.Context, batchID int64, reason string) error {
+	b, err := s.st.FinishBatchImport(ctx, batchID, store.BatchFailed, "the import stopped: "+reason)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("batch: fail %d: %w", batchID, err)
+	}
+	s.log.WarnContext(ctx, "batch import failed", "tenant", b.TenantID, "batch", batchID, "reason", reason)
+	if s.cfg.Finished != nil {
+		s.cfg.Finished(ctx, b)
+	}
+	return nil
+}
+
 // idHost is the host of iD URIs on the tenant's registry.
 func (s *Service) idHost(ctx context.Context, tenantID int64) (string, error) {
 	t, err := s.st.Tenant(ctx, tenantID)

@@ -111,9 +111,14 @@ func TestFormats(t *testing.T) {
 		"utf-16":       {batch.People, batch.CSV, "\xFF\xFEe\x00m\x00", "0::encoding"},
 		"latin-1 json": {batch.People, batch.JSON, `[{"email":"ana@example.org","given-names":"Ren` + "\xE9" + `"}]`, "0::encoding"},
 		"broken json":  {batch.People, batch.JSON, `[{"email":"ana@example.org","given-names":"A"}, {"email": ]`, "2::syntax"},
-		"nested json":  {batch.People, batch.JSON, `{"email":"ana@example.org","given-names":["A"]}`, "1:given-names:not-text 1:given-names:required"},
-		"empty":        {batch.People, batch.CSV, "", "0::empty-file"},
-		"header only":  {batch.People, batch.CSV, "email,given-names\n", "0::empty-file"},
+		// Rows after the end of the first array, or after a stray
+		// bracket, are not silently dropped.
+		"two json arrays": {batch.People, batch.JSON, `[{"email":"ana@example.org","given-names":"A"}][{"email":"ben@example.org","given-names":"B"}]`, "0::syntax"},
+		"unclosed array":  {batch.People, batch.JSON, `[{"email":"ana@example.org","given-names":"A"}`, "0::syntax"},
+		"stray bracket":   {batch.People, batch.JSON, "{\"email\":\"ana@example.org\",\"given-names\":\"A\"}\n}\n{\"email\":\"ben@example.org\",\"given-names\":\"B\"}", "0::syntax"},
+		"nested json":     {batch.People, batch.JSON, `{"email":"ana@example.org","given-names":["A"]}`, "1:given-names:not-text 1:given-names:required"},
+		"empty":           {batch.People, batch.CSV, "", "0::empty-file"},
+		"header only":     {batch.People, batch.CSV, "email,given-names\n", "0::empty-file"},
 		"year before 1900": {batch.Works, batch.CSV, "email,given-names,family-names,key,title,work-type,publication-date,external-id-type,external-id-value\n" +
 			"ana@example.org,Ana,Lima,k1,Notes,journal-article,1843-10,doi,10.1000/1\n", "1:publication-date:bad-date"},
 		"year after 2100": {batch.Works, batch.CSV, "email,given-names,family-names,key,title,work-type,publication-date,external-id-type,external-id-value\n" +

@@ -35,9 +35,12 @@ func (BatchArgs) InsertOpts() river.InsertOpts {
 }
 
 // BatchRunner imports a slice of a batch's rows; *batch.Service is one.
-// done is true when the batch needs no more runs.
+// done is true when the batch needs no more runs. FailBatch ends an import
+// that will not run again (its job was cancelled or ran out of attempts),
+// so that it does not show as importing for ever.
 type BatchRunner interface {
 	RunBatch(ctx context.Context, batchID int64) (done bool, err error)
+	FailBatch(ctx context.Context, batchID int64, reason string) error
 }
 
 // SetBatchRunner sets what runs batch jobs. Package batch needs the queue
@@ -69,13 +72,27 @@ func (w *batchWorker) Work(ctx context.Context, job *river.Job[BatchArgs]) error
 	}
 	done, err := (*r).RunBatch(ctx, job.Args.BatchID)
 	if errors.Is(err, store.ErrNotFound) {
-		return river.JobCancel(err) // the batch (or its tenant) was deleted
+		// The batch, its tenant or the tenant's credential is gone: a
+		// batch still there must not show as importing for ever.
+		w.fail(ctx, *r, job.Args.BatchID, err)
+		return river.JobCancel(err)
 	}
 	if err != nil {
+		if job.Attempt >= job.MaxAttempts {
+			w.fail(ctx, *r, job.Args.BatchID, err) // River discards the job now
+		}
 		return err
 	}
 	if !done {
 		return river.JobSnooze(0)
 	}
 	return nil
+}
+
+// fail marks a batch whose job will not run again as failed.
+func (w *batchWorker) fail(ctx context.Context, r BatchRunner, batchID int64, cause error) {
+	ctx = context.WithoutCancel(ctx)
+	if err := r.FailBatch(ctx, batchID, cause.Error()); err != nil && !errors.Is(err, store.ErrNotFound) {
+		w.q.log.WarnContext(ctx, "could not mark a batch import failed", "batch", batchID, "err", err)
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/orcidlink/orcidlink/internal/jobs"
 	"github.com/orcidlink/orcidlink/internal/jobs/jobstest"
+	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/store/storetest"
 )
@@ -65,4 +66,78 @@ func TestInDoubtThenIdentifierEdited(t *testing.T) {
 			t.Fatalf("%d POSTs, want 1", n)
 		}
 	})
+}
+
+// TestInDoubtDoesNotAdoptSibling: an affiliation has no identifier, so a
+// write in doubt is looked for on the record by its title; another of our
+// employments with the same title (a second appointment at the same
+// university) is not it. The retry must POST its own copy rather than take
+// over the sibling's put-code and overwrite it.
+func TestInDoubtDoesNotAdoptSibling(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
+		f := newFixture(t, driver, fixtureOpts{})
+		emp := func(dept string, year int) *orcid.Affiliation {
+			a := orcid.NewAffiliation(orcid.KindEmployment)
+			a.RoleTitle, a.DepartmentName = "Professor", dept
+			a.StartDate = orcid.NewFuzzyDate(year, 0, 0)
+			a.Organization = &orcid.Organization{Name: "Brown University",
+				Address:                   &orcid.OrganizationAddress{City: "Providence", Country: "US"},
+				DisambiguatedOrganization: &orcid.DisambiguatedOrganization{Identifier: "https://ror.org/05gq02987", Source: "ROR"}}
+			return a
+		}
+		f.put(t, "first", emp("Physics", 2010))
+		f.wait(t, "the first employment synced", allIn(store.ItemSynced, "first"))
+		// The second one's write is marked in doubt, and the process dies
+		// before sending it: nothing of it is on the record.
+		if err := f.q.Stop(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		second := f.put(t, "second", emp("Chemistry", 2020))
+		if _, err := f.env.Store.BeginItemWrite(f.ctx, second.ID); err != nil {
+			t.Fatal(err)
+		}
+		cfg := jobs.Config{Store: f.env.Store, RetryPolicy: jobstest.FastRetry{}, PollInterval: 50 * time.Millisecond}
+		if driver == "postgres" {
+			cfg.PostgresDSN = f.env.DSN
+		}
+		q, err := jobs.New(f.ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.q = q // stopped by newFixture's cleanup
+		if err := q.Start(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		items := f.wait(t, "both employments synced", allIn(store.ItemSynced, "first", "second"))
+		if items["first"].PutCode == items["second"].PutCode {
+			t.Fatalf("both items hold put-code %d", items["first"].PutCode)
+		}
+		var section any
+		if err := f.reader.GetJSON(f.ctx, f.r.Link.AccessToken, f.r.Link.ORCID, "/employments", &section); err != nil {
+			t.Fatal(err)
+		}
+		depts := map[string]bool{}
+		countDepartments(section, depts)
+		if !depts["Physics"] || !depts["Chemistry"] {
+			t.Fatalf("departments on the record: %v; want Physics and Chemistry", depts)
+		}
+	})
+}
+
+// countDepartments collects the department-name of every affiliation in a
+// section read as JSON.
+func countDepartments(v any, into map[string]bool) {
+	switch t := v.(type) {
+	case map[string]any:
+		if d, ok := t["department-name"].(string); ok {
+			into[d] = true
+		}
+		for _, x := range t {
+			countDepartments(x, into)
+		}
+	case []any:
+		for _, x := range t {
+			countDepartments(x, into)
+		}
+	}
 }

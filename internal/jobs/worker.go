@@ -278,8 +278,16 @@ func (c call) retract(ctx context.Context, it store.Item) (bool, error) {
 // unknown may have put there: the content that write sent (store.ItemSent;
 // an edit since may have changed its identifiers, a DOI corrected), then,
 // if the item changed since, its content now.
+//
+// What another of our items holds is never adopted: items without
+// identifiers are matched by title only, and adopting a sibling's put-code
+// would overwrite (or, for a retraction, delete) that sibling on ORCID.
 func (c call) findInDoubt(ctx context.Context, it store.Item, sent orcid.Item) (int64, bool, error) {
-	pc, found, err := c.client.FindOwn(ctx, c.link.AccessToken, c.link.ORCID, sent)
+	taken, err := c.w.st.PutCodesOfOthers(ctx, c.link, it.Kind, it.ID)
+	if err != nil {
+		return 0, false, err
+	}
+	pc, found, err := c.client.FindOwnExcept(ctx, c.link.AccessToken, c.link.ORCID, sent, taken)
 	if err != nil || found || it.PushingHash == nil || bytes.Equal(it.PushingHash, it.ContentHash) {
 		return pc, found, err
 	}
@@ -287,7 +295,7 @@ func (c call) findInDoubt(ctx context.Context, it store.Item, sent orcid.Item) (
 	if err != nil {
 		return 0, false, err
 	}
-	return c.client.FindOwn(ctx, c.link.AccessToken, c.link.ORCID, now)
+	return c.client.FindOwnExcept(ctx, c.link.AccessToken, c.link.ORCID, now, taken)
 }
 
 // failed records a call that did not succeed and decides what follows:

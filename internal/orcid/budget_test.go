@@ -62,6 +62,10 @@ func TestPausesSharedBudget(t *testing.T) {
 		{"429 with Retry-After", []int{429, 200}, http.Header{"Retry-After": {"3"}}, []time.Duration{3 * time.Second}},
 		{"503 without", []int{503, 503, 200}, nil, []time.Duration{DefaultPause, DefaultPause}},
 		{"Retry-After capped", []int{429, 200}, http.Header{"Retry-After": {"3600"}}, []time.Duration{30 * time.Second}},
+		// Seconds whose nanoseconds overflow an int64 are still "long".
+		{"Retry-After huge", []int{429, 200}, http.Header{"Retry-After": {"10000000000"}}, []time.Duration{30 * time.Second}},
+		{"Retry-After beyond int64", []int{429, 200}, http.Header{"Retry-After": {"99999999999999999999"}}, []time.Duration{30 * time.Second}},
+		{"Retry-After negative", []int{429, 200}, http.Header{"Retry-After": {"-5"}}, []time.Duration{DefaultPause}},
 		{"500 and 502 are not about the rate", []int{500, 502, 200}, nil, nil},
 		{"success", []int{200}, nil, nil},
 	} {

@@ -3,6 +3,7 @@ package orcid
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -255,8 +256,14 @@ func retryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
-	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
+	s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if errors.Is(err, strconv.ErrRange) && s > 0 {
+		err = nil // more seconds than an int64 holds: ParseInt gives the largest
+	}
+	if err == nil && s >= 0 {
+		// Capped before the multiplication: a huge value would overflow
+		// into a negative wait, read as "no Retry-After".
+		return time.Duration(min(s, int64(24*time.Hour/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
 		return t.Sub(now)

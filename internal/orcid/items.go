@@ -148,6 +148,13 @@ func (c *Client) AddWorks(ctx context.Context, token string, id ID, works []*Wor
 // without identifiers, the same title or value). It is how a write whose
 // answer was lost is recognised instead of being made twice.
 func (c *Client) FindOwn(ctx context.Context, token string, id ID, item Item) (putCode int64, found bool, err error) {
+	return c.FindOwnExcept(ctx, token, id, item, nil)
+}
+
+// FindOwnExcept is FindOwn that passes over the put-codes in taken: those
+// other items of ours already hold, which a match by title alone would
+// otherwise adopt.
+func (c *Client) FindOwnExcept(ctx context.Context, token string, id ID, item Item, taken map[int64]bool) (putCode int64, found bool, err error) {
 	info, ok := item.ItemKind().Info()
 	if !ok {
 		return 0, false, fmt.Errorf("orcid: find: unknown item kind %q", item.ItemKind())
@@ -181,7 +188,7 @@ func (c *Client) FindOwn(ctx context.Context, token string, id ID, item Item) (p
 		} else {
 			same = cand.DisplayTitle() != "" && cand.DisplayTitle() == item.DisplayTitle()
 		}
-		if same {
+		if same && !taken[cand.GetPutCode()] {
 			match = cand.GetPutCode()
 			return false
 		}

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -186,8 +187,21 @@ type IdempotentRequest struct {
 	Status      int
 	ContentType string
 	Location    string
-	Body        []byte
-	CreatedAt   time.Time
+	// Body is sealed at rest: an answer may hold a secret shown once (a
+	// webhook's signing secret, an invitation link), which a replay must
+	// show again but the database must not keep readable.
+	Body      []byte
+	CreatedAt time.Time
+	// InFlightLease, given to BeginIdempotent, is how long a claim whose
+	// request never finished holds the key: after it, the process that
+	// claimed it is taken for dead (killed mid-request), and the same
+	// request sent again runs again rather than being told forever that
+	// it is still running. 0 keeps such a claim until it is pruned.
+	InFlightLease time.Duration
+}
+
+func idempotencyAAD(apiKeyID int64, key string) []byte {
+	return []byte("api_idempotency/" + strconv.FormatInt(apiKeyID, 10) + "/" + key)
 }
 
 // Done reports whether the first request has its answer.
@@ -199,7 +213,9 @@ func (r IdempotentRequest) SameRequest(hash []byte) bool { return bytes.Equal(r.
 // BeginIdempotent claims (APIKeyID, Key) for a request about to run: it
 // returns first == true when this is the first request with the key, and
 // otherwise the earlier request as stored (its answer, or Status 0 when
-// it is still running, perhaps in another process).
+// it is still running, perhaps in another process). A claim of the same
+// request older than r.InFlightLease that never got its answer is taken
+// over: first is true again.
 func (o *ops) BeginIdempotent(ctx context.Context, r IdempotentRequest) (_ IdempotentRequest, first bool, err error) {
 	defer wrap(&err, "idempotency key of API key %d", r.APIKeyID)
 	if r.Key == "" || len(r.Key) > 255 || len(r.RequestHash) == 0 {
@@ -214,22 +230,47 @@ func (o *ops) BeginIdempotent(ctx context.Context, r IdempotentRequest) (_ Idemp
 	if err != nil {
 		return IdempotentRequest{}, false, dbErr(err, ErrNotFound)
 	}
-	if n, err := res.RowsAffected(); err != nil {
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 && r.InFlightLease > 0 {
+		// A claim of the same request that never finished and is older
+		// than the lease: take it over. The conditions are on the row
+		// itself, so of two retries only one takes it (on PostgreSQL the
+		// second re-checks them on the row the first one wrote).
+		res, err = o.exec(ctx, `UPDATE api_idempotency SET created_at = ? WHERE api_key_id = ? AND idempotency_key = ?
+			AND status = 0 AND request_hash = ? AND created_at <= ?`,
+			timeText(now), r.APIKeyID, r.Key, r.RequestHash, timeText(now.Add(-r.InFlightLease)))
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+	}
+	if err != nil {
 		return IdempotentRequest{}, false, err
-	} else if n == 1 {
+	}
+	if n == 1 {
 		r.Status, r.CreatedAt = 0, now
 		return r, true, nil
 	}
 	var out IdempotentRequest
+	var sealed []byte
 	err = o.queryRow(ctx, `SELECT api_key_id, idempotency_key, request_hash, status, content_type, location, body, created_at
 		FROM api_idempotency WHERE api_key_id = ? AND idempotency_key = ?`, r.APIKeyID, r.Key).
-		Scan(&out.APIKeyID, &out.Key, &out.RequestHash, &out.Status, &out.ContentType, &out.Location, &out.Body,
+		Scan(&out.APIKeyID, &out.Key, &out.RequestHash, &out.Status, &out.ContentType, &out.Location, &sealed,
 			timeDest{&out.CreatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		// Pruned between the two statements: the caller may simply retry.
 		return IdempotentRequest{}, false, fmt.Errorf("%w: idempotency record vanished", ErrConflict)
 	}
-	return out, false, err
+	if err != nil || len(sealed) == 0 {
+		return out, false, err
+	}
+	ring, err := o.sealer()
+	if err != nil {
+		return IdempotentRequest{}, false, err
+	}
+	if out.Body, err = ring.Open(sealed, idempotencyAAD(out.APIKeyID, out.Key)); err != nil {
+		return IdempotentRequest{}, false, fmt.Errorf("stored answer: %w", err)
+	}
+	return out, false, nil
 }
 
 // FinishIdempotent stores the answer of the first request with a key.
@@ -238,9 +279,17 @@ func (o *ops) FinishIdempotent(ctx context.Context, r IdempotentRequest) (err er
 	if r.Status == 0 {
 		return fmt.Errorf("%w: no status", ErrInvalid)
 	}
+	var sealed []byte
+	if len(r.Body) > 0 {
+		ring, err := o.sealer()
+		if err != nil {
+			return err
+		}
+		sealed = ring.Seal(r.Body, idempotencyAAD(r.APIKeyID, r.Key))
+	}
 	return affected(o.exec(ctx, `UPDATE api_idempotency SET status = ?, content_type = ?, location = ?, body = ?
 		WHERE api_key_id = ? AND idempotency_key = ? AND status = 0`,
-		r.Status, r.ContentType, r.Location, r.Body, r.APIKeyID, r.Key))
+		r.Status, r.ContentType, r.Location, sealed, r.APIKeyID, r.Key))
 }
 
 // AbandonIdempotent forgets a claim whose request failed on our side (a

@@ -191,3 +191,73 @@ func testTenantCalls(t *testing.T, e *env) {
 		t.Fatalf("another tenant's person's calls: %+v %v", none, err)
 	}
 }
+
+// testIdempotencyAtRest: a stored answer is sealed (it may hold a secret
+// shown once, like a webhook's signing secret) and comes back intact on a
+// replay; a claim whose request never finished (its process was killed)
+// holds the key only for the in-flight lease, and then only the same
+// request may take it over.
+func testIdempotencyAtRest(t *testing.T, e *env) {
+	tn, _ := e.itemFixture(t, "idem-rest")
+	k, _, err := e.s.CreateAPIKey(e.ctx, store.NewAPIKey{TenantID: tn.ID, Name: "k"})
+	want(t, "key", err, nil)
+	hash := sha256.Sum256([]byte("POST /webhooks {}"))
+	const secret = "whsec_0123456789abcdefghijklmnopqrstuvwxyzABCDE"
+	req := store.IdempotentRequest{APIKeyID: k.ID, Key: "hook-1", RequestHash: hash[:], InFlightLease: 10 * time.Minute}
+	if _, first, err := e.s.BeginIdempotent(e.ctx, req); err != nil || !first {
+		t.Fatalf("begin: first=%v %v", first, err)
+	}
+	done := req
+	done.Status, done.ContentType, done.Body = 201, "application/json", []byte(`{"id":7,"secret":"`+secret+`"}`)
+	want(t, "finish", e.s.FinishIdempotent(e.ctx, done), nil)
+	stored := e.rawBytes(t, `SELECT body FROM api_idempotency WHERE api_key_id = ? AND idempotency_key = ?`, k.ID, "hook-1")
+	if len(stored) == 0 || bytes.Contains(stored, []byte(secret)) || bytes.Contains(stored, []byte(`"id":7`)) {
+		t.Fatalf("stored answer is readable at rest: %q", stored)
+	}
+	prev, first, err := e.s.BeginIdempotent(e.ctx, req)
+	want(t, "replay", err, nil)
+	if first || prev.Status != 201 || !bytes.Equal(prev.Body, done.Body) {
+		t.Fatalf("replay: first=%v %+v", first, prev)
+	}
+	// Long after, a finished answer is still replayed, not run again.
+	e.clock.Add(time.Hour)
+	if prev, first, err := e.s.BeginIdempotent(e.ctx, req); err != nil || first || !bytes.Equal(prev.Body, done.Body) {
+		t.Fatalf("replay after the lease: first=%v %+v %v", first, prev, err)
+	}
+
+	// A claim that never got its answer.
+	stuck := store.IdempotentRequest{APIKeyID: k.ID, Key: "stuck", RequestHash: hash[:], InFlightLease: 10 * time.Minute}
+	if _, first, err := e.s.BeginIdempotent(e.ctx, stuck); err != nil || !first {
+		t.Fatalf("begin stuck: first=%v %v", first, err)
+	}
+	e.clock.Add(9 * time.Minute)
+	if prev, first, err := e.s.BeginIdempotent(e.ctx, stuck); err != nil || first || prev.Done() {
+		t.Fatalf("within the lease: first=%v %+v %v", first, prev, err)
+	}
+	e.clock.Add(2 * time.Minute)
+	otherHash := sha256.Sum256([]byte("POST /webhooks {\"x\":1}"))
+	other := stuck
+	other.RequestHash = otherHash[:]
+	if prev, first, err := e.s.BeginIdempotent(e.ctx, other); err != nil || first || prev.SameRequest(otherHash[:]) {
+		t.Fatalf("another request took over the stale claim: first=%v %+v %v", first, prev, err)
+	}
+	if _, first, err := e.s.BeginIdempotent(e.ctx, stuck); err != nil || !first {
+		t.Fatalf("the same request after the lease: first=%v %v", first, err)
+	}
+	// Taken over: the lease starts again.
+	if prev, first, err := e.s.BeginIdempotent(e.ctx, stuck); err != nil || first || prev.Done() {
+		t.Fatalf("just taken over: first=%v %+v %v", first, prev, err)
+	}
+	done = stuck
+	done.Status, done.ContentType, done.Body = 201, "application/json", []byte(`{"id":8}`)
+	want(t, "finish the taken-over request", e.s.FinishIdempotent(e.ctx, done), nil)
+	// Without a lease, a claim is held until pruned.
+	forever := store.IdempotentRequest{APIKeyID: k.ID, Key: "forever", RequestHash: hash[:]}
+	if _, first, err := e.s.BeginIdempotent(e.ctx, forever); err != nil || !first {
+		t.Fatalf("begin forever: first=%v %v", first, err)
+	}
+	e.clock.Add(23 * time.Hour)
+	if _, first, err := e.s.BeginIdempotent(e.ctx, forever); err != nil || first {
+		t.Fatalf("no lease: first=%v %v", first, err)
+	}
+}

@@ -52,6 +52,7 @@ func runConformance(t *testing.T, newDB func(t *testing.T) (driver, dsn string))
 		{"Sessions", testSessions},
 		{"Items", testItems},
 		{"ItemWrites", testItemWrites},
+		{"PutCodesOfOthers", testPutCodesOfOthers},
 		{"ItemRetraction", testItemRetraction},
 		{"ItemIsolation", testItemIsolation},
 		{"RateBudget", testRateBudget},
@@ -69,6 +70,7 @@ func runConformance(t *testing.T, newDB func(t *testing.T) (driver, dsn string))
 		{"WebhookPrune", testWebhookPrune},
 		{"APIKeys", testAPIKeys},
 		{"Idempotency", testIdempotency},
+		{"IdempotencyAtRest", testIdempotencyAtRest},
 		{"TenantCalls", testTenantCalls},
 	}
 	for _, c := range cases {

@@ -217,8 +217,10 @@ func testWebhookOrdering(t *testing.T, e *env) {
 		t.Fatalf("due while the first is claimed = %v", got)
 	}
 	// It fails: due again in 10 minutes, still blocking the second.
+	_, err = e.s.FinishWebhookDelivery(e.ctx, d1.ID, store.DeliveryOutcome{Status: 503})
+	want(t, "finish without the lease", err, store.ErrInvalid)
 	f, err := e.s.FinishWebhookDelivery(e.ctx, d1.ID, store.DeliveryOutcome{Status: 503, Response: "down",
-		Error: "endpoint answered 503", NextAttemptAt: e.clock.Now().Add(10 * time.Minute)})
+		Error: "endpoint answered 503", NextAttemptAt: e.clock.Now().Add(10 * time.Minute), LeaseUntil: w.LeaseUntil})
 	want(t, "finish", err, nil)
 	if f.State != store.DeliveryPending || f.Attempts != 1 || f.LastStatus != 503 || f.LastResponse != "down" || f.LastAttemptAt.IsZero() {
 		t.Fatalf("after a failure %+v", f)
@@ -228,16 +230,27 @@ func testWebhookOrdering(t *testing.T, e *env) {
 	}
 	// A lease that ran out (a process died) frees the delivery.
 	e.clock.Add(11 * time.Minute)
-	if _, ok, _ := e.s.ClaimWebhookDelivery(e.ctx, d1.ID, time.Minute); !ok {
+	slow, ok, _ := e.s.ClaimWebhookDelivery(e.ctx, d1.ID, time.Minute)
+	if !ok {
 		t.Fatal("not claimable when due")
 	}
 	e.clock.Add(2 * time.Minute)
-	if _, ok, _ := e.s.ClaimWebhookDelivery(e.ctx, d1.ID, time.Minute); !ok {
+	w, ok, _ = e.s.ClaimWebhookDelivery(e.ctx, d1.ID, time.Minute)
+	if !ok {
 		t.Fatal("not claimable after its lease ran out")
 	}
-	f, err = e.s.FinishWebhookDelivery(e.ctx, d1.ID, store.DeliveryOutcome{Delivered: true, Status: 200})
+	f, err = e.s.FinishWebhookDelivery(e.ctx, d1.ID, store.DeliveryOutcome{Delivered: true, Status: 200, LeaseUntil: w.LeaseUntil})
 	if err != nil || f.State != store.DeliveryDelivered || f.DeliveredAt.IsZero() || f.Attempts != 2 {
 		t.Fatalf("delivered %+v, %v", f, err)
+	}
+	// The attempt whose lease ran out ends after all, in failure: its
+	// outcome must neither put the delivered delivery back to pending (to
+	// be sent yet again) nor count as an attempt.
+	_, err = e.s.FinishWebhookDelivery(e.ctx, d1.ID, store.DeliveryOutcome{Status: 0, Error: "timeout",
+		NextAttemptAt: e.clock.Now().Add(time.Minute), LeaseUntil: slow.LeaseUntil})
+	want(t, "finish with a lost lease", err, store.ErrLeaseLost)
+	if g, _ := e.s.WebhookDelivery(e.ctx, tn.ID, d1.ID); g.State != store.DeliveryDelivered || g.Attempts != 2 || g.LastStatus != 200 {
+		t.Fatalf("a stale outcome overwrote the delivery: %+v", g)
 	}
 	next, err := e.s.NextWebhookDelivery(e.ctx, ep.ID, p1.ID)
 	if err != nil || next.ID != d2.ID {
@@ -247,8 +260,8 @@ func testWebhookOrdering(t *testing.T, e *env) {
 		t.Fatalf("due after delivery = %v", got)
 	}
 	// A given-up delivery does not block the lane either.
-	_, ok, _ = e.s.ClaimWebhookDelivery(e.ctx, d2.ID, time.Minute)
-	if g, err := e.s.FinishWebhookDelivery(e.ctx, d2.ID, store.DeliveryOutcome{GiveUp: true, Error: "refused"}); !ok || err != nil ||
+	w, ok, _ = e.s.ClaimWebhookDelivery(e.ctx, d2.ID, time.Minute)
+	if g, err := e.s.FinishWebhookDelivery(e.ctx, d2.ID, store.DeliveryOutcome{GiveUp: true, Error: "refused", LeaseUntil: w.LeaseUntil}); !ok || err != nil ||
 		g.State != store.DeliveryFailed {
 		t.Fatalf("gave up: %v %+v %v", ok, g, err)
 	}
@@ -265,8 +278,9 @@ func testWebhookOrdering(t *testing.T, e *env) {
 		t.Fatalf("old delivery changed: %+v", old)
 	}
 	// Redelivering a pending one makes it due now.
-	_, ok, _ = e.s.ClaimWebhookDelivery(e.ctx, d3.ID, time.Minute)
-	if _, err := e.s.FinishWebhookDelivery(e.ctx, d3.ID, store.DeliveryOutcome{NextAttemptAt: e.clock.Now().Add(time.Hour)}); !ok || err != nil {
+	w, ok, _ = e.s.ClaimWebhookDelivery(e.ctx, d3.ID, time.Minute)
+	if _, err := e.s.FinishWebhookDelivery(e.ctx, d3.ID, store.DeliveryOutcome{NextAttemptAt: e.clock.Now().Add(time.Hour),
+		LeaseUntil: w.LeaseUntil}); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
 	if got := due(); !slices.Equal(got, []int64{r.ID}) {
@@ -299,10 +313,11 @@ func testWebhookPrune(t *testing.T, e *env) {
 	delivered := e.event(t, a.ID, p.ID, "person.connected")
 	ds, err := e.s.ListWebhookDeliveries(e.ctx, a.ID, store.DeliveryQuery{EventID: delivered.ID})
 	want(t, "list", err, nil)
-	if _, ok, err := e.s.ClaimWebhookDelivery(e.ctx, ds[0].ID, time.Minute); err != nil || !ok {
+	w, ok, err := e.s.ClaimWebhookDelivery(e.ctx, ds[0].ID, time.Minute)
+	if err != nil || !ok {
 		t.Fatalf("claim: %v %v", ok, err)
 	}
-	_, err = e.s.FinishWebhookDelivery(e.ctx, ds[0].ID, store.DeliveryOutcome{Delivered: true, Status: 204})
+	_, err = e.s.FinishWebhookDelivery(e.ctx, ds[0].ID, store.DeliveryOutcome{Delivered: true, Status: 204, LeaseUntil: w.LeaseUntil})
 	want(t, "finish", err, nil)
 	pending := e.event(t, a.ID, p.ID, "item.synced")
 	unheard := e.event(t, a.ID, 0, "import.finished") // nobody subscribes

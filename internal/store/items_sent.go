@@ -34,3 +34,27 @@ func (o *ops) ItemSent(ctx context.Context, id int64) (_ orcid.Item, err error) 
 	}
 	return x, nil
 }
+
+// PutCodesOfOthers lists the put-codes that items other than itemID hold on
+// the record behind link (same credential, same iD), of kind: a write in
+// doubt must not adopt one of them. An affiliation or a keyword without
+// identifiers is matched on the record by its title only, and another of
+// our items may carry the same title (two appointments at one university).
+func (o *ops) PutCodesOfOthers(ctx context.Context, link Link, kind orcid.ItemKind, itemID int64) (_ map[int64]bool, err error) {
+	defer wrap(&err, "put-codes of items other than %d", itemID)
+	rows, err := o.query(ctx, `SELECT i.put_code FROM orcid_items i JOIN orcid_links l ON l.id = i.link_id
+		WHERE l.credential_id = ? AND l.orcid_uri = ? AND i.kind = ? AND i.id <> ? AND i.put_code IS NOT NULL`,
+		link.CredentialID, link.ORCIDURI, string(kind), itemID)
+	pcs, err := collect(rows, err, func(r scanner) (int64, error) {
+		var pc int64
+		return pc, r.Scan(&pc)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(pcs))
+	for _, pc := range pcs {
+		out[pc] = true
+	}
+	return out, nil
+}

@@ -449,6 +449,10 @@ type DeliveryWork struct {
 	Delivery Delivery
 	Endpoint WebhookEndpoint
 	Event    Event
+	// LeaseUntil is when the claim runs out; FinishWebhookDelivery takes
+	// it back (DeliveryOutcome.LeaseUntil) to record the outcome only
+	// while this claim is still the delivery's.
+	LeaseUntil time.Time
 }
 
 // ClaimWebhookDelivery takes a delivery for sending until now+lease, if it
@@ -460,11 +464,13 @@ func (o *ops) ClaimWebhookDelivery(ctx context.Context, id int64, lease time.Dur
 	var w DeliveryWork
 	err = o.atomic(ctx, func(o *ops) error {
 		now := o.now()
+		// As stored: microseconds, so that Finish can compare it.
+		w.LeaseUntil = now.Add(lease).UTC().Truncate(time.Microsecond)
 		// The conditions are on the updated row itself: on PostgreSQL, a
 		// second claimant waits for the first and then re-checks them on
 		// the row the first one wrote, lease included.
 		res, err := o.exec(ctx, `UPDATE webhook_deliveries AS d SET lease_until = ? WHERE d.id = ? AND `+claimable,
-			timeText(now.Add(lease)), id, timeText(now), timeText(now))
+			timeText(w.LeaseUntil), id, timeText(now), timeText(now))
 		if err := affected(res, err); err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return nil
@@ -494,12 +500,27 @@ type DeliveryOutcome struct {
 	Status        int    // HTTP status; 0 for none
 	Response      string // the start of the response body
 	Error         string
+	// LeaseUntil is the claim's (DeliveryWork.LeaseUntil), required.
+	LeaseUntil time.Time
 }
 
+// ErrLeaseLost is FinishWebhookDelivery's error when the claim ran out
+// and the delivery was claimed again (or redelivered and settled) since:
+// the outcome is not recorded, since it would overwrite the newer one.
+// It matches ErrConflict.
+var ErrLeaseLost = fmt.Errorf("%w: the claim on the webhook delivery ran out", ErrConflict)
+
 // FinishWebhookDelivery records the outcome of an attempt on a claimed
-// delivery and releases it.
+// delivery and releases it. The claim must still hold: an attempt that
+// outlived its lease while another process claimed, sent and settled the
+// delivery must not put it back to pending (to be sent yet again) nor
+// count its attempt twice; that is ErrLeaseLost. A delivery deleted
+// meanwhile, with its endpoint, is ErrNotFound.
 func (o *ops) FinishWebhookDelivery(ctx context.Context, id int64, out DeliveryOutcome) (_ Delivery, err error) {
 	defer wrap(&err, "finish webhook delivery %d", id)
+	if out.LeaseUntil.IsZero() {
+		return Delivery{}, fmt.Errorf("%w: no lease", ErrInvalid)
+	}
 	now := o.now()
 	state, deliveredAt, next := DeliveryPending, time.Time{}, out.NextAttemptAt
 	switch {
@@ -512,13 +533,21 @@ func (o *ops) FinishWebhookDelivery(ctx context.Context, id int64, out DeliveryO
 	}
 	var d Delivery
 	err = o.atomic(ctx, func(o *ops) error {
-		if err := affected(o.exec(ctx, `UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?,
+		err := affected(o.exec(ctx, `UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?,
 			lease_until = NULL, last_attempt_at = ?, last_status = ?, last_response = ?, last_error = ?,
-			delivered_at = COALESCE(?, delivered_at) WHERE id = ?`,
-			string(state), timeText(next), timeText(now), out.Status, out.Response, out.Error, timeText(deliveredAt), id)); err != nil {
+			delivered_at = COALESCE(?, delivered_at) WHERE id = ? AND state = 'pending' AND lease_until = ?`,
+			string(state), timeText(next), timeText(now), out.Status, out.Response, out.Error, timeText(deliveredAt), id,
+			timeText(out.LeaseUntil)))
+		if errors.Is(err, ErrNotFound) {
+			if ok, xerr := o.exists(ctx, `SELECT 1 FROM webhook_deliveries WHERE id = ?`, id); xerr != nil {
+				return xerr
+			} else if ok {
+				return ErrLeaseLost
+			}
+		}
+		if err != nil {
 			return err
 		}
-		var err error
 		d, err = scanDelivery(o.queryRow(ctx, `SELECT `+deliveryCols+deliveryFrom+` WHERE d.id = ?`, id))
 		return err
 	})

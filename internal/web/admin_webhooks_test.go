@@ -85,11 +85,12 @@ func TestAdminWebhooks(t *testing.T) {
 		t.Fatalf("deliveries %v", ds)
 	}
 	d := ds[0]
-	if _, ok, err := env.st.ClaimWebhookDelivery(ctx, d.ID, time.Minute); !ok || err != nil {
+	claim, ok, err := env.st.ClaimWebhookDelivery(ctx, d.ID, time.Minute)
+	if !ok || err != nil {
 		t.Fatal(ok, err)
 	}
 	if _, err := env.st.FinishWebhookDelivery(ctx, d.ID, store.DeliveryOutcome{GiveUp: true, Status: 500,
-		Response: "<b>boom</b>", Error: "endpoint answered 500 Internal Server Error"}); err != nil {
+		Response: "<b>boom</b>", Error: "endpoint answered 500 Internal Server Error", LeaseUntil: claim.LeaseUntil}); err != nil {
 		t.Fatal(err)
 	}
 	a = c.get(epPath)

@@ -119,7 +119,17 @@ func (d *Deliverer) Deliver(ctx context.Context, id int64) (next int64, err erro
 	}
 	// What happened at the endpoint must be recorded even if the job is
 	// being cancelled.
+	out.LeaseUntil = w.LeaseUntil
 	dl, err := st.FinishWebhookDelivery(context.WithoutCancel(ctx), id, out)
+	if errors.Is(err, store.ErrLeaseLost) || errors.Is(err, store.ErrNotFound) {
+		// The attempt outlived its lease and another worker has the
+		// delivery now, or the endpoint was deleted meanwhile: either way
+		// this outcome is not the delivery's any more, and there is no
+		// job to fail.
+		d.log.WarnContext(ctx, "webhook delivery outcome dropped", "tenant", w.Delivery.TenantID, "endpoint", w.Endpoint.ID,
+			"delivery", id, "event", w.Event.UID, "delivered", out.Delivered, "err", err)
+		return 0, nil
+	}
 	if err != nil {
 		return 0, fmt.Errorf("webhooks: %w", err)
 	}
