@@ -306,8 +306,15 @@ func (r *run) row(ctx context.Context, row store.BatchRow) error {
 	if err != nil {
 		return err
 	}
-	var itemID int64
+	// The person is invited first: a row whose item fails still names
+	// someone the organisation wants connected.
 	msg := ""
+	if r.b.Invite {
+		if msg, err = r.invite(ctx, p); err != nil {
+			return err
+		}
+	}
+	var itemID int64
 	if Kind(r.b.Kind) != People {
 		item, err := buildItem(Kind(r.b.Kind), v, r.host)
 		if err != nil {
@@ -321,13 +328,6 @@ func (r *run) row(ctx context.Context, row store.BatchRow) error {
 			return err
 		}
 		itemID = it.ID
-	}
-	if r.b.Invite {
-		if m, err := r.invite(ctx, p); err != nil {
-			return err
-		} else if m != "" {
-			msg = m
-		}
 	}
 	return r.s.st.SetBatchRowOutcome(ctx, row.BatchID, row.Row, p.ID, itemID, store.RowDone, msg)
 }
@@ -382,19 +382,18 @@ func (r *run) person(ctx context.Context, v map[string]string) (store.Person, er
 	return p, nil
 }
 
-// invite invites a person who is not connected and holds no live
-// invitation; it says what it did, for the row's message.
+// invite invites a person whose link lacks the tenant's scopes (none
+// yet, revoked, or fewer) and who holds no live invitation; it says what
+// it did, for the row's message.
 func (r *run) invite(ctx context.Context, p store.Person) (string, error) {
 	if r.invited[p.ID] {
 		return "", nil
 	}
 	r.invited[p.ID] = true
+	// A connected person is left to Invite, which refuses only when the
+	// link already holds the tenant's scopes: one connected with fewer is
+	// asked for the rest.
 	st, tid := r.s.st, r.b.TenantID
-	if l, err := st.Link(ctx, tid, p.ID); err == nil && l.State == store.LinkConnected {
-		return "", nil
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return "", err
-	}
 	invs, err := st.ListInvitations(ctx, tid, p.ID)
 	if err != nil {
 		return "", err
