@@ -91,7 +91,7 @@ func Validate(ctx context.Context, r io.Reader, opts Options, emit func([]Row) e
 		return Summary{}, fmt.Errorf("batch: validate: %w: unknown format %q", store.ErrInvalid, opts.Format)
 	}
 	v := &validator{opts: opts, cols: Columns(opts.Kind), rows: map[uint64]int32{}, keys: map[uint64]int32{}, seed: maphash.MakeSeed(),
-		created: map[string]bool{}, sum: Summary{Counts: map[Code]int{}}}
+		created: map[uint64]bool{}, sum: Summary{Counts: map[Code]int{}}}
 	v.index = map[string]int{}
 	for i, c := range v.cols {
 		v.index[c.Name] = i
@@ -137,9 +137,10 @@ type validator struct {
 	// hash of (person, kind, key) to the row that first used it.
 	rows, keys map[uint64]int32
 	seed       maphash.Seed
-	// created holds the people rows of the file create ("e:" + email,
-	// "r:" + reference), so that later rows may name them.
-	created map[string]bool
+	// created holds hashes of the people rows of the file create ("e:" +
+	// email, "r:" + reference), so that later rows may name them; hashes,
+	// like rows and keys, so that memory stays a few bytes a row.
+	created map[uint64]bool
 	sum     Summary
 }
 
@@ -233,9 +234,9 @@ func (v *validator) check(rec *record) pendingRow {
 		}
 	}
 	if p.creates && len(p.Problems) == 0 {
-		v.created["e:"+p.email] = true
+		v.created[v.hash("e:"+p.email)] = true
 		if p.ref != "" {
-			v.created["r:"+p.ref] = true
+			v.created[v.hash("r:"+p.ref)] = true
 		}
 	}
 	return p
@@ -471,7 +472,7 @@ func (v *validator) personChecks(p *pendingRow, known store.PeopleRefs) {
 		add("person-ref", CodePersonConflict, "the email and the person-ref belong to two different people")
 	case refOK || emailOK:
 	case p.creates:
-	case v.created["r:"+p.ref] && p.ref != "", v.created["e:"+p.email] && p.email != "":
+	case p.ref != "" && v.created[v.hash("r:"+p.ref)], p.email != "" && v.created[v.hash("e:"+p.email)]:
 	default:
 		column, what := "email", p.Values["email"]
 		if p.ref != "" {
