@@ -7,13 +7,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/sandbox/sandboxtest"
 	"github.com/orcidlink/orcidlink/internal/store/storetest"
 	"github.com/orcidlink/orcidlink/internal/webhooks"
+	"github.com/orcidlink/orcidlink/internal/webhooks/webhookstest"
 )
 
 // TestBrowserAPIJourney is issue 7 end to end against the real program:
@@ -38,7 +37,7 @@ func TestBrowserAPIJourney(t *testing.T) {
 
 func testBrowserAPIJourney(t *testing.T, driver string) {
 	ctx := sandboxtest.Browser(t)
-	rcv := newHookReceiver(t)
+	rcv := webhookstest.New(t)
 	env := map[string]string{"ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS": "true"}
 	if driver == "postgres" {
 		env["ORCIDLINK_DATABASE_URL"] = storetest.NewPostgresDB(t)
@@ -97,7 +96,7 @@ func testBrowserAPIJourney(t *testing.T, driver string) {
 		chromedp.WaitVisible(chromedp.CSS("#webhooks")),
 		chromedp.Click(chromedp.CSS("#webhooks")),
 		chromedp.WaitVisible(chromedp.CSS("#webhook-form")),
-		chromedp.SendKeys(chromedp.CSS("#url"), rcv.srv.URL+"/hooks"),
+		chromedp.SendKeys(chromedp.CSS("#url"), rcv.URL()+"/hooks"),
 		chromedp.SendKeys(chromedp.CSS("#description"), "Journal platform"),
 	)
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#event-types input:checked").length`)); err != nil || n != len(webhooks.EventTypes()) {
@@ -108,7 +107,7 @@ func testBrowserAPIJourney(t *testing.T, driver string) {
 	if !strings.HasPrefix(secret, "whsec_") {
 		t.Fatalf("webhook secret %q", secret)
 	}
-	rcv.setSecret(secret)
+	rcv.SetSecret(secret)
 	do(t, ctx, "open the endpoint",
 		chromedp.Navigate(tenantPage+"/webhooks"),
 		chromedp.WaitVisible(chromedp.CSS("table#webhooks")),
@@ -150,11 +149,11 @@ func testBrowserAPIJourney(t *testing.T, driver string) {
 
 	// 5. The system learns the iD, signed, then writes a work and learns
 	// its put-code.
-	connected := rcv.wait(t, "person.connected", func(h hookRequest) bool { return h.env.Type == webhooks.PersonConnected })
+	connected := waitHook(t, rcv, "person.connected", func(h webhookstest.Request) bool { return h.Envelope.Type == webhooks.PersonConnected })
 	var cd webhooks.PersonConnectedData
-	if err := json.Unmarshal(connected.env.Data, &cd); err != nil || cd.ORCID != adaURI || connected.env.Person == nil ||
-		strconv.FormatInt(connected.env.Person.ID, 10) != pid {
-		t.Fatalf("person.connected: person %+v, data %s (%v); want %s for person %s", connected.env.Person, connected.env.Data, err, adaURI, pid)
+	if err := json.Unmarshal(connected.Envelope.Data, &cd); err != nil || cd.ORCID != adaURI || connected.Envelope.Person == nil ||
+		strconv.FormatInt(connected.Envelope.Person.ID, 10) != pid {
+		t.Fatalf("person.connected: person %+v, data %s (%v); want %s for person %s", connected.Envelope.Person, connected.Envelope.Data, err, adaURI, pid)
 	}
 	if got := api.want(http.StatusOK, "GET", "/people/"+pid, nil); got["status"] != "connected" || got["orcid"] != adaURI {
 		t.Fatalf("person after connecting: %v", got)
@@ -163,12 +162,12 @@ func testBrowserAPIJourney(t *testing.T, driver string) {
 		"item": map[string]any{"title": map[string]any{"title": map[string]any{"value": "Notes on the Analytical Engine"}},
 			"type": "journal-article", "external-ids": map[string]any{"external-id": []any{map[string]any{
 				"external-id-type": "doi", "external-id-value": "10.5555/ada.1843", "external-id-relationship": "self"}}}}})
-	synced := rcv.wait(t, "item.synced of article-1", func(h hookRequest) bool {
-		return h.env.Type == webhooks.ItemSynced && strings.Contains(string(h.env.Data), `"key":"article-1"`)
+	synced := waitHook(t, rcv, "item.synced of article-1", func(h webhookstest.Request) bool {
+		return h.Envelope.Type == webhooks.ItemSynced && strings.Contains(string(h.Envelope.Data), `"key":"article-1"`)
 	})
 	var sd webhooks.ItemData
-	if err := json.Unmarshal(synced.env.Data, &sd); err != nil || sd.PutCode == 0 || sd.Kind != "work" {
-		t.Fatalf("item.synced data %s (%v)", synced.env.Data, err)
+	if err := json.Unmarshal(synced.Envelope.Data, &sd); err != nil || sd.PutCode == 0 || sd.Kind != "work" {
+		t.Fatalf("item.synced data %s (%v)", synced.Envelope.Data, err)
 	}
 	work := api.want(http.StatusOK, "GET", "/people/"+pid+"/works/article-1", nil)
 	if pc, _ := work["put_code"].(float64); int64(pc) != sd.PutCode || work["state"] != "synced" {
@@ -255,29 +254,29 @@ func testBrowserAPIJourney(t *testing.T, driver string) {
 	if r := result["file-2"]; r["email"] != "grace@example.org" || r["person-state"] != "invited" || r["item-state"] != "pending" {
 		t.Errorf("result row of the new person's work: %v", r)
 	}
-	fileSynced := rcv.wait(t, "item.synced of file-1", func(h hookRequest) bool {
-		return h.env.Type == webhooks.ItemSynced && strings.Contains(string(h.env.Data), `"key":"file-1"`)
+	fileSynced := waitHook(t, rcv, "item.synced of file-1", func(h webhookstest.Request) bool {
+		return h.Envelope.Type == webhooks.ItemSynced && strings.Contains(string(h.Envelope.Data), `"key":"file-1"`)
 	})
-	if !strings.Contains(string(fileSynced.env.Data), `"put_code":`+result["file-1"]["put-code"]) {
-		t.Errorf("item.synced of file-1 %s; the result file says put-code %s", fileSynced.env.Data, result["file-1"]["put-code"])
+	if !strings.Contains(string(fileSynced.Envelope.Data), `"put_code":`+result["file-1"]["put-code"]) {
+		t.Errorf("item.synced of file-1 %s; the result file says put-code %s", fileSynced.Envelope.Data, result["file-1"]["put-code"])
 	}
 
 	// 7. The deliveries, and one sent again: the same event, a new delivery.
 	do(t, ctx, "deliveries", chromedp.Navigate(hookPage), chromedp.WaitVisible(chromedp.CSS("#deliveries")))
-	row := "#delivery-" + connected.deliveryID
-	if got := textOf(t, ctx, row); !strings.Contains(got, "person.connected") || !strings.Contains(got, connected.env.ID) ||
+	row := "#delivery-" + connected.DeliveryID
+	if got := textOf(t, ctx, row); !strings.Contains(got, "person.connected") || !strings.Contains(got, connected.Envelope.ID) ||
 		!strings.Contains(textOf(t, ctx, row+" .state"), "delivered") || !strings.Contains(textOf(t, ctx, row+" .status"), "204") {
 		t.Fatalf("delivery of person.connected:\n%s", got)
 	}
 	if got := textOf(t, ctx, "#deliveries"); !strings.Contains(got, "item.synced") {
 		t.Fatalf("deliveries lack item.synced:\n%s", got)
 	}
-	do(t, ctx, "redeliver", chromedp.Click(chromedp.CSS("#redeliver-"+connected.deliveryID)), chromedp.WaitVisible(chromedp.CSS("#deliveries")))
-	again := rcv.wait(t, "person.connected again", func(h hookRequest) bool {
-		return h.env.ID == connected.env.ID && h.deliveryID != connected.deliveryID
+	do(t, ctx, "redeliver", chromedp.Click(chromedp.CSS("#redeliver-"+connected.DeliveryID)), chromedp.WaitVisible(chromedp.CSS("#deliveries")))
+	again := waitHook(t, rcv, "person.connected again", func(h webhookstest.Request) bool {
+		return h.Envelope.ID == connected.Envelope.ID && h.DeliveryID != connected.DeliveryID
 	})
-	if again.env.Type != webhooks.PersonConnected || !bytes.Equal(again.env.Data, connected.env.Data) {
-		t.Fatalf("the redelivery %+v differs from the delivery %+v", again.env, connected.env)
+	if again.Envelope.Type != webhooks.PersonConnected || !bytes.Equal(again.Envelope.Data, connected.Envelope.Data) {
+		t.Fatalf("the redelivery %+v differs from the delivery %+v", again.Envelope, connected.Envelope)
 	}
 
 	// 8. Revoked in the browser, the key opens nothing.
@@ -348,93 +347,21 @@ func (c *apiClient) want(status int, method, path string, body any) map[string]a
 	return m
 }
 
-// hookRequest is one delivery the receiver accepted.
-type hookRequest struct {
-	env        webhooks.Envelope
-	deliveryID string
-}
-
-// hookReceiver is the organisation's webhook endpoint: it accepts only
-// requests signed with the secret it was given (answering 503 before it
-// has one, so that deliveries wait) and fails the test on any other.
-type hookReceiver struct {
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	secret   string
-	got      []hookRequest
-	problems []string
-}
-
-func newHookReceiver(t *testing.T) *hookReceiver {
+// waitHook returns the first delivery rcv accepted that matches, waiting
+// for it.
+func waitHook(t *testing.T, rcv *webhookstest.Receiver, what string, match func(webhookstest.Request) bool) webhookstest.Request {
 	t.Helper()
-	r := &hookReceiver{}
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(r.srv.Close)
-	t.Cleanup(func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		for _, p := range r.problems {
-			t.Error("webhook receiver: " + p)
-		}
-	})
-	return r
-}
-
-func (r *hookReceiver) setSecret(s string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.secret = s
-}
-
-func (r *hookReceiver) serve(w http.ResponseWriter, req *http.Request) {
-	body, _ := io.ReadAll(req.Body)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.secret == "" {
-		http.Error(w, "not ready", http.StatusServiceUnavailable)
-		return
-	}
-	if err := webhooks.Verify(r.secret, req.Header.Get(webhooks.SignatureHeader), body, time.Now(), 0); err != nil {
-		r.problems = append(r.problems, "bad signature: "+err.Error())
-		http.Error(w, "bad signature", http.StatusUnauthorized)
-		return
-	}
-	var env webhooks.Envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		r.problems = append(r.problems, "not an envelope: "+err.Error())
-		http.Error(w, "bad body", http.StatusBadRequest)
-		return
-	}
-	if req.Header.Get(webhooks.EventIDHeader) != env.ID || req.Header.Get(webhooks.EventTypeHeader) != env.Type {
-		r.problems = append(r.problems, "headers do not match the envelope "+env.ID)
-	}
-	r.got = append(r.got, hookRequest{env: env, deliveryID: req.Header.Get(webhooks.DeliveryIDHeader)})
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// wait returns the first accepted delivery that matches, waiting for it.
-func (r *hookReceiver) wait(t *testing.T, what string, match func(hookRequest) bool) hookRequest {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		r.mu.Lock()
-		for _, h := range r.got {
+	var got webhookstest.Request
+	rcv.Wait(t, what, func(rs []webhookstest.Request) bool {
+		for _, h := range rs {
 			if match(h) {
-				r.mu.Unlock()
-				return h
+				got = h
+				return true
 			}
 		}
-		var types []string
-		for _, h := range r.got {
-			types = append(types, h.env.Type+" "+h.env.ID+" delivery "+h.deliveryID)
-		}
-		r.mu.Unlock()
-		if time.Now().After(deadline) {
-			t.Fatalf("no webhook delivery of %s; received:\n%s", what, strings.Join(types, "\n"))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return false
+	})
+	return got
 }
 
 // waitInPage waits until a JavaScript condition holds on the page, across

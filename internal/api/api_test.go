@@ -8,6 +8,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/store/storetest"
 	"github.com/orcidlink/orcidlink/internal/webhooks"
+	"github.com/orcidlink/orcidlink/internal/webhooks/webhookstest"
 )
 
 // wantProblem fails unless a is a problem document of status and type.
@@ -76,9 +77,9 @@ func TestTenantIsolation(t *testing.T) {
 		b.want(201, "POST", "/articles", map[string]any{"key": "b-art", "title": "B's article",
 			"contributors": []any{map[string]any{"person_id": pb["id"]}}})
 		// B's webhook endpoint, with a delivery of an event about B's person.
-		rcv := newReceiver(t)
-		hb := b.want(201, "POST", "/webhooks", map[string]any{"url": rcv.url(), "event_types": []string{webhooks.ItemSynced}})
-		rcv.setSecret(hb["secret"].(string))
+		rcv := webhookstest.New(t)
+		hb := b.want(201, "POST", "/webhooks", map[string]any{"url": hookURL(rcv), "event_types": []string{webhooks.ItemSynced}})
+		rcv.SetSecret(hb["secret"].(string))
 		hbid := strconv.FormatInt(int64(hb["id"].(float64)), 10)
 		if _, err := e.st.RecordEvent(e.ctx, store.Event{TenantID: e.b.ID, PersonID: int64(pb["id"].(float64)),
 			Type: webhooks.ItemSynced, Data: []byte(`{"key":"w1"}`)}); err != nil {
@@ -90,7 +91,7 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		bdid := strconv.FormatInt(int64(bds[0].(map[string]any)["id"].(float64)), 10)
 		// A's own endpoint, to name B's delivery under it.
-		ha := a.want(201, "POST", "/webhooks", map[string]any{"url": rcv.url() + "/a", "event_types": []string{webhooks.ItemSynced}})
+		ha := a.want(201, "POST", "/webhooks", map[string]any{"url": hookURL(rcv) + "/a", "event_types": []string{webhooks.ItemSynced}})
 		haid := strconv.FormatInt(int64(ha["id"].(float64)), 10)
 		// B's batch file.
 		bb := b.as("text/csv").want(201, "POST", "/batches?kind=people", "email,family-names\nbee2@example.org,Bee\n")
@@ -169,7 +170,7 @@ func TestTenantIsolation(t *testing.T) {
 		if got := a.want(200, "GET", "/webhooks", nil)["items"].([]any); len(got) != 1 || got[0].(map[string]any)["id"] != ha["id"] {
 			t.Fatalf("A's webhooks show %v", got)
 		}
-		if hook := b.want(200, "GET", "/webhooks/"+hbid, nil); hook["url"] != rcv.url() {
+		if hook := b.want(200, "GET", "/webhooks/"+hbid, nil); hook["url"] != hookURL(rcv) {
 			t.Fatalf("B's endpoint changed: %v", hook)
 		}
 		if ds := b.want(200, "GET", "/webhooks/"+hbid+"/deliveries", nil)["items"].([]any); len(ds) != 1 {

@@ -10,6 +10,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store/storetest"
 	"github.com/orcidlink/orcidlink/internal/webhooks"
+	"github.com/orcidlink/orcidlink/internal/webhooks/webhookstest"
 )
 
 // TestJourney is the organisation's side by API alone, against the
@@ -26,16 +27,16 @@ func TestJourney(t *testing.T) {
 		c.check = func(_, _ string, a answer) { bodies = append(bodies, string(a.body)) }
 
 		// The organisation's system subscribes; the secret is shown once.
-		rcv := newReceiver(t)
-		hook := c.want(201, "POST", "/webhooks", map[string]any{"url": rcv.url(), "description": "HR system",
+		rcv := webhookstest.New(t)
+		hook := c.want(201, "POST", "/webhooks", map[string]any{"url": hookURL(rcv), "description": "HR system",
 			"event_types": []string{webhooks.PersonConnected, webhooks.ItemSynced, webhooks.ItemRetracted}})
 		secret, _ := hook["secret"].(string)
 		if !strings.HasPrefix(secret, "whsec_") || hook["active"] != true {
 			t.Fatalf("new endpoint %v", hook)
 		}
-		rcv.setSecret(secret)
+		rcv.SetSecret(secret)
 		hid := strconv.FormatInt(int64(hook["id"].(float64)), 10)
-		if got := c.want(200, "GET", "/webhooks/"+hid, nil); got["secret"] != nil || got["url"] != rcv.url() {
+		if got := c.want(200, "GET", "/webhooks/"+hid, nil); got["secret"] != nil || got["url"] != hookURL(rcv) {
 			t.Fatalf("endpoint read back %v", got)
 		}
 		p := c.want(201, "POST", "/people", map[string]any{"given_names": "Josiah", "family_names": "Carberry",
@@ -70,7 +71,7 @@ func TestJourney(t *testing.T) {
 		}
 		// The receiver learns the iD, signed, with the person's reference.
 		var conn webhooks.PersonConnectedData
-		ev := rcv.wait(t, webhooks.PersonConnected, 1, &conn)
+		ev := waitEvent(t, rcv, webhooks.PersonConnected, 1, &conn)
 		if conn.ORCID != idURI || ev.Person == nil || ev.Person.ID != int64(p["id"].(float64)) ||
 			ev.Person.ExternalRef != "ojs-author-7" || ev.Tenant.ID != e.a.ID || !slices.Contains(conn.Scopes, "/activities/update") {
 			t.Fatalf("person.connected %+v %+v", ev, conn)
@@ -110,7 +111,7 @@ func TestJourney(t *testing.T) {
 			t.Fatalf("record after create: %+v", tl)
 		}
 		var syncedData webhooks.ItemData
-		rcv.wait(t, webhooks.ItemSynced, 1, &syncedData)
+		waitEvent(t, rcv, webhooks.ItemSynced, 1, &syncedData)
 		if syncedData.PutCode != int64(putCode) || syncedData.Key != "article-1" || syncedData.Kind != "work" || syncedData.State != "synced" {
 			t.Fatalf("item.synced %+v, put-code %v", syncedData, putCode)
 		}
@@ -125,7 +126,7 @@ func TestJourney(t *testing.T) {
 		if tl := onRecord(); tl.ByDOI["10.5555/j1"] != 1 {
 			t.Fatalf("record after update: %+v", tl)
 		}
-		rcv.wait(t, webhooks.ItemSynced, 2, &syncedData)
+		waitEvent(t, rcv, webhooks.ItemSynced, 2, &syncedData)
 		if syncedData.PutCode != int64(putCode) {
 			t.Fatalf("item.synced after update %+v", syncedData)
 		}
@@ -137,7 +138,7 @@ func TestJourney(t *testing.T) {
 			t.Fatalf("record after retraction: %+v", tl)
 		}
 		var retracted webhooks.ItemData
-		rcv.wait(t, webhooks.ItemRetracted, 1, &retracted)
+		waitEvent(t, rcv, webhooks.ItemRetracted, 1, &retracted)
 		if retracted.PutCode != int64(putCode) || retracted.Key != "article-1" {
 			t.Fatalf("item.retracted %+v", retracted)
 		}
@@ -147,7 +148,7 @@ func TestJourney(t *testing.T) {
 		var types []string
 		for _, d := range ds {
 			d := d.(map[string]any)
-			if d["state"] != "delivered" || d["last_status"] != float64(200) {
+			if d["state"] != "delivered" || d["last_status"] != float64(204) {
 				t.Errorf("delivery %v", d)
 			}
 			types = append(types, d["event_type"].(string))

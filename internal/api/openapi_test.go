@@ -16,6 +16,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/api"
 	"github.com/orcidlink/orcidlink/internal/jobs/jobstest"
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/webhooks/webhookstest"
 )
 
 const docURL = "https://orcidlink.test/openapi.json"
@@ -298,17 +299,17 @@ func TestOpenAPI(t *testing.T) {
 	c.want(404, "GET", "/articles/none", nil)
 
 	// Webhooks: an endpoint at a receiver, which hears the connection below.
-	rcv := newReceiver(t)
+	rcv := webhookstest.New(t)
 	c.want(422, "POST", "/webhooks", map[string]any{"url": "ftp://x", "event_types": []string{"person.happy"}})
-	hook := c.want(201, "POST", "/webhooks", map[string]any{"url": rcv.url(), "event_types": []string{"person.connected"}})
-	rcv.setSecret(hook["secret"].(string))
+	hook := c.want(201, "POST", "/webhooks", map[string]any{"url": hookURL(rcv), "event_types": []string{"person.connected"}})
+	rcv.SetSecret(hook["secret"].(string))
 	hid := strconv.FormatInt(int64(hook["id"].(float64)), 10)
 	if got := c.want(200, "GET", "/webhooks", nil); len(got["items"].([]any)) != 1 {
 		t.Fatalf("webhooks %v", got)
 	}
 	c.want(200, "GET", "/webhooks/"+hid, nil)
 	if got := c.want(200, "PATCH", "/webhooks/"+hid, map[string]any{"description": "HR",
-		"event_types": []string{"person.connected", "person.disconnected"}}); got["description"] != "HR" || got["url"] != rcv.url() {
+		"event_types": []string{"person.connected", "person.disconnected"}}); got["description"] != "HR" || got["url"] != hookURL(rcv) {
 		t.Fatalf("patched endpoint %v", got)
 	}
 	c.want(404, "GET", "/webhooks/999999", nil)
@@ -335,7 +336,7 @@ func TestOpenAPI(t *testing.T) {
 	// The connection and the disconnection reached the receiver; their
 	// deliveries are listed, and one is sent again.
 	eventually(t, "two deliveries", func() bool {
-		return len(rcv.events("person.connected")) == 1 && len(rcv.events("person.disconnected")) == 1
+		return len(events(rcv, "person.connected")) == 1 && len(events(rcv, "person.disconnected")) == 1
 	})
 	ds := c.want(200, "GET", "/webhooks/"+hid+"/deliveries?limit=1", nil)
 	if items := ds["items"].([]any); len(items) != 1 || items[0].(map[string]any)["event_type"] != "person.disconnected" || ds["next_cursor"] == "" {
@@ -348,8 +349,8 @@ func TestOpenAPI(t *testing.T) {
 	}
 	did := strconv.FormatInt(int64(first["id"].(float64)), 10)
 	c.want(202, "POST", "/webhooks/"+hid+"/deliveries/"+did+"/redeliver", nil)
-	eventually(t, "redelivered", func() bool { return len(rcv.events("person.connected")) == 2 })
-	if again := rcv.events("person.connected"); again[0].ID != again[1].ID {
+	eventually(t, "redelivered", func() bool { return len(events(rcv, "person.connected")) == 2 })
+	if again := events(rcv, "person.connected"); again[0].ID != again[1].ID {
 		t.Fatalf("a redelivery has another event id: %s, %s", again[0].ID, again[1].ID)
 	}
 	c.want(404, "POST", "/webhooks/"+hid+"/deliveries/999999/redeliver", nil)

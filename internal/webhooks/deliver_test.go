@@ -4,12 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,82 +14,21 @@ import (
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/store/storetest"
 	"github.com/orcidlink/orcidlink/internal/webhooks"
+	"github.com/orcidlink/orcidlink/internal/webhooks/webhookstest"
 )
 
-// receiver is a tenant's system: it verifies every request and keeps what
-// it accepted, in order. While down it answers 503 (or, for the people in
-// refuse, always).
-type receiver struct {
-	t      *testing.T
-	srv    *httptest.Server
-	secret atomic.Value // string
-	down   atomic.Bool
-
-	mu       sync.Mutex
-	refuse   map[int64]bool
-	tries    int
-	accepted []webhooks.Envelope
-	delivery []string // Orcidlink-Delivery-Id of each accepted request
-	problems []string
-}
-
-func newReceiver(t *testing.T) *receiver {
-	t.Helper()
-	r := &receiver{t: t, refuse: map[int64]bool{}}
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
-	body, _ := io.ReadAll(req.Body)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.tries++
-	secret, _ := r.secret.Load().(string)
-	if err := webhooks.Verify(secret, req.Header.Get(webhooks.SignatureHeader), body, time.Now(), 0); err != nil {
-		r.problems = append(r.problems, "bad signature: "+err.Error())
-		http.Error(w, "bad signature", http.StatusUnauthorized)
-		return
-	}
-	var env webhooks.Envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		r.problems = append(r.problems, "bad body: "+err.Error())
-		http.Error(w, "bad body", http.StatusBadRequest)
-		return
-	}
-	if req.Header.Get(webhooks.EventIDHeader) != env.ID || req.Header.Get(webhooks.EventTypeHeader) != env.Type {
-		r.problems = append(r.problems, fmt.Sprintf("headers %v do not match %s %s", req.Header, env.ID, env.Type))
-	}
-	if r.down.Load() || (env.Person != nil && r.refuse[env.Person.ID]) {
-		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
-		return
-	}
-	r.accepted = append(r.accepted, env)
-	r.delivery = append(r.delivery, req.Header.Get(webhooks.DeliveryIDHeader))
-	w.Write([]byte("thanks"))
-}
-
-// received is what was accepted about person, as event sequence numbers
+// received is what rcv accepted about person, as event sequence numbers
 // (the data's "n").
-func (r *receiver) received(person int64) []int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+func received(rcv *webhookstest.Receiver, person int64) []int {
 	var ns []int
-	for _, env := range r.accepted {
-		if env.Person != nil && env.Person.ID == person {
+	for _, h := range rcv.Requests() {
+		if h.Envelope.Person != nil && h.Envelope.Person.ID == person {
 			var d struct{ N int }
-			json.Unmarshal(env.Data, &d)
+			json.Unmarshal(h.Envelope.Data, &d)
 			ns = append(ns, d.N)
 		}
 	}
 	return ns
-}
-
-func (r *receiver) count() (tries, accepted int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.tries, len(r.accepted)
 }
 
 // waitFor polls until ok, failing after a generous while.
@@ -115,7 +50,7 @@ type fixture struct {
 	q      *jobs.Queue
 	tenant store.Tenant
 	people []store.Person
-	rcv    *receiver
+	rcv    *webhookstest.Receiver
 	ep     store.WebhookEndpoint
 }
 
@@ -126,7 +61,7 @@ func newFixture(t *testing.T, driver string) *fixture {
 	ctx := context.Background()
 	dsn := storetest.NewDSN(t, driver)
 	st := storetest.OpenDSN(t, driver, dsn, nil)
-	f := &fixture{ctx: ctx, st: st, rcv: newReceiver(t)}
+	f := &fixture{ctx: ctx, st: st, rcv: webhookstest.New(t)}
 	cred, err := st.CreateCredential(ctx, store.Credential{Name: "c", API: orcid.MemberAPI, ClientID: "APP-HOOKS",
 		ClientSecret: "s", Env: orcid.Environment{Name: "custom", SiteURL: "http://127.0.0.1:9",
 			MemberAPIURL: "http://127.0.0.1:9/v3.0", PublicAPIURL: "http://127.0.0.1:9/pub/v3.0"}})
@@ -169,18 +104,11 @@ func newFixture(t *testing.T, driver string) *fixture {
 	})
 	f.q = q
 	f.svc = webhooks.NewService(st, q, nil)
-	if f.ep, err = f.svc.CreateEndpoint(ctx, f.tenant.ID, webhooks.EndpointInput{URL: f.rcv.srv.URL + "/hook",
+	if f.ep, err = f.svc.CreateEndpoint(ctx, f.tenant.ID, webhooks.EndpointInput{URL: f.rcv.URL() + "/hook",
 		EventTypes: []string{webhooks.ItemSynced}, Active: true}); err != nil {
 		t.Fatal(err)
 	}
-	f.rcv.secret.Store(f.ep.Secret)
-	t.Cleanup(func() {
-		f.rcv.mu.Lock()
-		defer f.rcv.mu.Unlock()
-		for _, p := range f.rcv.problems {
-			t.Error(p)
-		}
-	})
+	f.rcv.SetSecret(f.ep.Secret)
 	return f
 }
 
@@ -212,7 +140,7 @@ func equal(a, b []int) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
 func TestReceiverDown(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver)
-		f.rcv.down.Store(true)
+		f.rcv.SetDown(true)
 		const perPerson = 6
 		for n := 1; n <= perPerson; n++ {
 			for _, p := range f.people {
@@ -233,16 +161,13 @@ func TestReceiverDown(t *testing.T) {
 			}
 			return len(tried) == 2
 		})
-		if _, accepted := f.rcv.count(); accepted != 0 {
+		if accepted := len(f.rcv.Requests()); accepted != 0 {
 			t.Fatalf("accepted %d while down", accepted)
 		}
-		f.rcv.down.Store(false)
-		waitFor(t, "every event", func() bool {
-			_, accepted := f.rcv.count()
-			return accepted >= 2*perPerson
-		})
+		f.rcv.SetDown(false)
+		f.rcv.Wait(t, "every event", func(rs []webhookstest.Request) bool { return len(rs) >= 2*perPerson })
 		for _, p := range f.people {
-			if got := f.rcv.received(p.ID); !equal(got, seq(perPerson)) {
+			if got := received(f.rcv, p.ID); !equal(got, seq(perPerson)) {
 				t.Errorf("person %d received %v, want %v in order", p.ID, got, seq(perPerson))
 			}
 		}
@@ -260,15 +185,13 @@ func TestPeopleIndependent(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver)
 		stuck, other := f.people[0], f.people[1]
-		f.rcv.mu.Lock()
-		f.rcv.refuse[stuck.ID] = true
-		f.rcv.mu.Unlock()
+		f.rcv.Refuse(stuck.ID)
 		f.record(t, stuck, 1)
 		f.record(t, stuck, 2)
 		f.record(t, other, 1)
 		f.record(t, other, 2)
-		waitFor(t, "the other person's events", func() bool { return equal(f.rcv.received(other.ID), seq(2)) })
-		if got := f.rcv.received(stuck.ID); len(got) != 0 {
+		waitFor(t, "the other person's events", func() bool { return equal(received(f.rcv, other.ID), seq(2)) })
+		if got := received(f.rcv, stuck.ID); len(got) != 0 {
 			t.Fatalf("refused person received %v", got)
 		}
 		// The stuck person's second event waits, untried, behind the first.
@@ -289,11 +212,9 @@ func TestPeopleIndependent(t *testing.T) {
 		if err != nil || again.ID == done[1].ID {
 			t.Fatalf("redeliver: %+v, %v", again, err)
 		}
-		waitFor(t, "the redelivery", func() bool { return len(f.rcv.received(other.ID)) == 3 })
-		f.rcv.mu.Lock()
-		last := f.rcv.accepted[len(f.rcv.accepted)-1]
-		lastDelivery := f.rcv.delivery[len(f.rcv.delivery)-1]
-		f.rcv.mu.Unlock()
+		waitFor(t, "the redelivery", func() bool { return len(received(f.rcv, other.ID)) == 3 })
+		rs := f.rcv.Requests()
+		last, lastDelivery := rs[len(rs)-1].Envelope, rs[len(rs)-1].DeliveryID
 		if last.ID != done[1].EventUID || lastDelivery != fmt.Sprint(again.ID) {
 			t.Fatalf("redelivered event %s as delivery %s, want %s as %d", last.ID, lastDelivery, done[1].EventUID, again.ID)
 		}
@@ -303,11 +224,9 @@ func TestPeopleIndependent(t *testing.T) {
 		}
 
 		// Let the stuck person through: both arrive, in order.
-		f.rcv.mu.Lock()
-		f.rcv.refuse[stuck.ID] = false
-		f.rcv.mu.Unlock()
-		waitFor(t, "the refused person's events", func() bool { return len(f.rcv.received(stuck.ID)) == 2 })
-		if got := f.rcv.received(stuck.ID); !equal(got, seq(2)) {
+		f.rcv.Allow(stuck.ID)
+		waitFor(t, "the refused person's events", func() bool { return len(received(f.rcv, stuck.ID)) == 2 })
+		if got := received(f.rcv, stuck.ID); !equal(got, seq(2)) {
 			t.Fatalf("received %v", got)
 		}
 	})
