@@ -22,10 +22,11 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:8081", "`ADDR` to listen on (host:port; port 0 picks a free one)")
 	db := fs.String("db", "orcidlink-sandbox.db", "SQLite database `PATH`; \":memory:\" keeps nothing")
-	seed := fs.String("seed", "", "JSON `FILE` of clients and researchers to create at start (see README)")
+	seed := fs.String("seed", "", "JSON `FILE` of clients, researchers, organizations and groups to create at start (see README)")
 	baseURL := fs.String("base-url", "", "public `URL` of the registry when behind a proxy (default http://ADDR)")
 	rateLimit := fs.Float64("rate-limit", sandbox.DefaultRateLimit, "API requests per second per client")
 	burst := fs.Int("burst", sandbox.DefaultBurst, "API requests queued per client before the registry answers 503")
+	strict := fs.Bool("strict", false, "know only the organisations and issn: groups given by the seed or the control API (no ROR or ISSN leniency)")
 	verbose := fs.Bool("verbose", false, "log every request")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: orcidlink sandbox [flags]\n\nRuns an offline ORCID registry: the site and OAuth at /, the Member API at /v3.0/, the Public API at /pub/v3.0/.\n\nFlags:")
@@ -56,7 +57,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if base == "" {
 		base = "http://" + displayAddr(ln.Addr())
 	}
-	reg, err := sandbox.Open(ctx, sandbox.Config{BaseURL: base, DB: *db, RateLimit: *rateLimit, Burst: *burst, Logger: logger})
+	reg, err := sandbox.Open(ctx, sandbox.Config{BaseURL: base, DB: *db, RateLimit: *rateLimit, Burst: *burst, Strict: *strict, Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -252,7 +252,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			log.Warn("stop the job queue", "err", err)
 		}
 	}()
-	papers, err := journal.New(journal.Config{Store: st, Queue: queue, Inviter: svc, Logger: log})
+	papers, err := journal.New(journal.Config{Store: st, Queue: queue, Inviter: svc, Clients: svc, Logger: log})
 	if err != nil {
 		return err
 	}

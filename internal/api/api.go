@@ -62,6 +62,7 @@ type Journal interface {
 	Publish(ctx context.Context, tenantID int64, key string) (journal.Result, error)
 	Unpublish(ctx context.Context, tenantID int64, key string) (journal.Result, error)
 	CompleteReview(ctx context.Context, tenantID int64, articleKey string, reviewerPersonID int64, completed time.Time) (store.Item, error)
+	SaveEditor(ctx context.Context, e store.Editor) (store.Editor, store.Item, error)
 }
 
 var (

@@ -22,6 +22,7 @@ type article struct {
 	DOI             string        `json:"doi"`
 	URL             string        `json:"url"`
 	PublicationDate *pubDate      `json:"publication_date"`
+	ReviewMode      string        `json:"review_mode"`
 	State           string        `json:"state"`
 	Contributors    []contributor `json:"contributors"`
 	Reviews         []review      `json:"reviews"`
@@ -35,10 +36,13 @@ type pubDate struct {
 	Day   int `json:"day,omitempty"`
 }
 
-// contributor is an author; Work is their copy's state on ORCID (absent
-// until the article is first published).
+// contributor is an author: a person of the tenant (PersonID; Work is
+// their copy's state on ORCID, absent until the article is first
+// published) or a co-author named only (Name).
 type contributor struct {
-	PersonID int64     `json:"person_id"`
+	PersonID *int64    `json:"person_id"`
+	Name     string    `json:"name,omitempty"`
+	Roles    []string  `json:"roles"`
 	Work     *workCopy `json:"work,omitempty"`
 }
 
@@ -58,19 +62,26 @@ type articleList struct {
 
 // articleInput is the body of POST /articles and PUT /articles/{key}.
 type articleInput struct {
-	Key             string    `json:"key"` // POST only; PUT takes it from the path
-	Title           string    `json:"title"`
-	JournalTitle    string    `json:"journal_title"`
-	ISSN            string    `json:"issn"`
-	Type            string    `json:"type"`
-	DOI             string    `json:"doi"`
-	URL             string    `json:"url"`
-	PublicationDate *pubDate  `json:"publication_date"`
-	Contributors    []contrib `json:"contributors"`
+	Key             string   `json:"key"` // POST only; PUT takes it from the path
+	Title           string   `json:"title"`
+	JournalTitle    string   `json:"journal_title"`
+	ISSN            string   `json:"issn"`
+	Type            string   `json:"type"`
+	DOI             string   `json:"doi"`
+	URL             string   `json:"url"`
+	PublicationDate *pubDate `json:"publication_date"`
+	// ReviewMode is open, anonymous or double-anonymous; "" takes the
+	// tenant's.
+	ReviewMode   string    `json:"review_mode"`
+	Contributors []contrib `json:"contributors"`
 }
 
+// contrib is a contributor of the input: a person of the tenant
+// (person_id) or a name, with optional CRediT role URIs.
 type contrib struct {
-	PersonID int64 `json:"person_id"`
+	PersonID int64    `json:"person_id"`
+	Name     string   `json:"name"`
+	Roles    []string `json:"roles"`
 }
 
 type reviewInput struct {
@@ -82,22 +93,26 @@ type reviewInput struct {
 // the reviews.
 func (s *Server) articleOf(c *call, a store.Article) (article, error) {
 	out := article{Key: a.Key, Title: a.Title, JournalTitle: a.JournalTitle, ISSN: a.ISSN, Type: a.Type, DOI: a.DOI, URL: a.URL,
-		State: string(a.State), Contributors: []contributor{}, Reviews: []review{}, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+		ReviewMode: string(a.ReviewMode), State: string(a.State), Contributors: []contributor{}, Reviews: []review{}, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if a.PubYear > 0 {
 		out.PublicationDate = &pubDate{Year: a.PubYear, Month: a.PubMonth, Day: a.PubDay}
 	}
-	for _, pid := range a.Authors {
-		ct := contributor{PersonID: pid}
-		it, err := s.st.ItemByKey(c.ctx, c.tenant, pid, orcid.KindWork, journal.WorkKey(a.Key))
-		switch {
-		case err == nil:
-			ct.Work = &workCopy{State: string(it.State)}
-			if it.PutCode != 0 {
-				pc := it.PutCode
-				ct.Work.PutCode = &pc
+	for _, ac := range a.Contributors {
+		ct := contributor{Name: ac.Name, Roles: append([]string{}, ac.Roles...)}
+		if ac.PersonID != 0 {
+			pid := ac.PersonID
+			ct.PersonID = &pid
+			it, err := s.st.ItemByKey(c.ctx, c.tenant, pid, orcid.KindWork, journal.WorkKey(a.Key))
+			switch {
+			case err == nil:
+				ct.Work = &workCopy{State: string(it.State)}
+				if it.PutCode != 0 {
+					pc := it.PutCode
+					ct.Work.PutCode = &pc
+				}
+			case !errors.Is(err, store.ErrNotFound):
+				return article{}, err
 			}
-		case !errors.Is(err, store.ErrNotFound):
-			return article{}, err
 		}
 		out.Contributors = append(out.Contributors, ct)
 	}
@@ -125,39 +140,28 @@ func (s *Server) storeArticle(c *call, in articleInput, key string) (store.Artic
 	if !validKey(key) {
 		errs.body("/key", keyRule)
 	}
-	if in.Title == "" {
-		errs.body("/title", "is required")
-	}
-	if in.Type != "" && !orcid.IsOneOf(orcid.WorkTypes, in.Type) {
-		errs.body("/type", "is not an ORCID work type")
-	}
 	a := store.Article{TenantID: c.tenant, Key: key, Title: in.Title, JournalTitle: in.JournalTitle, ISSN: in.ISSN, Type: in.Type,
-		DOI: in.DOI, URL: in.URL}
+		DOI: in.DOI, URL: in.URL, ReviewMode: store.ReviewMode(in.ReviewMode)}
 	if d := in.PublicationDate; d != nil {
-		if d.Year < 1 || d.Year > 9999 || d.Month < 0 || d.Month > 12 || d.Day < 0 || d.Day > 31 || (d.Day > 0 && d.Month == 0) {
-			errs.body("/publication_date", "must be a date with year, optionally month and day")
+		if d.Year == 0 {
+			errs.body("/publication_date/year", "is required")
 		}
 		a.PubYear, a.PubMonth, a.PubDay = d.Year, d.Month, d.Day
 	}
-	if in.URL != "" {
-		if u, err := url.Parse(in.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs.body("/url", "must be an http(s) URL")
-		}
-	}
-	seen := map[int64]bool{}
 	for i, ct := range in.Contributors {
-		ptr := "/contributors/" + itoa(int64(i)) + "/person_id"
-		if seen[ct.PersonID] {
-			errs.body(ptr, "is named twice")
-			continue
+		if ct.PersonID != 0 {
+			if _, err := s.st.Person(c.ctx, c.tenant, ct.PersonID); errors.Is(err, store.ErrNotFound) {
+				errs.body("/contributors/"+itoa(int64(i))+"/person_id", "is not a person of the tenant")
+			} else if err != nil {
+				return a, err
+			}
 		}
-		seen[ct.PersonID] = true
-		if _, err := s.st.Person(c.ctx, c.tenant, ct.PersonID); errors.Is(err, store.ErrNotFound) {
-			errs.body(ptr, "is not a person of the tenant")
-		} else if err != nil {
-			return a, err
-		}
-		a.Authors = append(a.Authors, ct.PersonID)
+		a.Contributors = append(a.Contributors, store.Contributor{PersonID: ct.PersonID, Name: ct.Name, Roles: ct.Roles})
+	}
+	// The article's own rules live in the journal package, shared with the
+	// admin UI: every field problem is reported with its pointer.
+	for _, p := range journal.CheckArticle(&a) {
+		errs.body("/"+p.Field, p.Message)
 	}
 	return a, errs.err()
 }

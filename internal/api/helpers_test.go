@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -298,4 +299,20 @@ func eventually(t *testing.T, what string, ok func() bool) {
 func work(key, title string) json.RawMessage {
 	raw, _ := json.Marshal(jobstest.Work(key, title))
 	return raw
+}
+
+// pointers are the JSON pointers of a problem document's field errors,
+// sorted.
+func pointers(problem map[string]any) []string {
+	var out []string
+	errs, _ := problem["errors"].([]any)
+	for _, e := range errs {
+		if m, ok := e.(map[string]any); ok {
+			if p, ok := m["pointer"].(string); ok {
+				out = append(out, p)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

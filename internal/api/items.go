@@ -114,7 +114,7 @@ func (h itemHandlers) view(c *call, it store.Item, ls links) (item, error) {
 
 // decodeItem reads the ORCID JSON of an item of the handler's kind and
 // checks it as ORCID would; problems point into the request body.
-func (h itemHandlers) decodeItem(raw json.RawMessage) (orcid.Item, error) {
+func (h itemHandlers) decodeItem(c *call, raw json.RawMessage) (orcid.Item, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, invalid("The body needs the item.", FieldError{Pointer: "/item", Detail: "is required"})
 	}
@@ -122,6 +122,10 @@ func (h itemHandlers) decodeItem(raw json.RawMessage) (orcid.Item, error) {
 	if err := decode(raw, "/item", x); err != nil {
 		return nil, err
 	}
+	if err := h.s.defaultOrganization(c, x); err != nil {
+		return nil, err
+	}
+	orcid.Canonicalize(x)
 	if err := orcid.Validate(x); err != nil {
 		return nil, &itemPointer{base: "/item", err: err}
 	}
@@ -138,6 +142,19 @@ func validKey(key string) bool {
 		}
 	}
 	return true
+}
+
+// defaultOrganization gives an affiliation, funding or peer review that
+// names no organisation the tenant's own (PATCH /tenant), when it has one.
+func (s *Server) defaultOrganization(c *call, x orcid.Item) error {
+	t, err := s.st.Tenant(c.ctx, c.tenant)
+	if err != nil {
+		return err
+	}
+	if p := t.Settings.Publisher; p.Complete() {
+		orcid.FillOrganization(x, p.Organization())
+	}
+	return nil
 }
 
 const keyRule = "must be 1 to 200 characters without spaces or slashes"
@@ -158,7 +175,7 @@ func (h itemHandlers) create(c *call) (reply, error) {
 	} else if !validKey(in.Key) {
 		return reply{}, invalid("The key is not valid.", FieldError{Pointer: "/key", Detail: keyRule})
 	}
-	x, err := h.decodeItem(in.Item)
+	x, err := h.decodeItem(c, in.Item)
 	if err != nil {
 		return reply{}, err
 	}
@@ -192,7 +209,7 @@ func (h itemHandlers) put(c *call) (reply, error) {
 	if err := decode(c.body, "", &in); err != nil {
 		return reply{}, err
 	}
-	x, err := h.decodeItem(in.Item)
+	x, err := h.decodeItem(c, in.Item)
 	if err != nil {
 		return reply{}, err
 	}

@@ -34,6 +34,7 @@ var pathParamDocs = map[string]map[string]any{
 	"id":          {"description": "The person's id.", "schema": map[string]any{"type": "integer", "minimum": 1}},
 	"key":         {"description": "Your own key of the article or item.", "schema": map[string]any{"type": "string", "minLength": 1}},
 	"endpoint_id": {"description": "The webhook endpoint's id.", "schema": map[string]any{"type": "integer", "minimum": 1}},
+	"editor_id":   {"description": "The editorial board member's id.", "schema": map[string]any{"type": "integer", "minimum": 1}},
 	"delivery_id": {"description": "The delivery's id.", "schema": map[string]any{"type": "integer", "minimum": 1}},
 	"batch_id":    {"description": "The batch file's id.", "schema": map[string]any{"type": "integer", "minimum": 1}},
 	"kind":        {"description": "The kind of batch file.", "schema": map[string]any{"type": "string", "enum": batchKinds()}},

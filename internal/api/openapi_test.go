@@ -159,13 +159,21 @@ func sampleItems() map[orcid.ItemKind]any {
 	org := &orcid.Organization{Name: "Example University", Address: &orcid.OrganizationAddress{City: "Wellington", Country: "NZ"},
 		DisambiguatedOrganization: &orcid.DisambiguatedOrganization{Identifier: "https://ror.org/04bj28v14", Source: "ROR"}}
 	self := orcid.RelationshipSelf
+	// ORCID's XSD requires a proposal (title, hosts, identifiers) and at
+	// least one resource item.
+	researchResource := &orcid.ResearchResource{
+		Proposal: &orcid.Proposal{Title: orcid.NewTitle("A facility"), Hosts: &orcid.Hosts{Organization: []orcid.Organization{*org}},
+			ExternalIDs: orcid.NewExternalIDs(orcid.ExternalID{Type: "proposal-id", Value: "p1", Relationship: self})},
+		ResourceItems: []orcid.ResourceItem{{ResourceName: "A microscope", ResourceType: "equipment",
+			Hosts:       &orcid.Hosts{Organization: []orcid.Organization{*org}},
+			ExternalIDs: orcid.NewExternalIDs(orcid.ExternalID{Type: "rrid", Value: "RRID:SCR_000001", Relationship: self})}}}
 	out := map[orcid.ItemKind]any{
 		orcid.KindWork:    jobstest.Work("walk", "A work"),
 		orcid.KindFunding: &orcid.Funding{Type: "grant", Title: orcid.NewTitle("A grant"), Organization: org},
-		orcid.KindPeerReview: &orcid.PeerReview{ReviewerRole: "reviewer", ReviewType: "review", ReviewGroupID: "issn:1234-5678",
+		orcid.KindPeerReview: &orcid.PeerReview{ReviewerRole: "reviewer", ReviewType: "review", ReviewGroupID: "issn:1234-5679",
 			ReviewIdentifiers:    orcid.NewExternalIDs(orcid.ExternalID{Type: "source-work-id", Value: "r1", Relationship: self}),
 			ReviewCompletionDate: orcid.NewFuzzyDate(2026, 1, 2), ConveningOrganization: org},
-		orcid.KindResearchResource: &orcid.ResearchResource{},
+		orcid.KindResearchResource: researchResource,
 		orcid.KindKeyword:          &orcid.Keyword{Content: "bibliometrics"},
 		orcid.KindOtherName:        &orcid.OtherName{Content: "J. Carberry"},
 		orcid.KindResearcherURL:    &orcid.ResearcherURL{URLName: "Home", URL: orcid.NewText("https://example.org/~josiah")},
@@ -277,11 +285,64 @@ func TestOpenAPI(t *testing.T) {
 		c.want(404, "GET", base+"/nope", nil)
 	}
 
-	// Articles.
-	art := map[string]any{"key": "a1", "title": "On the Engine", "journal_title": "Journal of Tests", "issn": "1234-5678",
-		"doi": "10.5555/a1", "publication_date": map[string]any{"year": 2026, "month": 11},
+	// The tenant's organisation and review model.
+	if got := c.want(200, "GET", "/tenant", nil); got["review_mode"] != "double-anonymous" || got["organization"] != nil {
+		t.Fatalf("new tenant %v", got)
+	}
+	bad := c.want(422, "PATCH", "/tenant", map[string]any{"organization": map[string]any{"name": "Example Press",
+		"city": "London", "country": "UK", "ror": "https://ror.org/05gq02988"}, "review_mode": "secret"})
+	if got := pointers(bad); !slices.Equal(got, []string{"/organization/country", "/organization/ror", "/review_mode"}) {
+		t.Fatalf("tenant problems %v", got)
+	}
+	if got := c.want(200, "PATCH", "/tenant", map[string]any{"organization": map[string]any{"name": "Example Press",
+		"city": "Providence", "country": "US", "ror": "05gq02987"}, "review_mode": "open"}); got["review_mode"] != "open" ||
+		got["organization"].(map[string]any)["ror"] != "https://ror.org/05gq02987" {
+		t.Fatalf("patched tenant %v", got)
+	}
+	// An affiliation that names no organisation gets the tenant's.
+	dist := c.want(201, "POST", "/people/"+id1+"/"+sectionFor(orcid.KindDistinction), map[string]any{"key": "fellow",
+		"item": map[string]any{"role-title": "Fellow"}})
+	item, _ := dist["content"].(map[string]any)
+	org, _ := item["organization"].(map[string]any)
+	dis, _ := org["disambiguated-organization"].(map[string]any)
+	if org["name"] != "Example Press" || dis["disambiguated-organization-identifier"] != "https://ror.org/05gq02987" {
+		t.Fatalf("distinction without organisation %v", dist)
+	}
+
+	// The editorial board: a service affiliation for each member, ended
+	// when they leave.
+	if got := pointers(c.want(422, "POST", "/editors", map[string]any{"person_id": p1["id"], "start_on": "15/01/2026"})); !slices.Equal(got,
+		[]string{"/journal", "/role", "/start_on"}) {
+		t.Fatalf("editor problems %v", got)
+	}
+	ed := c.want(201, "POST", "/editors", map[string]any{"person_id": p1["id"], "role": "Associate Editor", "journal": "Journal of Tests",
+		"start_on": "2026-01-15"})
+	if ed["service"] == nil || ed["end_on"] != nil {
+		t.Fatalf("editor %v", ed)
+	}
+	eid := strconv.FormatInt(int64(ed["id"].(float64)), 10)
+	c.want(200, "GET", "/editors", nil)
+	c.want(200, "GET", "/editors/"+eid, nil)
+	if got := c.want(200, "PATCH", "/editors/"+eid, map[string]any{"end_on": "2026-11-30"}); got["end_on"] != "2026-11-30" {
+		t.Fatalf("ended editor %v", got)
+	}
+	c.want(422, "PATCH", "/editors/"+eid, map[string]any{"end_on": "2025-01-01"})
+	c.want(404, "GET", "/editors/999999", nil)
+
+	// Articles: a DOI in any form is stored bare; a bad one is refused
+	// with a pointer and nothing is stored.
+	bad = c.want(422, "POST", "/articles", map[string]any{"key": "bad", "title": "Bad", "doi": "10.55/x", "issn": "1234-5678",
+		"publication_date": map[string]any{"year": 1843}})
+	if got := pointers(bad); !slices.Equal(got, []string{"/doi", "/issn", "/publication_date"}) {
+		t.Fatalf("article problems %v", got)
+	}
+	c.want(404, "GET", "/articles/bad", nil)
+	art := map[string]any{"key": "a1", "title": "On the Engine", "journal_title": "Journal of Tests", "issn": "1234-5679",
+		"doi": "https://doi.org/10.5555/a1", "review_mode": "anonymous", "publication_date": map[string]any{"year": 2026, "month": 11},
 		"contributors": []any{map[string]any{"person_id": p1["id"]}, map[string]any{"person_id": p2["id"]}}}
-	c.want(201, "POST", "/articles", art)
+	if got := c.want(201, "POST", "/articles", art); got["doi"] != "10.5555/a1" || got["review_mode"] != "anonymous" {
+		t.Fatalf("created article %v", got)
+	}
 	c.want(409, "POST", "/articles", art)
 	delete(art, "key")
 	art["title"] = "On the Analytical Engine"

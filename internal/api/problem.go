@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/journal"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
@@ -125,9 +126,18 @@ func problemFor(err error) (p *Problem, log bool) {
 	var prob *Problem
 	var ve *orcid.ValidationError
 	var tooBig *http.MaxBytesError
+	var jps journal.Problems
 	switch {
 	case errors.As(err, &prob):
 		return prob, false
+	case errors.As(err, &jps):
+		// The journal's rules (articles, editors, organisations), field by
+		// field: its names are this API's.
+		errs := make([]FieldError, len(jps))
+		for i, jp := range jps {
+			errs[i] = FieldError{Pointer: "/" + jp.Field, Detail: jp.Message}
+		}
+		return invalid("The request has invalid fields; each is listed in errors.", errs...), false
 	case errors.As(err, &tooBig):
 		// An upload streamed past its limit while being read.
 		return &Problem{Type: typeTooLarge, Title: "Body too large", Status: http.StatusRequestEntityTooLarge,
@@ -143,6 +153,9 @@ func problemFor(err error) (p *Problem, log bool) {
 			errs[i] = FieldError{Pointer: base + orcidFieldPointer(vp.Field), Detail: vp.Message}
 		}
 		return invalid("ORCID would refuse this "+string(ve.Kind)+"; each problem is listed in errors.", errs...), false
+	case errors.Is(err, journal.ErrNoReviewConsent):
+		return &Problem{Type: typeConflict, Title: "Conflict", Status: http.StatusConflict,
+			Detail: "The reviewer asked that their reviews not be added to their ORCID record; nothing was recorded or sent."}, false
 	case errors.Is(err, connect.ErrAlreadyConnected):
 		return &Problem{Type: typeAlreadyConn, Title: "Already connected", Status: http.StatusConflict,
 			Detail: "The person is already connected to ORCID with every permission the tenant asks for."}, false

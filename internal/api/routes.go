@@ -73,6 +73,13 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Path: "/openapi.json", public: true, handle: s.openAPI,
 			Op: Operation{ID: "getOpenAPI", Summary: "This API's OpenAPI 3.1 document", Tag: "meta", Answers: map[int]string{200: "OpenAPIDocument"}}},
 
+		{Method: "GET", Path: "/tenant", handle: s.getTenant,
+			Op: Operation{ID: "getTenant", Summary: "Read the key's tenant: its organisation and review model", Tag: "tenant",
+				Answers: map[int]string{200: "Tenant"}}},
+		{Method: "PATCH", Path: "/tenant", handle: s.patchTenant,
+			Op: Operation{ID: "updateTenant", Summary: "Change the tenant's organisation or review model", Tag: "tenant",
+				Body: "TenantPatch", Answers: map[int]string{200: "Tenant"}}},
+
 		{Method: "POST", Path: "/people", handle: s.createPerson,
 			Op: Operation{ID: "createPerson", Summary: "Create a person", Tag: "people", Body: "PersonInput",
 				Answers: map[int]string{201: "Person"}, Problems: []int{409}}},
@@ -140,6 +147,19 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Path: "/articles/{key}/reviews", handle: s.completeReview,
 			Op: Operation{ID: "completeReview", Summary: "Record a completed review; the reviewer's record gets a peer review",
 				Tag: "articles", Body: "ReviewInput", Answers: map[int]string{201: "Item"}}},
+
+		{Method: "GET", Path: "/editors", handle: s.listEditors,
+			Op: Operation{ID: "listEditors", Summary: "The editorial board, members serving first", Tag: "editors",
+				Answers: map[int]string{200: "EditorList"}}},
+		{Method: "POST", Path: "/editors", handle: s.createEditor,
+			Op: Operation{ID: "createEditor", Summary: "Add a member to the editorial board; their record gets a service affiliation",
+				Tag: "editors", Body: "EditorInput", Answers: map[int]string{201: "Editor"}}},
+		{Method: "GET", Path: "/editors/{editor_id}", handle: s.getEditor,
+			Op: Operation{ID: "getEditor", Summary: "Read a member of the editorial board", Tag: "editors",
+				Answers: map[int]string{200: "Editor"}}},
+		{Method: "PATCH", Path: "/editors/{editor_id}", handle: s.patchEditor,
+			Op: Operation{ID: "updateEditor", Summary: "Change a member's role, or end their membership (end_on): the affiliation follows",
+				Tag: "editors", Body: "EditorInput", Answers: map[int]string{200: "Editor"}}},
 
 		{Method: "GET", Path: "/calls", handle: s.listCalls,
 			Op: Operation{ID: "listCalls", Summary: "The log of calls to ORCID, newest first (secrets redacted)", Tag: "calls",

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/orcid/xsdrules"
 )
 
 // Kind is what the rows of a file are.
@@ -102,6 +103,12 @@ func col(name string, max int, c check, help, example string) Column {
 
 func req(c Column) Column { c.Required = true; return c }
 
+// xsdMax is the maxLength ORCID's XSD gives the element at path (a rule
+// path of package xsdrules), for columns that map to one: the limit then
+// cannot drift from what ORCID refuses. Columns with a longer XSD limit (or
+// none) keep a tighter one of their own.
+func xsdMax(path string) int { return xsdrules.MaxLength(path) }
+
 func alias(c Column, names ...string) Column { c.Aliases = names; return c }
 
 // personColumns identify the person a row is about: by email or by the
@@ -128,7 +135,8 @@ func orgColumns(prefix, help string) []Column {
 		col(prefix+"city", 1000, checkText, help+" city (required).", "Providence"),
 		col(prefix+"region", 1000, checkText, help+" region or state.", "RI"),
 		col(prefix+"country", 0, checkCountry, help+" country, an ISO 3166-1 code such as US or NZ (required).", "US"),
-		col(prefix+"disambiguated-organization-identifier", 1000, checkText,
+		col(prefix+"disambiguated-organization-identifier",
+			xsdMax("funding:funding/common:organization/common:disambiguated-organization/common:disambiguated-organization-identifier"), checkText,
 			help+" identifier in the registry named by the next column (a ROR iD, say).", "https://ror.org/05gq02987"),
 		col(prefix+"disambiguation-source", 20, checkDisambiguationSource, "ROR, GRID, RINGGOLD, FUNDREF or LEI.", "ROR"),
 	}
@@ -157,10 +165,10 @@ var columnTable = map[Kind][]Column{
 		externalIDColumns("external-id-", "An identifier of the affiliation:", "", ""),
 		[]Column{col("url", 2000, checkURL, "A web page about the affiliation.", "")}),
 	Works: concat(personColumns("josiah@example.org"), []Column{keyColumn(),
-		req(col("title", 1000, checkText, "The work's title.", "On the Nature of Examples")),
-		col("subtitle", 1000, checkText, "Subtitle.", ""),
-		col("journal-title", 1000, checkText, "Journal (or book, conference) it appeared in.", "Journal of Examples"),
-		col("short-description", 5000, checkText, "Abstract.", ""),
+		req(col("title", xsdMax("work:work/work:title/common:title"), checkText, "The work's title.", "On the Nature of Examples")),
+		col("subtitle", xsdMax("work:work/work:title/common:subtitle"), checkText, "Subtitle.", ""),
+		col("journal-title", xsdMax("work:work/work:journal-title"), checkText, "Journal (or book, conference) it appeared in.", "Journal of Examples"),
+		col("short-description", xsdMax("work:work/work:short-description"), checkText, "Abstract.", ""),
 		alias(req(col("work-type", 50, checkWorkType, "ORCID's work type: journal-article, book, data-set, preprint, ...", "journal-article")), "type"),
 		col("publication-date", 10, checkDate, "YYYY, YYYY-MM or YYYY-MM-DD.", "2024-05-17"),
 		col("url", 2000, checkURL, "The work's web page.", "https://journal.example.org/articles/42"),
@@ -172,8 +180,8 @@ var columnTable = map[Kind][]Column{
 			"Josiah Carberry <0000-0002-1825-0097>; Ana Lima")}),
 	Fundings: concat(personColumns("josiah@example.org"), []Column{keyColumn(),
 		alias(req(col("funding-type", 20, checkFundingType, "grant, award, contract or salary-award.", "grant")), "type"),
-		req(col("title", 1000, checkText, "The funding's title.", "Examples at Scale")),
-		col("short-description", 5000, checkText, "Description.", ""),
+		req(col("title", xsdMax("funding:funding/funding:title/common:title"), checkText, "The funding's title.", "Examples at Scale")),
+		col("short-description", xsdMax("funding:funding/funding:short-description"), checkText, "Description.", ""),
 		col("amount", 50, checkText, "Amount, digits only.", "250000"),
 		col("currency", 3, checkCurrency, "ISO 4217 currency of the amount (USD, EUR, ...).", "USD"),
 		col("start-date", 10, checkDate, "YYYY, YYYY-MM or YYYY-MM-DD.", "2024-01"),
@@ -185,15 +193,15 @@ var columnTable = map[Kind][]Column{
 		req(col("reviewer-role", 20, checkReviewerRole, "reviewer, editor, member, chair or organizer.", "reviewer")),
 		req(col("review-type", 20, checkReviewType, "review or evaluation.", "review")),
 		req(col("review-completion-date", 10, checkDate, "YYYY, YYYY-MM or YYYY-MM-DD.", "2024-03-02")),
-		req(col("review-group-id", 1000, checkText, "The group the review belongs to, e.g. issn:1234-5678 for a journal.", "issn:0000-0019")),
+		req(col("review-group-id", xsdMax("peer-review:peer-review/peer-review:review-group-id"), checkText, "The group the review belongs to, e.g. issn:1234-5678 for a journal.", "issn:0000-0019")),
 		col("review-url", 2000, checkURL, "A web page of the review.", ""),
 	}, []Column{
 		req(col("review-identifier-type", 50, checkExternalIDType, "The review's own identifier type (source-work-id, doi, ...).", "source-work-id")),
 		req(col("review-identifier-value", 1000, checkText, "The review's own identifier.", "review-42")),
 		col("review-identifier-url", 2000, checkURL, "Its URL.", ""),
 		col("subject-type", 50, checkSubjectType, "What was reviewed: journal-article, grant, ...", "journal-article"),
-		col("subject-name", 1000, checkText, "Title of what was reviewed.", ""),
-		col("subject-container-name", 1000, checkText, "Journal or book of what was reviewed.", "Journal of Examples"),
+		col("subject-name", xsdMax("peer-review:peer-review/peer-review:subject-name/common:title"), checkText, "Title of what was reviewed.", ""),
+		col("subject-container-name", xsdMax("peer-review:peer-review/peer-review:subject-container-name"), checkText, "Journal or book of what was reviewed.", "Journal of Examples"),
 		col("subject-url", 2000, checkURL, "Its URL.", ""),
 	}, externalIDColumns("subject-external-id-", "An identifier of what was reviewed:", "doi", "10.5555/87654321"),
 		orgColumns("convening-org-", "The convening organisation's")),

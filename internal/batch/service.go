@@ -112,12 +112,21 @@ func (s *Service) Upload(ctx context.Context, u Upload) (store.Batch, error) {
 	if u.Format != CSV && u.Format != JSON {
 		return store.Batch{}, fmt.Errorf("batch: upload: %w: unknown format %q", store.ErrInvalid, u.Format)
 	}
+	t, err := s.st.Tenant(ctx, u.TenantID)
+	if err != nil {
+		return store.Batch{}, fmt.Errorf("batch: upload: %w", err)
+	}
+	var org *orcid.Organization
+	if p := t.Settings.Publisher; p.Complete() {
+		o := p.Organization()
+		org = &o
+	}
 	b, err := s.st.CreateBatch(ctx, store.Batch{TenantID: u.TenantID, Kind: string(u.Kind), Format: string(u.Format),
 		Filename: u.Filename, UploadedBy: u.Actor})
 	if err != nil {
 		return store.Batch{}, fmt.Errorf("batch: upload: %w", err)
 	}
-	sum, err := Validate(ctx, u.Body, Options{TenantID: u.TenantID, Kind: u.Kind, Format: u.Format, People: s.st},
+	sum, err := Validate(ctx, u.Body, Options{TenantID: u.TenantID, Kind: u.Kind, Format: u.Format, People: s.st, Organization: org},
 		func(rows []Row) error {
 			out := make([]store.BatchRow, len(rows))
 			for i, r := range rows {

@@ -42,6 +42,9 @@ type Options struct {
 	// ChunkSize is how many rows are checked against the database at once
 	// and handed to emit together; default 1000.
 	ChunkSize int
+	// Organization is the tenant's own organisation: a row whose
+	// organisation columns are all empty gets it (nil: none).
+	Organization *orcid.Organization
 }
 
 // Row is a data row as validated: its values by column name (only those
@@ -168,6 +171,7 @@ func (v *validator) check(rec *record) pendingRow {
 		return p
 	}
 	p.Values = make(map[string]string, 8)
+	v.defaultOrganization(rec)
 	bad := map[string]bool{} // columns with a problem already
 	for _, pr := range p.Problems {
 		bad[pr.Column] = true
@@ -272,6 +276,53 @@ func (v *validator) itemKeys(p pendingRow) []itemKey {
 	return []itemKey{{who + "\x00" + kind + "\x00" + key, "key", "the same person and key as another row"}}
 }
 
+// orgParts are the columns of an organisation, after its prefix.
+var orgParts = []string{"name", "city", "region", "country", "disambiguated-organization-identifier", "disambiguation-source"}
+
+// defaultOrganization fills a row's organisation columns, all of them
+// empty, with the tenant's organisation, so that a file need not repeat it
+// on every row.
+func (v *validator) defaultOrganization(rec *record) {
+	o := v.opts.Organization
+	if o == nil {
+		return
+	}
+	for _, prefix := range []string{"org-", "convening-org-"} {
+		if _, ok := v.index[prefix+"name"]; !ok {
+			continue
+		}
+		empty := true
+		for _, part := range orgParts {
+			if i, ok := v.index[prefix+part]; ok && rec.values[i] != "" {
+				empty = false
+			}
+		}
+		if !empty {
+			continue
+		}
+		vals := map[string]string{"name": o.Name}
+		if a := o.Address; a != nil {
+			vals["city"], vals["region"], vals["country"] = a.City, a.Region, a.Country
+		}
+		if d := o.DisambiguatedOrganization; d != nil {
+			vals["disambiguated-organization-identifier"], vals["disambiguation-source"] = d.Identifier, d.Source
+		}
+		for part, val := range vals {
+			if i, ok := v.index[prefix+part]; ok {
+				rec.values[i] = val
+			}
+		}
+	}
+}
+
+// professional reports whether an affiliation section is one of ORCID's
+// professional activities (all but employment and education), which since
+// 2025 need no city or country.
+func professional(section string) bool {
+	s := strings.ToLower(section)
+	return s != "" && s != "employment" && s != "education"
+}
+
 // crossChecks are the checks of several columns together, then ORCID's
 // own rules on the item the row makes.
 func (v *validator) crossChecks(p *pendingRow, bad map[string]bool, add func(string, Code, string, ...any)) {
@@ -292,13 +343,36 @@ func (v *validator) crossChecks(p *pendingRow, bad map[string]bool, add func(str
 		if _, ok := v.index[prefix+"name"]; !ok {
 			continue
 		}
-		for _, part := range []string{"name", "city", "country"} {
+		id, src := prefix+"disambiguated-organization-identifier", prefix+"disambiguation-source"
+		if strings.EqualFold(val[src], orcid.DisambiguationSourceROR) && val[id] != "" && !bad[id] {
+			// A ROR iD in any form people paste, kept as ORCID matches it.
+			if ror, err := orcid.ParseROR(val[id]); err != nil {
+				add(id, CodeBadValue, "%s is not a ROR iD (malformed, or its checksum is wrong)", val[id])
+				bad[id] = true
+			} else {
+				val[id], val[src] = ror, orcid.DisambiguationSourceROR
+			}
+		}
+		required := []string{"name", "city", "country"}
+		if prefix == "org-" && v.opts.Kind == Affiliations && professional(val["affiliation-section"]) {
+			// ORCID's 2025 rules (checked on the item below): a name or a
+			// registry entry, and a country only with a city or region.
+			required = nil
+			if val[prefix+"name"] == "" && val[id] == "" && !bad[prefix+"name"] {
+				add(prefix+"name", CodeMissingOrganization, "%s is required (or a disambiguated organisation)", prefix+"name")
+				bad[prefix+"name"] = true
+			}
+			if (val[prefix+"city"] != "" || val[prefix+"region"] != "") && val[prefix+"country"] == "" && !bad[prefix+"country"] {
+				add(prefix+"country", CodeMissingOrganization, "%s is required with a city or region", prefix+"country")
+				bad[prefix+"country"] = true
+			}
+		}
+		for _, part := range required {
 			if val[prefix+part] == "" && !bad[prefix+part] {
 				add(prefix+part, CodeMissingOrganization, "%s is required: ORCID needs the organisation's name, city and country", prefix+part)
 				bad[prefix+part] = true
 			}
 		}
-		id, src := prefix+"disambiguated-organization-identifier", prefix+"disambiguation-source"
 		if (val[id] == "") != (val[src] == "") && !bad[id] && !bad[src] {
 			missing := id
 			if val[src] == "" {
@@ -339,6 +413,7 @@ func (v *validator) crossChecks(p *pendingRow, bad map[string]bool, add func(str
 	if err != nil || item == nil {
 		return // an unknown affiliation section, already reported
 	}
+	orcid.Canonicalize(item) // as jobs.Queue.Put will, before validating
 	var ve *orcid.ValidationError
 	if !errors.As(orcid.Validate(item), &ve) {
 		return

@@ -70,6 +70,11 @@ func (iw *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) er
 	}
 	rec, err := client.ReadRecord(w.callContext(ctx, a.TenantID, a.PersonID), link.AccessToken, link.ORCID)
 	switch {
+	case errors.Is(err, orcid.ErrCredentialRefused), recordReason(err) != "":
+		// Our credential or the record's state, not the researcher's
+		// consent: the link stays connected.
+		w.log.WarnContext(ctx, "import of an ORCID record refused", "tenant", a.TenantID, "person", a.PersonID, "err", err)
+		return river.JobCancel(err)
 	case errors.Is(err, orcid.ErrTokenInvalid):
 		return w.revoke(ctx, link, "ORCID refused our token (401) while importing the record")
 	case err != nil && orcid.IsPermanent(err):

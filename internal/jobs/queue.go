@@ -302,9 +302,11 @@ func (q *Queue) Put(ctx context.Context, p PutItem) (out store.Item, err error) 
 	if p.Item == nil {
 		return store.Item{}, fmt.Errorf("jobs: put %q: %w: no item", p.Key, store.ErrInvalid)
 	}
-	// Refuse, per field, what ORCID would refuse: better now, to the caller
-	// that can fix it, than as a failed job later. (errors.As finds the
-	// *orcid.ValidationError with every problem.)
+	// Names in the form ORCID matches (a ROR iD as https://ror.org/…),
+	// then refuse, per field, what ORCID would refuse: better now, to the
+	// caller that can fix it, than as a failed job later. (errors.As finds
+	// the *orcid.ValidationError with every problem.)
+	orcid.Canonicalize(p.Item)
 	if err := orcid.Validate(p.Item); err != nil {
 		return store.Item{}, fmt.Errorf("jobs: put %q: %w", p.Key, err)
 	}
@@ -367,6 +369,10 @@ func receivable(ctx context.Context, tx *store.Tx, tenantID, personID int64, kin
 const (
 	reasonNotConnected = "not connected to ORCID"
 	reasonRevoked      = "ORCID no longer accepts the researcher's authorization; they must connect again"
+	reasonCredential   = "ORCID refused the organisation's API credential; fix the credential, then send the item again"
+	reasonDeprecated   = "the ORCID record was merged into another (deprecated)"
+	reasonLocked       = "ORCID has locked the record; items wait until ORCID unlocks it (send them again then)"
+	reasonDeactivated  = "the researcher deactivated their ORCID record; items wait until they reactivate it"
 )
 
 // linkProblem is why the link cannot write an item of kind, or "".

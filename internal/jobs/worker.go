@@ -307,6 +307,29 @@ func (c call) failed(ctx context.Context, it store.Item, method string, err erro
 	revoked := errors.Is(err, orcid.ErrTokenInvalid) ||
 		(errors.As(err, &apiErr) && apiErr.OAuthError == "invalid_scope")
 	switch {
+	case errors.Is(err, orcid.ErrCredentialRefused):
+		// The organisation's credential, not the researcher's consent:
+		// the link stays as it is, and the item waits for an
+		// administrator to fix the credential and send it again.
+		c.w.log.ErrorContext(ctx, "ORCID refused the credential", "item", it.ID, "tenant", it.TenantID,
+			"credential", c.link.CredentialID, "err", msg)
+		return c.w.settle(ctx, c.job, true, true, func(tx *store.Tx) (store.Item, error) {
+			return tx.ItemWriteFailed(ctx, it.ID, store.ItemOutcome{State: store.ItemPending, Reason: reasonCredential,
+				LastError: msg, CallOpen: it.CallOpen && method == http.MethodGet})
+		})
+	case recordReason(err) != "":
+		// The record refuses every write (merged, locked, deactivated):
+		// the person's other items would fail the same way, so they
+		// wait too, with the reason, rather than fail one by one.
+		reason := recordReason(err)
+		if _, perr := c.w.st.PauseItems(context.WithoutCancel(ctx), it.TenantID, it.PersonID, reason); perr != nil {
+			return false, errors.Join(err, perr)
+		}
+		c.w.log.WarnContext(ctx, "ORCID record refuses writes", "tenant", it.TenantID, "person", it.PersonID, "reason", reason)
+		return c.w.settle(ctx, c.job, true, true, func(tx *store.Tx) (store.Item, error) {
+			return tx.ItemWriteFailed(ctx, it.ID, store.ItemOutcome{State: store.ItemPending, Reason: reason, LastError: msg,
+				CallOpen: it.CallOpen && method == http.MethodGet})
+		})
 	case revoked:
 		// Never keep writing with a dead token (design note 1). Revoke
 		// first: should that fail, the job is retried and tries again.
@@ -352,6 +375,25 @@ func (w *worker) revoke(ctx context.Context, link store.Link, reason string) err
 	w.log.InfoContext(ctx, "ORCID refused the token; link revoked and items paused", "tenant", link.TenantID,
 		"person", link.PersonID, "link", link.ID)
 	return nil
+}
+
+// recordReason says why the person's record refuses writes, or "" when
+// err is not about the record's state.
+func recordReason(err error) string {
+	var apiErr *orcid.APIError
+	switch {
+	case errors.Is(err, orcid.ErrRecordDeprecated):
+		if errors.As(err, &apiErr) && apiErr.PrimaryID() != "" {
+			return reasonDeprecated + ": the researcher's primary iD is " + string(apiErr.PrimaryID()) +
+				"; they connect again with it"
+		}
+		return reasonDeprecated + "; the researcher connects again with their primary iD"
+	case errors.Is(err, orcid.ErrRecordLocked):
+		return reasonLocked
+	case errors.Is(err, orcid.ErrRecordDeactivated):
+		return reasonDeactivated
+	}
+	return ""
 }
 
 // orcidMessage is what an administrator should read about a failure:

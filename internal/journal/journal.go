@@ -13,9 +13,12 @@ package journal
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,6 +29,14 @@ import (
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
+
+// Clients gives the ORCID client of a credential; *connect.Service is one,
+// and sharing it shares the credential's rate budget.
+type Clients interface {
+	Client(ctx context.Context, cred store.Credential) (*orcid.Client, error)
+}
+
+var _ Clients = (*connect.Service)(nil)
 
 // Inviter invites a person to connect; *connect.Service is one.
 type Inviter interface {
@@ -39,6 +50,9 @@ type Config struct {
 	Store   *store.Store
 	Queue   *jobs.Queue
 	Inviter Inviter
+	// Clients registers the review groups of journals with no ISSN at
+	// ORCID; without it, reviews of such journals are refused.
+	Clients Clients
 	Logger  *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -89,18 +103,117 @@ type Result struct {
 	Invited []int64
 }
 
-// Work is the ORCID work of an article.
-func Work(a store.Article) *orcid.Work {
+// Work is the ORCID work of an article. ORCID requires a self identifier
+// on every work (400 9023 otherwise): the DOI when there is one, else the
+// article's URL (type uri), else a source-work-id that stays the same for
+// the article's life, so that an article without a DOI still reaches every
+// author's record and is recognised there on a retry. The journal's ISSN is
+// a part-of identifier, which groups the work with the journal's others.
+//
+// Contributors are listed in the article's order, the first "first" and
+// the others "additional" (ORCID's contributor-sequence), each with their
+// first CRediT role or "author" (a v3.0 contributor holds one role). A
+// person of the tenant is named as they are in orcidlink and, once
+// connected, carries the iD they authenticated (people): never an iD
+// typed by anyone.
+func Work(a store.Article, people map[int64]Person) *orcid.Work {
 	w := &orcid.Work{Title: orcid.NewTitle(a.Title), JournalTitle: orcid.NewText(a.JournalTitle), Type: a.Type,
 		URL: orcid.NewText(a.URL)}
+	for i, c := range a.Contributors {
+		oc := orcid.Contributor{ContributorAttributes: &orcid.ContributorAttributes{Sequence: "additional", Role: "author"}}
+		if i == 0 {
+			oc.ContributorAttributes.Sequence = "first"
+		}
+		if len(c.Roles) > 0 {
+			oc.ContributorAttributes.Role = c.Roles[0]
+		}
+		name := c.Name
+		if c.PersonID != 0 {
+			p := people[c.PersonID]
+			name = p.Name
+			if p.ID != "" {
+				oc.ContributorOrcid = contributorID(p)
+			}
+		}
+		if name != "" {
+			oc.CreditName = orcid.NewText(name)
+		}
+		if w.Contributors == nil {
+			w.Contributors = &orcid.Contributors{}
+		}
+		w.Contributors.Contributor = append(w.Contributors.Contributor, oc)
+	}
 	if a.PubYear > 0 {
 		w.PublicationDate = orcid.NewFuzzyDate(a.PubYear, a.PubMonth, a.PubDay)
 	}
-	if a.DOI != "" {
-		w.ExternalIDs = orcid.NewExternalIDs(orcid.ExternalID{Type: "doi", Value: a.DOI,
-			URL: orcid.NewText("https://doi.org/" + a.DOI), Relationship: orcid.RelationshipSelf})
+	var ids []orcid.ExternalID
+	switch {
+	case a.DOI != "":
+		ids = append(ids, orcid.ExternalID{Type: "doi", Value: a.DOI, URL: orcid.NewText(orcid.DOIURL(a.DOI)),
+			Relationship: orcid.RelationshipSelf})
+	case a.URL != "":
+		ids = append(ids, orcid.ExternalID{Type: "uri", Value: a.URL, URL: orcid.NewText(a.URL),
+			Relationship: orcid.RelationshipSelf})
+	default:
+		ids = append(ids, orcid.ExternalID{Type: "source-work-id", Value: SourceWorkID(a),
+			Relationship: orcid.RelationshipSelf})
 	}
+	if a.ISSN != "" {
+		ids = append(ids, orcid.ExternalID{Type: "issn", Value: a.ISSN,
+			URL: orcid.NewText("https://portal.issn.org/resource/ISSN/" + a.ISSN), Relationship: orcid.RelationshipPartOf})
+	}
+	w.ExternalIDs = orcid.NewExternalIDs(ids...)
 	return w
+}
+
+// Person is what a work says of a contributor who is a person of the
+// tenant: their name and, when connected, their authenticated iD.
+type Person struct {
+	Name  string
+	ID    orcid.ID
+	IDURI string // the iD's URI on the registry that issued it
+}
+
+// contributorID is the contributor-orcid of a connected person: the URI
+// only when it is an https orcid.org one (ORCID refuses others, such as an
+// offline registry's loopback address, in contributor-orcid), the bare iD
+// always.
+func contributorID(p Person) *orcid.OrcidIdentifier {
+	id := &orcid.OrcidIdentifier{Path: string(p.ID)}
+	if u, err := url.Parse(p.IDURI); err == nil && u.Scheme == "https" && (u.Host == "orcid.org" ||
+		strings.HasSuffix(u.Host, ".orcid.org")) {
+		id.URI, id.Host = p.IDURI, u.Host
+	}
+	return id
+}
+
+// people reads what the work of a says about each person among its
+// contributors.
+func (s *Service) people(ctx context.Context, a store.Article) (map[int64]Person, error) {
+	out := map[int64]Person{}
+	for _, pid := range a.Authors {
+		p, err := s.cfg.Store.Person(ctx, a.TenantID, pid)
+		if err != nil {
+			return nil, err
+		}
+		out[pid] = Person{Name: strings.TrimSpace(p.GivenNames + " " + p.FamilyNames)}
+		l, err := s.cfg.Store.Link(ctx, a.TenantID, pid)
+		switch {
+		case err == nil && l.State == store.LinkConnected && l.ORCID != "":
+			out[pid] = Person{Name: out[pid].Name, ID: l.ORCID, IDURI: l.ORCIDURI}
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// SourceWorkID is the self identifier of an article with neither DOI nor
+// URL: the tenant and the tenant's key, unique among the works of every
+// tenant sharing the credential (ORCID compares self identifiers per
+// source, and a clash would make one tenant's article adopt another's).
+func SourceWorkID(a store.Article) string {
+	return "orcidlink-" + strconv.FormatInt(a.TenantID, 10) + "-" + a.Key
 }
 
 // SaveArticle creates or updates an article's metadata and authors. The
@@ -110,6 +223,9 @@ func Work(a store.Article) *orcid.Work {
 // copy is retracted.
 func (s *Service) SaveArticle(ctx context.Context, a store.Article) (Result, error) {
 	a.State = ""
+	if ps := CheckArticle(&a); ps != nil {
+		return Result{}, fmt.Errorf("journal: save article %q: %w", a.Key, ps)
+	}
 	saved, removed, err := s.cfg.Store.SaveArticle(ctx, a)
 	if err != nil {
 		return Result{}, fmt.Errorf("journal: %w", err)
@@ -151,7 +267,11 @@ func (s *Service) push(ctx context.Context, res Result) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("journal: publish article %q: %w", a.Key, err)
 	}
-	w := Work(a)
+	people, err := s.people(ctx, a)
+	if err != nil {
+		return res, fmt.Errorf("journal: publish article %q: %w", a.Key, err)
+	}
+	w := Work(a, people)
 	_, want, err := store.NormalizeItem(w)
 	if err != nil {
 		return res, fmt.Errorf("journal: publish article %q: %w", a.Key, err)
@@ -162,7 +282,7 @@ func (s *Service) push(ctx context.Context, res Result) (Result, error) {
 		// author's removal committed since wins (and does its own work).
 		it, err := s.cfg.Queue.Put(ctx, jobs.PutItem{TenantID: a.TenantID, PersonID: pid, Key: WorkKey(a.Key), Item: w,
 			While: stillArticle(a, func(cur store.Article) bool {
-				_, got, err := store.NormalizeItem(Work(cur))
+				_, got, err := store.NormalizeItem(Work(cur, people))
 				return err == nil && cur.State == store.ArticlePublished && slices.Contains(cur.Authors, pid) &&
 					bytes.Equal(got, want)
 			})})
@@ -251,17 +371,13 @@ func stillArticle(a store.Article, ok func(cur store.Article) bool) jobs.Conditi
 	}
 }
 
-// ReviewGroupID is the peer-review group of an article's reviews: the
-// journal's ISSN, else a group named after the tenant.
-func ReviewGroupID(t store.Tenant, a store.Article) string {
-	if a.ISSN != "" {
-		return "issn:" + a.ISSN
-	}
-	return "orcid-generated:" + t.Slug
-}
-
-// PeerReview is the ORCID peer-review item of a completed review.
-func PeerReview(t store.Tenant, a store.Article, r store.ArticleReview, publisher orcid.Organization) *orcid.PeerReview {
+// PeerReview is the ORCID peer-review item of a completed review, in the
+// group groupID. Only an open review names the article reviewed (its
+// title, URL, DOI and type); under an anonymous or double-anonymous model
+// the reviewer's public record names the journal alone, as OJS does
+// (OrcidReview.php sends subject data only for open review).
+func PeerReview(a store.Article, r store.ArticleReview, mode store.ReviewMode, groupID string,
+	publisher orcid.Organization) *orcid.PeerReview {
 	d := r.Completed.UTC()
 	p := &orcid.PeerReview{
 		ReviewerRole: "reviewer",
@@ -269,24 +385,89 @@ func PeerReview(t store.Tenant, a store.Article, r store.ArticleReview, publishe
 			Relationship: orcid.RelationshipSelf}),
 		ReviewType:           "review",
 		ReviewCompletionDate: orcid.NewFuzzyDate(d.Year(), int(d.Month()), d.Day()),
-		ReviewGroupID:        ReviewGroupID(t, a),
+		ReviewGroupID:        groupID,
 		SubjectContainerName: orcid.NewText(a.JournalTitle),
-		SubjectType:          a.Type,
-		SubjectName:          orcid.NewTitle(a.Title),
-		SubjectURL:           orcid.NewText(a.URL),
 	}
-	if a.DOI != "" {
-		p.SubjectExternalIdentifier = &orcid.ExternalID{Type: "doi", Value: a.DOI,
-			URL: orcid.NewText("https://doi.org/" + a.DOI), Relationship: orcid.RelationshipSelf}
+	if mode == store.ReviewOpen {
+		p.SubjectType = a.Type
+		p.SubjectName = orcid.NewTitle(a.Title)
+		p.SubjectURL = orcid.NewText(a.URL)
+		if a.DOI != "" {
+			p.SubjectExternalIdentifier = &orcid.ExternalID{Type: "doi", Value: a.DOI,
+				URL: orcid.NewText(orcid.DOIURL(a.DOI)), Relationship: orcid.RelationshipSelf}
+		}
 	}
 	org := publisher
 	if publisher.Address != nil {
 		addr := *publisher.Address
 		org.Address = &addr
 	}
+	if publisher.DisambiguatedOrganization != nil {
+		dis := *publisher.DisambiguatedOrganization
+		org.DisambiguatedOrganization = &dis
+	}
 	p.ConveningOrganization = &org
 	return p
 }
+
+// ReviewGroup is the peer-review group of an article's reviews: the
+// journal's ISSN group (ORCID creates those on first use), else the group
+// orcidlink registered for the journal at ORCID with the tenant's
+// credential, registering it now if this is the journal's first review.
+// ORCID refuses a review naming a group it does not hold (400 9020).
+func (s *Service) ReviewGroup(ctx context.Context, t store.Tenant, a store.Article) (string, error) {
+	if a.ISSN != "" {
+		return "issn:" + a.ISSN, nil
+	}
+	journal := strings.TrimSpace(a.JournalTitle)
+	if journal == "" {
+		journal = t.Name
+	}
+	g, err := s.cfg.Store.ReviewGroup(ctx, t.ID, t.CredentialID, journal)
+	if err == nil {
+		return g.GroupID, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return "", err
+	}
+	if s.cfg.Clients == nil {
+		return "", fmt.Errorf("%w: the journal %q has no ISSN, and this server cannot register a review group at ORCID",
+			store.ErrInvalid, journal)
+	}
+	cred, err := s.cfg.Store.Credential(ctx, t.CredentialID)
+	if err != nil {
+		return "", err
+	}
+	client, err := s.cfg.Clients.Client(ctx, cred)
+	if err != nil {
+		return "", err
+	}
+	want := orcid.GroupIDRecord{Name: journal, GroupID: reviewGroupID(cred, t, journal), Type: "journal",
+		Description: "Peer reviews for " + journal + " (" + t.Name + ")"}
+	got, err := client.EnsureGroup(connect.WithCallContext(ctx, t.ID, 0), want)
+	if err != nil {
+		return "", fmt.Errorf("register the review group of %q at ORCID: %w", journal, err)
+	}
+	g, err = s.cfg.Store.SaveReviewGroup(ctx, store.ReviewGroup{TenantID: t.ID, CredentialID: cred.ID, Journal: journal,
+		GroupID: got.GroupID, PutCode: got.PutCode})
+	if err != nil {
+		return "", err
+	}
+	return g.GroupID, nil
+}
+
+// reviewGroupID names the group of a journal: orcid-generated, which ORCID
+// lets members register, and unique to the client, the tenant and the
+// journal's title, so that two tenants (or two deployments) never share a
+// group by accident.
+func reviewGroupID(cred store.Credential, t store.Tenant, journal string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(journal)))
+	return "orcid-generated:orcidlink-" + strings.ToLower(cred.ClientID) + "-" + t.Slug + "-" + hex.EncodeToString(sum[:6])
+}
+
+// ErrNoReviewConsent: the reviewer asked that their reviews not be added
+// to their ORCID record; nothing is recorded or sent.
+var ErrNoReviewConsent = errors.New("the reviewer asked that their reviews not be added to their ORCID record")
 
 // CompleteReview records that a person of the tenant completed a review of
 // an article on day completed, and puts the peer-review item on their
@@ -299,8 +480,7 @@ func (s *Service) CompleteReview(ctx context.Context, tenantID int64, articleKey
 	}
 	publisher := s.cfg.Publisher
 	if p := t.Settings.Publisher; p.Complete() {
-		publisher = orcid.Organization{Name: p.Name, Address: &orcid.OrganizationAddress{City: p.City, Region: p.Region,
-			Country: p.Country}}
+		publisher = p.Organization()
 	}
 	if strings.TrimSpace(publisher.Name) == "" || publisher.Address == nil {
 		return store.Item{}, fmt.Errorf("journal: complete review: %w: no publisher configured (the tenant's settings name none)",
@@ -310,14 +490,26 @@ func (s *Service) CompleteReview(ctx context.Context, tenantID int64, articleKey
 	if err != nil {
 		return store.Item{}, fmt.Errorf("journal: complete review: %w", err)
 	}
+	consent, err := s.cfg.Store.ReviewConsent(ctx, tenantID, reviewerPersonID)
+	if err != nil {
+		return store.Item{}, fmt.Errorf("journal: complete review: %w", err)
+	}
+	if !consent {
+		return store.Item{}, fmt.Errorf("journal: complete review of %q by %d: %w", a.Key, reviewerPersonID, ErrNoReviewConsent)
+	}
+	group, err := s.ReviewGroup(ctx, t, a)
+	if err != nil {
+		return store.Item{}, fmt.Errorf("journal: complete review of %q: %w", a.Key, err)
+	}
 	r, err := s.cfg.Store.SaveArticleReview(ctx, store.ArticleReview{TenantID: tenantID, ArticleID: a.ID,
 		PersonID: reviewerPersonID, Key: a.Key + "/review:" + strconv.FormatInt(reviewerPersonID, 10),
 		Completed: completed})
 	if err != nil {
 		return store.Item{}, fmt.Errorf("journal: complete review: %w", err)
 	}
+	mode := a.ReviewMode.Or(t.Settings.ReviewMode)
 	it, err := s.cfg.Queue.Put(ctx, jobs.PutItem{TenantID: tenantID, PersonID: reviewerPersonID,
-		Key: ReviewKey(a.Key), Item: PeerReview(t, a, r, publisher)})
+		Key: ReviewKey(a.Key), Item: PeerReview(a, r, mode, group, publisher)})
 	if err != nil {
 		return store.Item{}, fmt.Errorf("journal: review of article %q by %d: %w", a.Key, reviewerPersonID, err)
 	}

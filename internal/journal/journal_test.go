@@ -66,9 +66,10 @@ func newFixture(t *testing.T, driver string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc, err = journal.New(journal.Config{Store: env.Store, Queue: f.q, Inviter: inviter,
-		Publisher: orcid.Organization{Name: "Example Press", Address: &orcid.OrganizationAddress{City: "Oxford",
-			Country: "GB"}}})
+	f.svc, err = journal.New(journal.Config{Store: env.Store, Queue: f.q, Inviter: inviter, Clients: inviter,
+		Publisher: orcid.Organization{Name: "Example Press", Address: &orcid.OrganizationAddress{City: "Providence",
+			Country: "US"}, DisambiguatedOrganization: &orcid.DisambiguatedOrganization{Identifier: "https://ror.org/05gq02987",
+			Source: orcid.DisambiguationSourceROR}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func TestJournalWorkflow(t *testing.T) {
 
 		a := store.Article{TenantID: tid, Key: "jx-2026-001", Title: "On Journals", JournalTitle: "Journal of X",
 			ISSN: "1741-4857", DOI: "10.5555/jx.2026.001", URL: "https://jx.example.org/2026/001", PubYear: 2026,
-			PubMonth: 3, Authors: authors}
+			PubMonth: 3, Authors: authors, ReviewMode: store.ReviewOpen}
 		if _, err := f.svc.SaveArticle(ctx, a); err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +213,8 @@ func TestJournalWorkflow(t *testing.T) {
 			}
 		}
 
-		// A review goes to the reviewer's record.
+		// A review goes to the reviewer's record; the review is open, so it
+		// names the article.
 		rv, err := f.svc.CompleteReview(ctx, tid, a.Key, r2.Person.ID, time.Date(2026, 2, 14, 0, 0, 0, 0, time.UTC))
 		if err != nil {
 			t.Fatal(err)

@@ -39,7 +39,7 @@ func (c *Client) itemURL(id ID, segments ...string) string {
 // GetJSON reads path under the record of id (e.g. "works", "work/123",
 // "" for the whole record) into out.
 func (c *Client) GetJSON(ctx context.Context, token string, id ID, path string, out any) error {
-	u := strings.TrimSuffix(c.itemURL(id, path), "/")
+	u := strings.TrimSuffix(c.itemURL(id, strings.TrimPrefix(path, "/")), "/")
 	resp, err := c.do(ctx, request{method: http.MethodGet, url: u, token: token, accept: mediaJSON})
 	if err != nil {
 		return err

@@ -100,11 +100,11 @@ type Client struct {
 	limiter Limiter
 	log     *slog.Logger
 
-	mu          sync.Mutex
-	publicToken string
-	publicExp   time.Time
-	oidc        *oidcVerifier
-	sleep       func(ctx context.Context, d time.Duration) error
+	mu sync.Mutex
+	// twoLegged caches the client-credentials tokens by scope.
+	twoLegged map[string]cachedToken
+	oidc      *oidcVerifier
+	sleep     func(ctx context.Context, d time.Duration) error
 }
 
 // New validates the configuration and returns a client.
@@ -112,7 +112,8 @@ func New(cfg Config) (*Client, error) {
 	if err := cfg.Credential.Validate(); err != nil {
 		return nil, fmt.Errorf("orcid: credential: %w", err)
 	}
-	c := &Client{cred: cfg.Credential, cfg: cfg, limiter: cfg.Limiter, log: cfg.Logger, sleep: sleepCtx}
+	c := &Client{cred: cfg.Credential, cfg: cfg, limiter: cfg.Limiter, log: cfg.Logger, sleep: sleepCtx,
+		twoLegged: map[string]cachedToken{}}
 	base := cfg.HTTPClient
 	if base == nil {
 		base = &http.Client{Timeout: 30 * time.Second}
@@ -121,6 +122,10 @@ func New(cfg Config) (*Client, error) {
 	// transport, so the hook sees all of them and secrets never reach it.
 	obs := *base
 	obs.Transport = &observingTransport{next: base.Transport, c: c}
+	// Redirects are answers, not detours: ORCID redirects a deprecated
+	// record's GET to its primary record, where this researcher's token
+	// is not valid (401), which would pass for a revoked authorization.
+	obs.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.http = &obs
 	if c.limiter == nil {
 		r, b := cfg.Rate, cfg.Burst

@@ -103,17 +103,10 @@ var DisambiguationSources = []string{"FUNDREF", "GRID", "LEI", "RINGGOLD", "ROR"
 // Visibilities are the visibilities a client may set.
 var Visibilities = []string{string(VisibilityLimited), string(VisibilityPrivate), string(VisibilityPublic)}
 
-// ExternalIDTypes are commonly used external-id-type values (works, fundings,
-// peer reviews, research resources). The list is not exhaustive: ORCID's
-// authoritative, growing list is served at /v3.0/identifiers.
-var ExternalIDTypes = []string{
-	"agr", "ark", "arxiv", "asin", "asin-tld", "authenticusid", "bibcode", "cba", "cgn",
-	"cienciaiul", "cit", "cstr", "ctx", "cvid", "dnb", "doi", "eid", "emdb", "empiar",
-	"ethos", "grant_number", "hal", "handle", "hir", "isbn", "ismn", "issn", "jfm", "jstor",
-	"k10plus", "kuid", "lccn", "lensid", "mr", "oclc", "ol", "osti", "other-id", "pat",
-	"pdb", "pmc", "pmid", "ppr", "proposal-id", "raid", "rfc", "rrid", "source-work-id",
-	"ssrn", "uri", "urn", "wosuid", "zbl",
-}
+// ExternalIDTypes are the external-id-type values ORCID accepts, sorted:
+// the names of its identifier-type table (IdentifierTypes, which also serves
+// GET /v3.0/identifiers).
+var ExternalIDTypes = IdentifierTypeNames()
 
 // IsOneOf reports whether v is in the sorted list.
 func IsOneOf(list []string, v string) bool {

@@ -163,8 +163,13 @@ func (c *Client) oauthError(what string, err error, secrets ...string) error {
 		secrets = append(secrets, c.cred.ClientSecret)
 		e.Developer, e.User = redact(e.Developer, secrets), redact(e.User, secrets)
 		// An invalid_grant is a dead code or refresh token: the researcher
-		// must authorize again, exactly as with a revoked token.
-		if e.OAuthError == "invalid_grant" || e.OAuthError == "unauthorized_client" {
+		// must authorize again, exactly as with a revoked token. ORCID
+		// also says unauthorized_client, with a 400, of a refresh token it
+		// no longer holds ("Unable to find refresh token", "Parent token is
+		// disabled": OrcidRefreshTokenChecker); with a 401 it is about our
+		// credential (ErrCredentialRefused, through the APIError), never
+		// the researcher.
+		if e.OAuthError == "invalid_grant" || (e.OAuthError == "unauthorized_client" && e.Status == http.StatusBadRequest) {
 			return fmt.Errorf("orcid: %s: %w: %w", what, ErrTokenInvalid, e)
 		}
 		return fmt.Errorf("orcid: %s: %w", what, e)
@@ -193,25 +198,37 @@ func (c *Client) Revoke(ctx context.Context, token string) error {
 // ReadPublicToken returns a two-legged /read-public token, fetched once and
 // cached until shortly before it expires.
 func (c *Client) ReadPublicToken(ctx context.Context) (string, error) {
+	return c.twoLeggedToken(ctx, ScopeReadPublic)
+}
+
+type cachedToken struct {
+	token   string
+	expires time.Time
+}
+
+// twoLeggedToken returns a client-credentials token for scope, fetched once
+// and cached until shortly before it expires.
+func (c *Client) twoLeggedToken(ctx context.Context, scope string) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.publicToken != "" && time.Now().Add(time.Minute).Before(c.publicExp) {
-		return c.publicToken, nil
+	if t, ok := c.twoLegged[scope]; ok && time.Now().Add(time.Minute).Before(t.expires) {
+		return t.token, nil
 	}
 	cc := clientcredentials.Config{
 		ClientID: c.cred.ClientID, ClientSecret: c.cred.ClientSecret,
-		TokenURL: strings.TrimSuffix(c.cred.Env.SiteURL, "/") + "/oauth/token", Scopes: []string{ScopeReadPublic},
+		TokenURL: strings.TrimSuffix(c.cred.Env.SiteURL, "/") + "/oauth/token", Scopes: []string{scope},
 		AuthStyle: oauth2.AuthStyleInParams,
 	}
 	tok, err := cc.Token(c.oauthCtx(ctx))
 	if err != nil {
-		return "", c.oauthError("read-public token", err)
+		return "", c.oauthError(scope+" token", err)
 	}
-	c.publicToken, c.publicExp = tok.AccessToken, tok.Expiry
-	if tok.Expiry.IsZero() {
-		c.publicExp = time.Now().Add(24 * time.Hour)
+	t := cachedToken{token: tok.AccessToken, expires: tok.Expiry}
+	if t.expires.IsZero() {
+		t.expires = time.Now().Add(24 * time.Hour)
 	}
-	return c.publicToken, nil
+	c.twoLegged[scope] = t
+	return t.token, nil
 }
 
 // IDTokenClaims are the claims ORCID puts in an id_token.

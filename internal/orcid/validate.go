@@ -1,6 +1,7 @@
 package orcid
 
 import (
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/url"
@@ -8,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/text/language"
+	"github.com/orcidlink/orcidlink/internal/orcid/xsdrules"
 )
 
 // Problem is one thing wrong with an item, named by the field (a path in
@@ -60,7 +61,7 @@ func Validate(item Item) error {
 		v.organization("organization", it.Organization, true)
 		v.url("url", it.URL)
 	case *Affiliation:
-		v.organization("organization", it.Organization, true)
+		v.affiliation(it)
 		v.dates(it.StartDate, it.EndDate)
 		v.externalIDs("external-ids.external-id", extIDs(it.ExternalIDs), false)
 		v.url("url", it.URL)
@@ -80,7 +81,8 @@ func Validate(item Item) error {
 		v.organization("convening-organization", it.ConveningOrganization, false)
 		v.url("review-url", it.ReviewURL)
 	case *ResearchResource:
-		// Research resources are left to ORCID: few integrations write them.
+		// Only the XSD's rules (v.schema) for research resources: few
+		// integrations write them, and ORCID has the last word.
 	case *Keyword:
 		v.required("content", it.Content)
 	case *OtherName:
@@ -103,6 +105,7 @@ func Validate(item Item) error {
 	case nil:
 		return errors.New("orcid: validate: no item")
 	}
+	v.schema(item)
 	if len(v.problems) == 0 {
 		return nil
 	}
@@ -149,12 +152,14 @@ var (
 )
 
 // externalIDs checks identifiers; ORCID requires works (and peer reviews)
-// to carry one of their own, with relationship self.
+// to carry one of their own, with relationship self. It changes nothing:
+// a value is sent as written, and ORCID normalises only its
+// external-id-normalized copy.
 func (v *validator) externalIDs(field string, ids []ExternalID, needSelf bool) {
 	self := false
 	for i, x := range ids {
 		f := fmt.Sprintf("%s[%d]", field, i)
-		v.oneOf(f+".external-id-type", x.Type, ExternalIDTypes, true)
+		v.identifierType(f+".external-id-type", x.Type)
 		v.required(f+".external-id-value", x.Value)
 		if x.Relationship == "" {
 			v.add(f+".external-id-relationship", "is required (self, part-of, version-of or funded-by)")
@@ -181,6 +186,9 @@ func (v *validator) externalIDs(field string, ids []ExternalID, needSelf bool) {
 				v.add(f+".external-id-value", "%q is not an ISBN (10 or 13 digits)", x.Value)
 			}
 		}
+		if n := len(v.problems); n == 0 || v.problems[n-1].Field != f+".external-id-value" {
+			v.normalizable(f+".external-id-value", x)
+		}
 		v.url(f+".external-id-url", x.URL)
 	}
 	if needSelf && !self {
@@ -188,7 +196,43 @@ func (v *validator) externalIDs(field string, ids []ExternalID, needSelf bool) {
 	}
 }
 
-// date checks a fuzzy date as ORCID does: a 4-digit year from 1900 to 2100,
+// identifierType accepts exactly the names of ORCID's identifier-type
+// table, which ExternalIDValidator checks case-sensitively ("DOI" is
+// refused there too).
+func (v *validator) identifierType(field, typ string) {
+	if typ == "" {
+		v.add(field, "is required")
+		return
+	}
+	if _, ok := IdentifierType(typ); ok {
+		return
+	}
+	if _, ok := IdentifierType(strings.ToLower(typ)); ok {
+		v.add(field, "%q is not one of ORCID's identifier types: type names are lower case (%q)", typ, strings.ToLower(typ))
+		return
+	}
+	v.add(field, "%q is not one of ORCID's identifier types (GET /v3.0/identifiers lists them: doi, isbn, issn, pmid, uri, source-work-id, other-id, ...)", typ)
+}
+
+// normalizable refuses a value of a type ORCID normalises (doi, isbn, issn,
+// pmid, pmc, arxiv, bibcode, rrid) when ORCID could not normalise it: ORCID
+// would store it with error 8001 and could neither group it with the same
+// item from elsewhere nor see it as a duplicate of it.
+func (v *validator) normalizable(field string, x ExternalID) {
+	t, ok := IdentifierType(x.Type)
+	if !ok || t.norm == normNone || strings.TrimSpace(x.Value) == "" {
+		return
+	}
+	if _, ok := NormalizeExternalID(x.Type, x.Value); !ok {
+		v.add(field, "%q is not a %s ORCID can read (it would answer error %s, \"Cannot normalize identifier value\")", x.Value, x.Type, NormalizationErrorCode)
+	}
+}
+
+// yearRule is common-3.0.xsd's year type (an integer range), the same in
+// every fuzzy date; ORCID refuses any other year with a 400.
+const yearRule = "work:work/common:publication-date/common:year"
+
+// date checks a fuzzy date as ORCID does: a 4-digit year in the XSD's range,
 // a month only with a year, a day only with a month, and a day that exists.
 func (v *validator) date(field string, d *FuzzyDate) {
 	if d == nil {
@@ -199,9 +243,9 @@ func (v *validator) date(field string, d *FuzzyDate) {
 		v.add(field+".year", "%q is not a 4-digit year", d.Year)
 		return
 	}
-	// common-3.0.xsd's year type: ORCID refuses any other with a 400.
-	if year < 1900 || year > 2100 {
-		v.add(field+".year", "%q is not a year ORCID accepts (1900 to 2100)", d.Year)
+	yr := xsdrules.MustLookup(yearRule)
+	if xsdrules.CheckValue(yearRule, d.Year, "") != nil {
+		v.add(field+".year", "%q is not a year ORCID accepts (%s to %s)", d.Year, yr.MinInclusive, yr.MaxInclusive)
 		return
 	}
 	if d.Month == "" {
@@ -263,14 +307,64 @@ func (v *validator) organization(field string, o *Organization, disambiguated bo
 		v.required(field+".address.city", o.Address.City)
 		v.country(field+".address.country", o.Address.Country)
 	}
-	if disambiguated {
-		d := o.DisambiguatedOrganization
-		if d == nil || d.Identifier == "" {
-			v.add(field+".disambiguated-organization", "is required: a ROR, GRID, Ringgold, FundRef or LEI identifier")
+	d := o.DisambiguatedOrganization
+	if disambiguated && (d == nil || d.Identifier == "") {
+		v.add(field+".disambiguated-organization", "is required: a ROR, GRID, Ringgold, FundRef or LEI identifier")
+		return
+	}
+	v.disambiguated(field, d)
+}
+
+// disambiguated checks an organisation's registry entry when it names one:
+// a known registry, and a ROR iD in the one form ORCID matches.
+func (v *validator) disambiguated(field string, d *DisambiguatedOrganization) {
+	if d == nil || (d.Identifier == "" && d.Source == "") {
+		return
+	}
+	v.required(field+".disambiguated-organization.disambiguated-organization-identifier", d.Identifier)
+	v.oneOf(field+".disambiguated-organization.disambiguation-source", d.Source, DisambiguationSources, true)
+	if d.Source == DisambiguationSourceROR && d.Identifier != "" && !IsCanonicalROR(d.Identifier) {
+		if _, err := ParseROR(d.Identifier); err != nil {
+			v.add(field+".disambiguated-organization.disambiguated-organization-identifier",
+				"%q is not a ROR iD (malformed, or its checksum is wrong)", d.Identifier)
 		} else {
-			v.oneOf(field+".disambiguated-organization.disambiguation-source", d.Source, DisambiguationSources, true)
+			v.add(field+".disambiguated-organization.disambiguated-organization-identifier",
+				"%q must be written as ORCID holds it, https://ror.org/…", d.Identifier)
 		}
 	}
+}
+
+// affiliation is ORCID's rule for an affiliation's organisation
+// (ActivityValidator.validateAffiliation, orcid-model #74 and #76, 2025):
+// an employment or an education needs a registry entry, a city and a
+// country; the five professional activities (distinction, invited
+// position, membership, qualification, service) need a name or a registry
+// entry, and a registry entry or identifiers of their own, and a country
+// only when a city or region is given.
+func (v *validator) affiliation(a *Affiliation) {
+	if a.Kind == KindEmployment || a.Kind == KindEducation {
+		v.organization("organization", a.Organization, true)
+		return
+	}
+	o := a.Organization
+	if o == nil {
+		v.add("organization", "is required")
+		return
+	}
+	d := o.DisambiguatedOrganization
+	hasEntry := d != nil && d.Identifier != ""
+	if strings.TrimSpace(o.Name) == "" && !hasEntry {
+		v.add("organization.name", "is required, or a disambiguated organisation")
+	}
+	if !hasEntry && len(extIDs(a.ExternalIDs)) == 0 {
+		v.add("organization.disambiguated-organization", "is required unless the affiliation has external identifiers of its own")
+	}
+	if ad := o.Address; ad != nil && (strings.TrimSpace(ad.City) != "" || strings.TrimSpace(ad.Region) != "") {
+		v.country("organization.address.country", ad.Country)
+	} else if ad != nil && ad.Country != "" {
+		v.country("organization.address.country", ad.Country)
+	}
+	v.disambiguated("organization", d)
 }
 
 // country accepts ISO 3166-1 alpha-2 codes, upper case, as ORCID does.
@@ -279,8 +373,7 @@ func (v *validator) country(field, code string) {
 		v.add(field, "is required")
 		return
 	}
-	r, err := language.ParseRegion(code)
-	if err != nil || !r.IsCountry() || r.String() != code {
+	if !ValidCountry(code) {
 		v.add(field, "%q is not an ISO 3166-1 country code such as FR or NZ", code)
 	}
 }
@@ -293,4 +386,44 @@ func (v *validator) url(field string, t *Text) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "ftp") || u.Host == "" {
 		v.add(field, "%q is not an absolute http(s) URL", t.Value)
 	}
+}
+
+// schema checks the item against the rules generated from ORCID's XSDs
+// (lengths, patterns, xs:anyURI, enumerations, integer ranges, required
+// elements): the rules the offline registry applies to request bodies and
+// ORCID's validator to its own, so that an item ORCID would refuse with a
+// 400 is refused here before it is queued. A field the checks above
+// already reported, or one inside it, is not reported again.
+func (v *validator) schema(item Item) {
+	doc, err := xml.Marshal(item)
+	if err != nil {
+		v.add("", "cannot be encoded as ORCID XML: %v", err)
+		return
+	}
+	vs, err := xsdrules.Check(doc)
+	if err != nil {
+		v.add("", "cannot be checked against ORCID's schema: %v", err)
+		return
+	}
+	for _, x := range vs {
+		// iD URIs are built from the environment's registry, which may be
+		// an offline one on a loopback address.
+		if !x.RegistryURI() && !v.reported(x.Field) {
+			v.add(x.Field, "%s", x.Problem)
+		}
+	}
+}
+
+// reported tells whether a problem names field, one of its parents or one
+// of its children.
+func (v *validator) reported(field string) bool {
+	within := func(inner, outer string) bool {
+		return inner == outer || strings.HasPrefix(inner, outer+".") || strings.HasPrefix(inner, outer+"[")
+	}
+	for _, p := range v.problems {
+		if within(field, p.Field) || within(p.Field, field) {
+			return true
+		}
+	}
+	return false
 }

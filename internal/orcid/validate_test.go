@@ -150,3 +150,55 @@ func TestValidateAffiliationAndPerson(t *testing.T) {
 		t.Errorf("NZ address: %v", err)
 	}
 }
+
+// TestValidateProfessionalActivities: ORCID's 2025 rules for distinctions,
+// invited positions, memberships, qualifications and services (an
+// organisation name and a ROR iD are enough; a country only with a city or
+// region), and ROR iDs in the one form ORCID matches.
+func TestValidateProfessionalActivities(t *testing.T) {
+	ror := &DisambiguatedOrganization{Identifier: "https://ror.org/05gq02987", Source: "ROR"}
+	tests := []struct {
+		name  string
+		a     *Affiliation
+		field string // "" for valid
+	}{
+		{"name and ROR iD", &Affiliation{Kind: KindDistinction, Organization: &Organization{Name: "Brown", DisambiguatedOrganization: ror,
+			Address: &OrganizationAddress{}}}, ""},
+		{"name and external id", &Affiliation{Kind: KindService, Organization: &Organization{Name: "Board", Address: &OrganizationAddress{}},
+			ExternalIDs: NewExternalIDs(ExternalID{Type: "uri", Value: "https://example.org/board", Relationship: RelationshipSelf})}, ""},
+		{"name alone", &Affiliation{Kind: KindMembership, Organization: &Organization{Name: "Society"}}, "organization.disambiguated-organization"},
+		{"city without country", &Affiliation{Kind: KindInvitedPosition, Organization: &Organization{Name: "Brown",
+			DisambiguatedOrganization: ror, Address: &OrganizationAddress{City: "Providence"}}}, "organization.address.country"},
+		{"UK", &Affiliation{Kind: KindQualification, Organization: &Organization{Name: "Brown",
+			DisambiguatedOrganization: ror, Address: &OrganizationAddress{City: "London", Country: "UK"}}}, "organization.address.country"},
+		{"bare ROR iD", &Affiliation{Kind: KindDistinction, Organization: &Organization{Name: "Brown",
+			DisambiguatedOrganization: &DisambiguatedOrganization{Identifier: "05gq02987", Source: "ROR"}}},
+			"organization.disambiguated-organization.disambiguated-organization-identifier"},
+		{"ROR checksum", &Affiliation{Kind: KindDistinction, Organization: &Organization{Name: "Brown",
+			DisambiguatedOrganization: &DisambiguatedOrganization{Identifier: "https://ror.org/05gq02988", Source: "ROR"}}},
+			"organization.disambiguated-organization.disambiguated-organization-identifier"},
+		{"employment needs city", &Affiliation{Kind: KindEmployment, Organization: &Organization{Name: "Brown",
+			DisambiguatedOrganization: ror}}, "organization.address"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Validate(tc.a)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("accepted, want a problem at %s", tc.field)
+			}
+			for _, p := range ve.Problems {
+				if p.Field == tc.field {
+					return
+				}
+			}
+			t.Fatalf("problems %+v do not name %s", ve.Problems, tc.field)
+		})
+	}
+}

@@ -24,6 +24,18 @@ type NewResearcher struct {
 	FamilyNames string `json:"family_names,omitempty"`
 	Email       string `json:"email"`
 	Password    string `json:"password"`
+	// The researcher's own settings (account page): the visibility new
+	// items get ("public" when empty), the visibility of the name
+	// ("public" when empty), a credit (published) name and a biography.
+	DefaultVisibility string `json:"default_visibility,omitempty"`
+	NamesVisibility   string `json:"names_visibility,omitempty"`
+	CreditName        string `json:"credit_name,omitempty"`
+	Biography         string `json:"biography,omitempty"`
+	// State, Primary and CreatedBy put the new record in a state other
+	// than active (states.go); a primary record must exist already.
+	State     RecordState `json:"state,omitempty"`
+	Primary   string      `json:"primary,omitempty"`
+	CreatedBy string      `json:"created_by,omitempty"`
 }
 
 // FieldError names the input field a problem is about, so forms and the JSON
@@ -48,6 +60,13 @@ func (r *Registry) CreateResearcher(ctx context.Context, in NewResearcher) (Rese
 		return Researcher{}, &FieldError{"email", "Please enter a valid email address."}
 	case len(in.Password) < 8:
 		return Researcher{}, &FieldError{"password", "Passwords must be at least 8 characters long."}
+	case in.State != "" && !in.State.valid():
+		return Researcher{}, &FieldError{"state", fmt.Sprintf("%q is not a record state; use one of %s", in.State, stateList())}
+	}
+	settings, err := checkSettings(researcherSettings{CreditName: in.CreditName, Biography: in.Biography,
+		DefaultVisibility: in.DefaultVisibility, NamesVisibility: in.NamesVisibility})
+	if err != nil {
+		return Researcher{}, err
 	}
 	if _, err := r.store.ResearcherByEmail(ctx, in.Email); err == nil {
 		return Researcher{}, &FieldError{"email", "An ORCID record already exists with this email address; sign in instead."}
@@ -71,12 +90,26 @@ func (r *Registry) CreateResearcher(ctx context.Context, in NewResearcher) (Rese
 	res := Researcher{
 		ORCID: id, GivenNames: in.GivenNames, FamilyNames: in.FamilyNames, Email: in.Email,
 		PasswordHash: hashPassword(in.Password), CreatedAt: now, ModifiedAt: now,
+		CreditName: settings.CreditName, Biography: settings.Biography,
+		DefaultVisibility: settings.DefaultVisibility, NamesVisibility: settings.NamesVisibility,
+		State: StateActive, StateChangedAt: now,
 	}
 	if err := r.store.CreateResearcher(ctx, res); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return Researcher{}, &FieldError{"orcid", "the iD " + id + " is already taken"}
 		}
 		return Researcher{}, err
+	}
+	if in.State != "" && in.State != StateActive || in.Primary != "" || in.CreatedBy != "" {
+		// A refused state leaves no half-made record behind.
+		st, err := r.SetResearcherState(ctx, id, StateChange{State: in.State, Primary: in.Primary, CreatedBy: in.CreatedBy})
+		if err != nil {
+			if derr := r.store.DeleteResearcher(ctx, id); derr != nil {
+				return Researcher{}, errors.Join(err, derr)
+			}
+			return Researcher{}, err
+		}
+		res = st
 	}
 	return res, nil
 }
@@ -108,11 +141,28 @@ func (r *Registry) Authenticate(ctx context.Context, username, password string) 
 	} else {
 		res, err = r.store.ResearcherByEmail(ctx, username)
 	}
-	if err != nil || !checkPassword(res.PasswordHash, password) {
+	if err != nil {
+		return Researcher{}, errors.New("invalid email/iD or password")
+	}
+	// ORCID checks the record's state while loading the account, before
+	// the password (OrcidUserDetailsServiceImpl.checkStatuses).
+	if msg := r.signInBlocked(res); msg != "" {
+		return Researcher{}, &SignInRefused{State: res.State, Message: msg}
+	}
+	if !checkPassword(res.PasswordHash, password) {
 		return Researcher{}, errors.New("invalid email/iD or password")
 	}
 	return res, nil
 }
+
+// SignInRefused is the sign-in of a record whose state forbids it
+// (deprecated, deactivated, unclaimed); Message is ORCID's text for it.
+type SignInRefused struct {
+	State   RecordState
+	Message string
+}
+
+func (e *SignInRefused) Error() string { return e.Message }
 
 // NewClient registers an API client; ids and secrets are generated when
 // empty, in ORCID's shapes (APP- plus 16 characters; a UUID secret).

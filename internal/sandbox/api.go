@@ -43,6 +43,15 @@ const (
 	opDelete      // DELETE one item
 	opReadSummary // GET /{kind}/summary/{putCode}
 	opBulkRead    // GET /works/{putCodes}
+	// The group-id-record API, outside any record (api_groups.go).
+	opGroupList   // GET /group-id-record (page, or ?group-id= / ?name=)
+	opGroupCreate // POST /group-id-record
+	opGroupRead   // GET /group-id-record/{putCode}
+	opGroupUpdate // PUT /group-id-record/{putCode}
+	opGroupDelete // DELETE /group-id-record/{putCode}
+	// Outside the item model (api_summary.go).
+	opRecordSummary // GET /{iD}/summary, Member API only
+	opClient        // GET /client/{client_id}
 )
 
 // apiRequest is one parsed API call, handed to the operation handlers.
@@ -67,6 +76,10 @@ type apiRoute struct {
 	methods map[string]apiOp
 	kind    orcid.ItemKind
 	putCode string
+	group   bool // a group-id-record path, which only the Member API has
+	// memberOnly: a resource the Public API does not have (its JAX-RS
+	// matching answers 404), such as /summary.
+	memberOnly bool
 }
 
 // readOnlyOps are the operations both APIs offer; the Public API has no
@@ -74,7 +87,7 @@ type apiRoute struct {
 var readOnlyOps = map[apiOp]bool{
 	opRecord: true, opPerson: true, opActivities: true, opPersonalDetails: true,
 	opBiography: true, opEmails: true, opSection: true, opRead: true,
-	opReadSummary: true, opBulkRead: true,
+	opReadSummary: true, opBulkRead: true, opRecordSummary: true, opClient: true,
 }
 
 // resolveAPIPath maps the path after the version prefix to its resource,
@@ -84,6 +97,20 @@ func resolveAPIPath(path string) (orcidID string, rt apiRoute, ok bool) {
 	segs := strings.Split(path, "/")
 	if len(segs) == 0 || segs[0] == "" {
 		return "", rt, false
+	}
+	if segs[0] == "group-id-record" {
+		switch len(segs) {
+		case 1:
+			return "", apiRoute{group: true, methods: map[string]apiOp{http.MethodGet: opGroupList, http.MethodPost: opGroupCreate}}, true
+		case 2:
+			return "", apiRoute{group: true, putCode: segs[1], methods: map[string]apiOp{
+				http.MethodGet: opGroupRead, http.MethodPut: opGroupUpdate, http.MethodDelete: opGroupDelete}}, true
+		}
+		return "", rt, false
+	}
+	if segs[0] == "client" && len(segs) == 2 {
+		// CLIENT_PATH "/client/{client_id:[^/]+}"; the id travels as putCode.
+		return "", apiRoute{putCode: segs[1], methods: map[string]apiOp{http.MethodGet: opClient}}, true
 	}
 	orcidID = segs[0]
 	get := func(op apiOp) map[string]apiOp { return map[string]apiOp{http.MethodGet: op} }
@@ -104,6 +131,8 @@ func resolveAPIPath(path string) (orcidID string, rt apiRoute, ok bool) {
 			return orcidID, apiRoute{methods: get(opBiography)}, true
 		case "email":
 			return orcidID, apiRoute{methods: get(opEmails)}, true
+		case "summary":
+			return orcidID, apiRoute{methods: get(opRecordSummary), memberOnly: true}, true
 		}
 		if k, found := orcid.KindForPath(segs[1], true); found {
 			m := get(opSection)
@@ -168,13 +197,22 @@ func (r *Registry) serveAPI(w http.ResponseWriter, a *apiRequest, path string) e
 	if acceptable {
 		a.out = out
 	}
+	// Status checks come before the token check: ORCID lets them through
+	// anonymously (api_summary.go).
+	if name, ok := statusResource(path, a.public); ok {
+		return r.apiStatus(w, a, name)
+	}
 	c, err := r.authenticate(req, a.public)
 	if err != nil {
 		return err
 	}
 	a.caller = c
+	if a.public && strings.Trim(path, "/") == identifierTypesPath {
+		return r.apiIdentifiers(w, a)
+	}
 	id, rt, ok := resolveAPIPath(path)
-	if !ok {
+	// ORCID's Public API has no group-id-record resource at all.
+	if !ok || (a.public && (rt.group || rt.memberOnly)) {
 		return errJAXRS(http.StatusNotFound, "")
 	}
 	op, ok := rt.methods[req.Method]
@@ -235,6 +273,20 @@ func (r *Registry) dispatch(w http.ResponseWriter, a *apiRequest) error {
 		return r.apiUpdate(w, a)
 	case opDelete:
 		return r.apiDelete(w, a)
+	case opGroupList:
+		return r.apiGroupList(w, a)
+	case opGroupCreate:
+		return r.apiGroupCreate(w, a)
+	case opGroupRead:
+		return r.apiGroupRead(w, a)
+	case opGroupUpdate:
+		return r.apiGroupUpdate(w, a)
+	case opGroupDelete:
+		return r.apiGroupDelete(w, a)
+	case opRecordSummary:
+		return r.apiRecordSummary(w, a)
+	case opClient:
+		return r.apiClient(w, a)
 	}
 	return errJAXRS(http.StatusNotFound, "")
 }
@@ -249,7 +301,9 @@ func (a *apiRequest) parsePutCode() (int64, error) {
 }
 
 // record loads the researcher the path names. ORCID's checkProfile answers
-// an unknown iD, malformed or with a wrong check digit, with 404 9016.
+// an unknown iD, malformed or with a wrong check digit, with 404 9016, and
+// a record in another state than active with that state's error
+// (states.go), except on the few Public API resources that skip it.
 func (r *Registry) record(a *apiRequest) (Researcher, error) {
 	res, err := r.store.Researcher(a.ctx(), a.orcid)
 	if err != nil {
@@ -257,6 +311,11 @@ func (r *Registry) record(a *apiRequest) (Researcher, error) {
 			return res, errNotFound()
 		}
 		return res, err
+	}
+	if !profileUnchecked(a) {
+		if err := r.checkProfile(a, res); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }

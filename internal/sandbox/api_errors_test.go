@@ -126,7 +126,10 @@ func TestAPIErrors(t *testing.T) {
 		{"non-numeric put-code on delete", apiCall{method: "DELETE", url: me + "/work/1x"}, 400, 9034, "", ""},
 		{"unknown put-code", apiCall{method: "GET", url: me + "/work/999999"}, 404, 9016, "", "404 Not Found: The resource was not found."},
 		{"put-code of another record", apiCall{method: "GET", url: me + "/work/" + pc(f.foreignWork)}, 404, 9016, "", ""},
-		{"put-code of another kind", apiCall{method: "GET", url: me + "/work/" + pc(f.funding)}, 404, 9016, "", ""},
+		// Put-codes are numbered per kind: the first funding and the first
+		// work both have put-code 1, and a work's put-code that no funding
+		// has finds nothing on the funding path.
+		{"put-code of another kind", apiCall{method: "GET", url: me + "/funding/" + pc(f.otherWork)}, 404, 9016, "", ""},
 		{"put-code mismatch", apiCall{method: "PUT", url: me + "/work/" + pc(f.work), contentType: j, body: []byte(`{"put-code":` + pc(f.work+1000) + `,"title":{"title":{"value":"T"}},"type":"book","external-ids":{"external-id":[{"external-id-type":"doi","external-id-value":"10.1/mine","external-id-relationship":"self"}]}}`)},
 			400, 9019, "", fmt.Sprintf("The put code in the URL was %d whereas the one in the body was %d.", f.work, f.work+1000)},
 		{"put-code missing on PUT", apiCall{method: "PUT", url: me + "/work/" + pc(f.work), contentType: j, body: workJSON("T", "10.1/mine")},
@@ -329,7 +332,7 @@ func TestAPIRateLimit(t *testing.T) {
 func TestAPIBulkReadErrors(t *testing.T) {
 	f := newErrorFixture(t)
 	e := f.apiEnv
-	e.setVisibility(e.res.ORCID, f.otherWork, orcid.VisibilityPrivate)
+	e.setVisibility(e.res.ORCID, orcid.KindWork, f.otherWork, orcid.VisibilityPrivate)
 	url := e.member3(fmt.Sprintf("/%s/works/%d,%d,424242", e.res.ORCID, f.work, f.otherWork))
 	resp := e.do(apiCall{method: "GET", url: url, token: f.write, accept: "application/json"})
 	if resp.status != 200 {

@@ -37,8 +37,16 @@ type apiEnv struct {
 
 func newAPIEnv(t testing.TB) *apiEnv {
 	t.Helper()
+	return newAPIEnvWith(t, Config{})
+}
+
+// newAPIEnvWith is newAPIEnv with more configuration (Strict, say); BaseURL
+// and DB are set here.
+func newAPIEnvWith(t testing.TB, cfg Config) *apiEnv {
+	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	r, err := Open(context.Background(), Config{BaseURL: "http://" + srv.Listener.Addr().String(), DB: ":memory:"})
+	cfg.BaseURL, cfg.DB = "http://"+srv.Listener.Addr().String(), ":memory:"
+	r, err := Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +172,19 @@ func validateXMLDoc(t testing.TB, doc []byte) {
 	if !xmllintOK && !orcidtest.Required("xmllint") {
 		return
 	}
+	// ORCID's own group-id-record XML does not validate against
+	// group-id-3.0.xsd (JAXB writes common:source and dates the schema lacks,
+	// and names the page element group-id), and that schema is not vendored;
+	// TestGroupIDRecordXMLShape checks those documents instead.
+	if ns, err := orcidtest.RootNamespace(doc); err == nil && ns == nsGroupID {
+		return
+	}
+	// Nor are summary-3.0.xsd (orcid-model summary_3.0) and a client
+	// schema; TestRecordSummary checks the summary's XML against the
+	// sequence of summary-3.0.xsd instead.
+	if ns, err := orcidtest.RootNamespace(doc); err == nil && (ns == orcid.NSSummary || ns == "http://www.orcid.org/ns/client") {
+		return
+	}
 	orcidtest.ValidateXML(t, "", doc)
 }
 
@@ -221,10 +242,10 @@ func workJSON(title, doi string) []byte {
 
 // setVisibility changes an item's visibility in the store, as the
 // researcher would on the site.
-func (e *apiEnv) setVisibility(orcidID string, pc int64, vis orcid.Visibility) {
+func (e *apiEnv) setVisibility(orcidID string, kind orcid.ItemKind, pc int64, vis orcid.Visibility) {
 	e.t.Helper()
 	ctx := context.Background()
-	it, err := e.r.store.Item(ctx, orcidID, pc)
+	it, err := e.r.store.Item(ctx, orcidID, string(kind), pc)
 	if err != nil {
 		e.t.Fatal(err)
 	}

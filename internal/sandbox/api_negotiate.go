@@ -1,8 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
-	"encoding/json"
 	"mime"
 	"net/http"
 	"strconv"
@@ -31,15 +29,12 @@ var apiMediaTypes = []mediaType{
 
 var defaultMediaType = apiMediaTypes[0]
 
+// encode renders an answer. JSON is ORCID's read shape (explicit nulls and
+// empty lists, display-index, enum names; orcid.EncodeReadJSON), not the
+// model's compact request form.
 func (mt mediaType) encode(v any) ([]byte, error) {
 	if mt.json {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
-			return nil, err
-		}
-		return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+		return orcid.EncodeReadJSON(v)
 	}
 	return orcid.EncodeXML(v)
 }

@@ -25,6 +25,7 @@ func (r *Registry) decodeStored(a *apiRequest, row StoredItem) (orcid.Item, erro
 		return nil, fmt.Errorf("stored item %d (%s): %w", row.PutCode, row.Kind, err)
 	}
 	item.SetPutCode(row.PutCode)
+	setDisplayIndex(item, row.DisplayIndex)
 	item.SetPath(k.ItemPath(row.ORCID, row.PutCode))
 	item.SetVisibility(orcid.Visibility(row.Visibility))
 	item.SetDates(row.CreatedAt, row.ModifiedAt)
@@ -169,10 +170,13 @@ func (r *Registry) history(res Researcher, p *orcid.Person, acts *orcid.Activiti
 			last = t.Time
 		}
 	}
-	claimed := true
+	// An unclaimed record (states.go) shows claimed false once it may be read.
+	claimed := res.State != StateUnclaimed
 	return &orcid.History{
-		CreationMethod:       "Direct",
-		CompletionDate:       orcid.NewTimestamp(res.CreatedAt),
+		CreationMethod: "Direct",
+		// No completion-date: ORCID sets completed_date only when an
+		// unclaimed record is claimed (ProfileEntityManagerImpl
+		// .claimProfileAndUpdatePreferences); it is null in record-full-3.0.json.
 		SubmissionDate:       orcid.NewTimestamp(res.CreatedAt),
 		LastModifiedDate:     orcid.NewTimestamp(last),
 		Claimed:              &claimed,
@@ -391,10 +395,15 @@ func (r *Registry) apiSection(w http.ResponseWriter, a *apiRequest) error {
 	return nil
 }
 
-// storedItem fetches one item of the record by put-code. An item of another
-// kind or another record does not exist as far as the path is concerned.
+// storedItem fetches one item of the record by the path's kind and
+// put-code. Put-codes are numbered per kind (migration 00004), so the
+// put-code of another kind's item finds nothing, or another item, as at
+// ORCID, where each kind is its own table: a DAO's getSingleResult finds
+// no row, 404 9016. Affiliations share one table; reading one through
+// another affiliation kind's path is ORCID's checkType error, 400 9006
+// (AffiliationsManagerReadOnlyImpl), while writes find no item here (404).
 func (r *Registry) storedItem(a *apiRequest, putCode int64) (StoredItem, error) {
-	row, err := r.store.Item(a.ctx(), a.orcid, putCode)
+	row, err := r.store.Item(a.ctx(), a.orcid, string(a.kind), putCode)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return row, errNotFound()
@@ -402,6 +411,9 @@ func (r *Registry) storedItem(a *apiRequest, putCode int64) (StoredItem, error) 
 		return row, err
 	}
 	if row.Kind != string(a.kind) {
+		if (a.op == opRead || a.op == opReadSummary) && a.kind.IsAffiliation() && orcid.ItemKind(row.Kind).IsAffiliation() {
+			return row, newAPIError(9006, nil, fmt.Sprintf("Given affiliation %d doesn't match the desired type %s", putCode, a.kind))
+		}
 		return row, errNotFound()
 	}
 	return row, nil
@@ -427,7 +439,7 @@ func (r *Registry) apiReadItem(w http.ResponseWriter, a *apiRequest) error {
 		return err
 	}
 	addNormalized(it)
-	var out any = it
+	var out any = orcid.AsFullItem(it)
 	if a.op == opReadSummary {
 		out = orcid.SummaryOf(it)
 	}
@@ -492,7 +504,7 @@ func (r *Registry) apiBulkRead(w http.ResponseWriter, a *apiRequest) error {
 			return err
 		}
 		addNormalized(it)
-		bulk.Items = append(bulk.Items, orcid.BulkItem{Work: it.(*orcid.Work)})
+		bulk.Items = append(bulk.Items, orcid.BulkItem{Work: orcid.AsFullItem(it).(*orcid.Work)})
 	}
 	for _, pc := range missing {
 		e := newAPIError(9034, map[string]string{"clientName": a.caller.client.Name}, fmt.Sprintf("'%d' is not a valid put code", pc))

@@ -16,9 +16,10 @@ import (
 func populate(t testing.TB, e *apiEnv, tok string) map[orcid.ItemKind][]int64 {
 	t.Helper()
 	out := map[orcid.ItemKind][]int64{}
+	e.registerSampleOrganizations()
 	for _, name := range writeSamples(t) {
 		st, ok := targetFor(name)
-		if !ok || st.skip != "" || !strings.HasSuffix(name, ".xml") {
+		if !ok || st.skip != "" || st.group || !strings.HasSuffix(name, ".xml") {
 			continue
 		}
 		body, err := os.ReadFile(filepath.Join(writeSamplesDir, name))

@@ -22,6 +22,9 @@ type sampleTarget struct {
 	prefix string
 	kind   orcid.ItemKind // "" with bulk: POST /works
 	bulk   bool
+	// group is a group-id-record, POSTed to /group-id-record with a
+	// two-legged /group-id-record/update token.
+	group bool
 	// skip explains why the sample is not an item of this API.
 	skip string
 }
@@ -41,7 +44,7 @@ var sampleTargets = []sampleTarget{
 	{prefix: "other-name", kind: orcid.KindOtherName},
 	// A group-id-record for /v3.0/group-id-record (client_credentials
 	// /group-id-record/update), not a record item.
-	{prefix: "peer-review-group-id", skip: "group-id-record, served at /group-id-record, not a record item"},
+	{prefix: "peer-review-group-id", group: true},
 	{prefix: "peer-review", kind: orcid.KindPeerReview},
 	{prefix: "qualification", kind: orcid.KindQualification},
 	{prefix: "research-resource", kind: orcid.KindResearchResource},
@@ -113,6 +116,33 @@ func decodeAs(t testing.TB, kind orcid.ItemKind, isJSON bool, b []byte) orcid.It
 	return it
 }
 
+// clearDisplayIndex removes display-index, which the registry assigns (1
+// for items written through the API) whatever the body says.
+func clearDisplayIndex(it orcid.Item) {
+	switch x := it.(type) {
+	case *orcid.Work:
+		x.DisplayIndex = ""
+	case *orcid.Funding:
+		x.DisplayIndex = ""
+	case *orcid.Affiliation:
+		x.DisplayIndex = ""
+	case *orcid.PeerReview:
+		x.DisplayIndex = ""
+	case *orcid.ResearchResource:
+		x.DisplayIndex = ""
+	case *orcid.Keyword:
+		x.DisplayIndex = nil
+	case *orcid.OtherName:
+		x.DisplayIndex = nil
+	case *orcid.ResearcherURL:
+		x.DisplayIndex = nil
+	case *orcid.Address:
+		x.DisplayIndex = nil
+	case *orcid.PersonExternalIdentifier:
+		x.DisplayIndex = nil
+	}
+}
+
 // clearServerFields removes what ORCID assigns itself, leaving the content
 // a client wrote.
 func clearServerFields(it orcid.Item) orcid.Item {
@@ -121,18 +151,8 @@ func clearServerFields(it orcid.Item) orcid.Item {
 	it.SetSource(nil)
 	it.SetVisibility("")
 	it.SetDates(time.Time{}, time.Time{})
-	var ids *orcid.ExternalIDs
-	switch x := it.(type) {
-	case *orcid.Work:
-		ids = x.ExternalIDs
-	case *orcid.PeerReview:
-		ids = x.ReviewIdentifiers
-	}
-	if ids != nil {
-		for i := range ids.ExternalID {
-			ids.ExternalID[i].Normalized = nil
-		}
-	}
+	clearNormalized(it)
+	clearDisplayIndex(it)
 	return it
 }
 
@@ -150,6 +170,7 @@ func sameContent(t testing.TB, label string, want, got orcid.Item) {
 // ORCID accepts all of them as they are, so the emulator must too.
 func TestAPIWriteSamplesRoundTrip(t *testing.T) {
 	e := newAPIEnv(t)
+	e.registerSampleOrganizations()
 	for i, name := range writeSamples(t) {
 		st, ok := targetFor(name)
 		if !ok {
@@ -172,6 +193,10 @@ func TestAPIWriteSamplesRoundTrip(t *testing.T) {
 			tok := e.token(e.member, res.ORCID, ScopeReadLimited, ScopeActivitiesUpdate, ScopePersonUpdate)
 			if st.bulk {
 				roundTripBulk(t, e, res.ORCID, tok, ct, isJSON, body, bulkRejections[name])
+				return
+			}
+			if st.group {
+				roundTripGroup(t, e, ct, isJSON, body)
 				return
 			}
 			info, _ := st.kind.Info()
@@ -257,5 +282,87 @@ func roundTripBulk(t *testing.T, e *apiEnv, orcidID, tok, ct string, isJSON bool
 			t.Fatalf("bulk read entry %d: %+v", i, it.Error)
 		}
 		sameContent(t, fmt.Sprintf("bulk read entry %d", i), accepted[i], it.Work)
+	}
+}
+
+// registerSampleOrganizations registers, through the control API, every
+// organisation ORCID's write samples name: ORCID knows them (they are real
+// ROR, Ringgold, GRID and FundRef entries), and the registry refuses an
+// organisation it does not know (9045), as ORCID does.
+func (e *apiEnv) registerSampleOrganizations() {
+	e.t.Helper()
+	seen := map[[2]string]bool{}
+	for _, name := range writeSamples(e.t) {
+		st, ok := targetFor(name)
+		if !ok || st.kind == "" || !st.kind.IsActivity() {
+			continue
+		}
+		body, err := os.ReadFile(filepath.Join(writeSamplesDir, name))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		for _, o := range itemOrganizations(decodeAs(e.t, st.kind, strings.HasSuffix(name, ".json"), body)) {
+			d := o.DisambiguatedOrganization
+			if seen[[2]string{d.Identifier, d.Source}] {
+				continue
+			}
+			seen[[2]string{d.Identifier, d.Source}] = true
+			in := Organization{Identifier: d.Identifier, Source: d.Source, Name: o.Name}
+			if o.Address != nil {
+				in.City, in.Region, in.Country = o.Address.City, o.Address.Region, o.Address.Country
+			}
+			e.addOrganization(in)
+		}
+	}
+	if len(seen) < 10 {
+		e.t.Fatalf("only %d organisations found in the write samples", len(seen))
+	}
+}
+
+// addOrganization registers one organisation with POST /_sandbox/organizations.
+func (e *apiEnv) addOrganization(o Organization) {
+	e.t.Helper()
+	b, err := json.Marshal(o)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp := e.do(apiCall{method: "POST", url: e.r.BaseURL() + "/_sandbox/organizations", contentType: "application/json", body: b})
+	if resp.status != http.StatusCreated {
+		e.t.Fatalf("POST /_sandbox/organizations %s: %d\n%s", b, resp.status, resp.body)
+	}
+}
+
+// roundTripGroup creates ORCID's group-id-record sample with a two-legged
+// token and reads it back unchanged.
+func roundTripGroup(t *testing.T, e *apiEnv, ct string, isJSON bool, body []byte) {
+	t.Helper()
+	tok := e.token(e.member, "", ScopeGroupIDRecordUpdate)
+	resp := e.do(apiCall{method: "POST", url: e.member3("/group-id-record"), token: tok, contentType: ct, body: body})
+	if resp.status != http.StatusCreated {
+		t.Fatalf("POST /group-id-record: status %d, want 201\n%s", resp.status, resp.body)
+	}
+	loc := resp.header.Get("Location")
+	if !strings.HasPrefix(loc, e.r.MemberAPIURL()+"/group-id-record/") {
+		t.Fatalf("Location %q", loc)
+	}
+	got := e.do(apiCall{method: "GET", url: loc, token: tok, accept: ct})
+	if got.status != http.StatusOK {
+		t.Fatalf("GET %s: %d\n%s", loc, got.status, got.body)
+	}
+	var sent, read groupIDRecordDoc
+	if err := json.Unmarshal(body, &sent); err != nil || !isJSON {
+		t.Fatalf("group sample: %v (only a JSON sample is expected)", err)
+	}
+	if err := json.Unmarshal(got.body, &read); err != nil {
+		t.Fatalf("decode group: %v\n%s", err, got.body)
+	}
+	if read.PutCode == nil || loc != fmt.Sprintf("%s/group-id-record/%d", e.r.MemberAPIURL(), *read.PutCode) {
+		t.Errorf("read back put-code %v for Location %s", read.PutCode, loc)
+	}
+	read.PutCode = nil
+	w, _ := json.Marshal(sent)
+	g, _ := json.Marshal(read)
+	if string(w) != string(g) {
+		t.Errorf("group read back differs:\n--- written ---\n%s\n--- read ---\n%s", w, g)
 	}
 }

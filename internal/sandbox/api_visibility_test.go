@@ -26,6 +26,7 @@ func TestAPIVisibility(t *testing.T) {
 		"source, client read-public":       {token: e.token(e.member, "", ScopeReadPublic)},
 		"other member, read-limited":       {token: e.token(e.other, me, ScopeReadLimited)},
 		"other member, activities only":    {token: e.token(e.other, me, ScopeActivitiesLimited)},
+		"other member, update scopes":      {token: e.token(e.other, me, ScopeActivitiesUpdate+" "+ScopePersonUpdate)},
 		"other member, client read-public": {token: e.token(e.other, "", ScopeReadPublic)},
 		"public API, anonymous":            {public: true},
 		"public API, read-limited token":   {token: e.token(e.other, me, ScopeReadLimited), public: true},
@@ -47,6 +48,9 @@ func TestAPIVisibility(t *testing.T) {
 		{"other member, read-limited", orcid.VisibilityLimited, ok, ok},
 		{"other member, read-limited", orcid.VisibilityPrivate, want{403, 9013}, want{403, 9013}},
 		{"other member, activities only", orcid.VisibilityLimited, ok, want{403, 9038}},
+		// Writing grants no reading of what others' limited items hold.
+		{"other member, update scopes", orcid.VisibilityPublic, ok, ok},
+		{"other member, update scopes", orcid.VisibilityLimited, want{403, 9038}, want{403, 9038}},
 		{"other member, client read-public", orcid.VisibilityPublic, ok, ok},
 		{"other member, client read-public", orcid.VisibilityLimited, want{403, 9038}, want{403, 9038}},
 		{"other member, client read-public", orcid.VisibilityPrivate, want{403, 9038}, want{403, 9038}},
@@ -60,8 +64,8 @@ func TestAPIVisibility(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%s/%s", tc.caller, tc.vis), func(t *testing.T) {
 			c := callers[tc.caller]
-			e.setVisibility(me, work, tc.vis)
-			e.setVisibility(me, kw, tc.vis)
+			e.setVisibility(me, orcid.KindWork, work, tc.vis)
+			e.setVisibility(me, orcid.KindKeyword, kw, tc.vis)
 			base := e.member3("/" + me)
 			if c.public {
 				base = e.pub3("/" + me)

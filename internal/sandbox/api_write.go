@@ -12,6 +12,15 @@ import (
 	"github.com/orcidlink/orcidlink/internal/orcid"
 )
 
+// apiDisplayIndex is the display-index ORCID gives an item written through
+// the API (DisplayIndexCalculatorHelper.setDisplayIndex with isApiRequest);
+// the researcher's own items get 0.
+const apiDisplayIndex = 1
+
+// setDisplayIndex is orcid.SetDisplayIndex; the registry, not the request
+// body, decides an item's display-index.
+func setDisplayIndex(item orcid.Item, n int64) { orcid.SetDisplayIndex(item, n) }
+
 // ORCID's limits on writes (org.orcid.core.works.bulk.write.max and
 // org.orcid.core.activities.max).
 const (
@@ -94,25 +103,30 @@ func activityIDs(kind orcid.ItemKind, body []byte) (orcid.Item, error) {
 	return it, nil
 }
 
-// normalizeExtID is a simplified PIDNormalizationService: DOIs compare from
-// their "10." prefix, case-insensitively; other types trimmed and
-// lower-cased.
-func normalizeExtID(typ, value string) string {
-	v := strings.ToLower(strings.TrimSpace(value))
-	if typ == "doi" {
-		if i := strings.Index(v, "10."); i >= 0 {
-			v = v[i:]
-		}
-	}
-	return v
+// normalizeExtID is ORCID's PIDNormalizationService.normalise (the table and
+// normalisers of internal/orcid/identifiers.go); ok is false when ORCID
+// cannot normalise the value.
+func normalizeExtID(typ, value string) (string, bool) {
+	return orcid.NormalizeExternalID(typ, value)
 }
 
+// extIDKey is what makes two identifiers equal for duplicate detection, as
+// ActivityValidator.checkExternalIdentifiersForDuplicates and
+// WorkManagerImpl.createWorks compare them (ORCID-Source orcid-core/.../v3/
+// validator/ActivityValidator.java; orcid-model's v3/release/record/
+// ExternalID.java equals/hashCode): the same type, exactly, and then the
+// normalised values when ORCID can normalise, else the raw values, exactly.
+// A normalised value never equals a raw one (ExternalID.equals compares
+// the normalized field with the other's), hence the two tags. normalize is
+// false for fundings, which ORCID compares raw (normalizeExtId =
+// !(theNew instanceof Funding)).
 func extIDKey(id orcid.ExternalID, normalize bool) string {
-	v := id.Value
 	if normalize {
-		v = normalizeExtID(id.Type, id.Value)
+		if n, ok := normalizeExtID(id.Type, id.Value); ok {
+			return id.Type + "\x00n\x00" + n
+		}
 	}
-	return id.Type + "\x00" + v
+	return id.Type + "\x00r\x00" + id.Value
 }
 
 // selfPair is ActivityValidator.areRelationshipsSameAndSelf.
@@ -126,14 +140,20 @@ func selfPair(a, b string) bool {
 // value (409 9030).
 func duplicateOf(item orcid.Item, existing []orcid.Item, clientName string) error {
 	normalize := item.ItemKind() != orcid.KindFunding
+	newIDs := item.GetExternalIDs()
+	newKeys := make([]string, len(newIDs))
+	for i, nid := range newIDs {
+		newKeys[i] = extIDKey(nid, normalize)
+	}
 	for _, ex := range existing {
 		if ex.GetPutCode() == item.GetPutCode() && item.GetPutCode() != 0 {
 			continue
 		}
 		if item.ItemKind().IsActivity() {
 			for _, eid := range ex.GetExternalIDs() {
-				for _, nid := range item.GetExternalIDs() {
-					if selfPair(eid.Relationship, nid.Relationship) && extIDKey(eid, normalize) == extIDKey(nid, normalize) {
+				ekey := extIDKey(eid, normalize)
+				for i, nid := range newIDs {
+					if selfPair(eid.Relationship, nid.Relationship) && ekey == newKeys[i] {
 						return errDuplicate(clientName, ex.GetPutCode())
 					}
 				}
@@ -188,11 +208,11 @@ func itemBody(item orcid.Item) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// insertItem stores a validated new item with the researcher's default
-// visibility (ORCID ignores what a POST says) and the caller as source.
+// insertItem stores a validated new item with the caller as source and
+// the visibility postedVisibility gives it.
 func (r *Registry) insertItem(a *apiRequest, res Researcher, item orcid.Item) error {
 	now := r.now()
-	vis := orcid.Visibility(res.DefaultVisibility)
+	vis := postedVisibility(res, item.GetVisibility())
 	stored, err := r.itemSource(a, a.orcid, a.caller.clientID(), true)
 	if err != nil {
 		return err
@@ -202,9 +222,10 @@ func (r *Registry) insertItem(a *apiRequest, res Researcher, item orcid.Item) er
 		return err
 	}
 	row := StoredItem{ORCID: a.orcid, Kind: string(item.ItemKind()), SourceClientID: a.caller.clientID(),
-		Visibility: string(vis), CreatedAt: now, ModifiedAt: now}
+		Visibility: string(vis), DisplayIndex: apiDisplayIndex, CreatedAt: now, ModifiedAt: now}
 	_, err = r.store.CreateItemFunc(a.ctx(), row, func(pc int64) ([]byte, error) {
 		item.SetPutCode(pc)
+		setDisplayIndex(item, apiDisplayIndex)
 		item.SetPath(item.ItemKind().ItemPath(a.orcid, pc))
 		item.SetVisibility(vis)
 		item.SetDates(now, now)
@@ -248,6 +269,9 @@ func (r *Registry) apiCreate(w http.ResponseWriter, a *apiRequest) error {
 		return err
 	}
 	if err := checkContributorRoles(item); err != nil {
+		return err
+	}
+	if err := r.registryChecksOnCreate(a.ctx(), item); err != nil {
 		return err
 	}
 	if err := r.insertItem(a, res, item); err != nil {
@@ -324,9 +348,10 @@ func (r *Registry) apiBulkCreate(w http.ResponseWriter, a *apiRequest) error {
 		}
 		remember(work)
 	}
-	for _, bi := range bulk.Items {
+	for i, bi := range bulk.Items {
 		if bi.Work != nil {
 			addNormalized(bi.Work)
+			bulk.Items[i].Work = orcid.AsFullItem(bi.Work).(*orcid.Work)
 		}
 	}
 	r.writeEntity(w, a.out, http.StatusOK, bulk)
@@ -348,23 +373,22 @@ func (r *Registry) bulkWork(a *apiRequest, res Researcher, work *orcid.Work, use
 	return r.insertItem(a, res, work)
 }
 
-// addNormalized sets external-id-normalized, which ORCID computes on every
-// read of works and peer reviews.
+// addNormalized sets external-id-normalized, or the 8001
+// external-id-normalized-error, where ORCID computes them on read (see
+// externalIDLists), and clears them everywhere else.
 func addNormalized(item orcid.Item) {
-	var ids *orcid.ExternalIDs
-	switch x := item.(type) {
-	case *orcid.Work:
-		ids = x.ExternalIDs
-	case *orcid.PeerReview:
-		ids = x.ReviewIdentifiers
-	}
-	if ids == nil {
-		return
-	}
-	for i := range ids.ExternalID {
-		id := &ids.ExternalID[i]
-		if n := normalizeExtID(id.Type, id.Value); n != "" {
-			id.Normalized = &orcid.TransientText{Value: n, Transient: true}
+	clearNormalized(item)
+	for _, l := range externalIDLists(item) {
+		if l.ids == nil {
+			continue
+		}
+		for i, id := range l.ids.ExternalID {
+			switch l.read {
+			case readWork:
+				l.ids.ExternalID[i] = id.NormalizedForRead()
+			case readAffiliation:
+				l.ids.ExternalID[i] = id.NormalizedForAffiliation()
+			}
 		}
 	}
 }
@@ -372,6 +396,8 @@ func addNormalized(item orcid.Item) {
 // contentJSON is an item's content without what ORCID manages itself, to
 // tell whether a PUT changes anything.
 func contentJSON(item orcid.Item) string {
+	// display-index is the registry's, not content (and a copy is changed).
+	item = orcid.AsFullItem(item)
 	put, path, vis, src := item.GetPutCode(), item.GetPath(), item.GetVisibility(), item.GetSource()
 	created, modified := item.GetCreatedDate(), item.GetLastModifiedDate()
 	item.SetPutCode(0)
@@ -423,12 +449,19 @@ func (r *Registry) apiUpdate(w http.ResponseWriter, a *apiRequest) error {
 			return newAPIError(9014, nil, resolve(apiMessages[9010].dev, map[string]string{"activity": "work"}))
 		}
 		addNormalized(saved)
-		r.writeEntity(w, a.out, http.StatusOK, saved)
+		r.writeEntity(w, a.out, http.StatusOK, orcid.AsFullItem(saved))
 		return nil
 	}
 	original := orcid.Visibility(row.Visibility)
 	if err := r.validateItem(item, a.writeCheck(false, original)); err != nil {
 		return err
+	}
+	// On update ORCID checks the review's group before the duplicate
+	// check, and makes an issn: group only later (PeerReviewManagerImpl.updatePeerReview).
+	if p, ok := item.(*orcid.PeerReview); ok {
+		if err := r.checkReviewGroup(a.ctx(), p); err != nil {
+			return err
+		}
 	}
 	existing, err := r.sameSourceItems(a, a.kind)
 	if err != nil {
@@ -441,6 +474,9 @@ func (r *Registry) apiUpdate(w http.ResponseWriter, a *apiRequest) error {
 		return errWrongSource()
 	}
 	if err := checkContributorRoles(item); err != nil {
+		return err
+	}
+	if err := r.registryChecksOnUpdate(a.ctx(), item); err != nil {
 		return err
 	}
 	now := r.now()
@@ -465,7 +501,8 @@ func (r *Registry) apiUpdate(w http.ResponseWriter, a *apiRequest) error {
 		return err
 	}
 	addNormalized(item)
-	r.writeEntity(w, a.out, http.StatusOK, item)
+	setDisplayIndex(item, row.DisplayIndex)
+	r.writeEntity(w, a.out, http.StatusOK, orcid.AsFullItem(item))
 	return nil
 }
 
@@ -487,7 +524,7 @@ func (r *Registry) apiDelete(w http.ResponseWriter, a *apiRequest) error {
 	if row.SourceClientID != a.caller.clientID() {
 		return errWrongSource()
 	}
-	if err := r.store.DeleteItem(a.ctx(), a.orcid, pc); err != nil {
+	if err := r.store.DeleteItem(a.ctx(), a.orcid, string(a.kind), pc); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return errNotFound()
 		}

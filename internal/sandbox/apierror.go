@@ -25,6 +25,12 @@ type apiError struct {
 	detail string
 	// cause is the message of the exception's cause, shown in parentheses.
 	cause string
+	// location is sent as the Location header (a deprecated record's
+	// primary, see errDeprecated).
+	location string
+	// userAsDeveloper makes the developer-message the user-message, as
+	// ORCID's getDeprecatedOrcidErrorV3 builds it.
+	userAsDeveloper bool
 }
 
 func (e *apiError) Error() string {
@@ -51,6 +57,7 @@ var apiMessages = map[int]struct{ dev, user string }{
 	9002: {"The client application is not authorized.", "The client application is not authorized."},
 	9004: {"403 Forbidden: Insufficient or wrong scope.", "The client application is forbidden to perform the action."},
 	9006: {"The client application sent a bad request to ORCID.", "The client application sent a bad request to ORCID."},
+	9007: {"301 Moved Permanently: This account is deprecated. Please refer to account: ${orcid}. ORCID ${deprecated_orcid}", "This account is deprecated. Please refer to account: ${orcid}."},
 	9008: {"", "Something went wrong in ORCID."},
 	9010: {"403 Forbidden: You are not the source of the ${activity}, so you are not allowed to update it.", "The client application is not the source of the resource it is trying to access."},
 	9011: {"404 Not Found: The ORCID record or item was not found.", "The resource was not found."},
@@ -59,21 +66,27 @@ var apiMessages = map[int]struct{ dev, user string }{
 	9014: {"The client application is forbidden to perform the action.", "The client application is forbidden to perform the action."},
 	9016: {"404 Not Found: The resource was not found.", "The resource was not found."},
 	9017: {"401 Unauthorized: The client application is not authorized for this ORCID record.", "The client application is not authorized."},
+	9018: {"409 Conflict: The ORCID record is locked and cannot be edited. ORCID ${orcid}", "The ORCID record is locked."},
 	9019: {"400 Bad Request: The put code in the URL was ${urlPutCode} whereas the one in the body was ${bodyPutCode}.", "There was an error when updating the record. Please try again. If the error persists, please contact ${clientName} for assistance."},
 	9020: {"400 Bad Request: Invalid incoming message.", "Invalid incoming message."},
 	9021: {"409 Conflict: You have already added this activity (matched by external identifiers), please see element with put-code ${putCode}. If you are trying to edit the item, please use PUT instead of POST.", "There was an error when updating the record. Please try again. If the error persists, please contact ${clientName} for assistance."},
 	9022: {"400 Bad Request: Invalid activity, a title is required.", "Invalid activity:  A title is required."},
 	9023: {"400 Bad Request: Invalid activity, an external identifier is required.", "Invalid activity: an external identifier is required."},
 	9024: {"400 Bad Request: Put-code is included when not expected. When posting new activities, the put code should be omitted.", "There was an error when updating the record. Please try again. If the error persists, please contact ${clientName} for assistance."},
+	9025: {"409 Conflict: The given group-id-record already exists.", "The given group-id-record already exists."},
+	9026: {"400 Bad Request: The group you are trying to access does not exist, you may need to create it.", "The group-id-record does not exist."},
 	9030: {"The element '${value}' of type '${type}' is duplicated. ", "The element '${value}' of type '${type}' is duplicated. "},
 	9031: {"Put-code is required to update elements.", "There was an error when updating the record. Please try again. If the error persists, please contact ${clientName} for assistance."},
 	9034: {"400 Bad Request: The put code provided is not valid.", "There was an error when updating the record. Please try again. If the error persists, please contact ${clientName} for assistance."},
 	9035: {"403 Forbidden: You can't change the visibility of an item, please remove the visibility or set it to the current value.", "There was an error when updating the record. Please try again. If the error persists, please contact ${clientName} for assistance."},
+	9036: {"409 Conflict: This record has not been claimed.", "This record has not been claimed, if this is your record you can claim it at https://orcid.org/resend-claim."},
 	9037: {"Invalid ${type}, valid values are: ${values}.", "Please specify a work type."},
 	9038: {"409 Conflict: The item has a limited or private visibility and your request doesn't have the required scope.", "You don't have the permissions to execute this action."},
 	9039: {"403 Forbidden: The item is not public and cannot be accessed with the Public API.", "The client application is forbidden to perform the action."},
+	9040: {"The item can't be deleted.", "The item can't be deleted."},
 	9041: {"404 Not Found: Biography for the given record is null.", "There is no biography for the given record."},
 	9042: {"", "Too many put codes supplied"},
+	9044: {"409 Conflict: The ORCID record is deactivated and cannot be edited.", "The ORCID record is deactivated."},
 	9045: {"400 Bad request: disambiguated-organization must be present and valid", "No valid disambiguated-organization is included in the data."},
 	9046: {"400 Bad request: organization must be present and valid", "No valid organization is included in the data."},
 	9047: {"400 Bad request: invalid JSON - ${error}", "Invalid JSON."},
@@ -101,10 +114,12 @@ var devFallback = map[int]string{
 var codeStatus = map[int]int{
 	9001: 400, 9002: 401, 9004: 403, 9006: 400, 9008: 500, 9010: 403, 9011: 404, 9012: 400,
 	9013: 403, 9014: 403, 9016: 404, 9017: 401, 9019: 400, 9020: 400, 9021: 409, 9022: 400,
-	9023: 400, 9024: 400, 9030: 409, 9031: 409, 9034: 400, 9035: 403, 9037: 400, 9038: 403,
-	9039: 403, 9041: 404, 9042: 400, 9045: 400, 9046: 400, 9047: 400, 9048: 409, 9049: 400,
+	9023: 400, 9024: 400, 9025: 409, 9026: 400, 9030: 409, 9031: 409, 9034: 400, 9035: 403, 9037: 400, 9038: 403,
+	9039: 403, 9040: 409, 9041: 404, 9042: 400, 9045: 400, 9046: 400, 9047: 400, 9048: 409, 9049: 400,
 	9050: 400, 9051: 400, 9053: 400, 9054: 400, 9055: 400, 9058: 400, 9060: 400, 9061: 400,
 	9062: 400,
+	// Record states (checkProfile, states.go).
+	9007: 301, 9018: 409, 9036: 409, 9044: 409,
 }
 
 // newAPIError builds the error ORCID raises for code. detail is the
@@ -251,6 +266,9 @@ func resolve(s string, params map[string]string) string {
 
 // developerMessage is OrcidCoreExceptionMapper.getDeveloperMessage.
 func (e *apiError) developerMessage() string {
+	if e.userAsDeveloper {
+		return e.userMessage()
+	}
 	dev := apiMessages[e.code].dev
 	if dev == "" {
 		dev = devFallback[e.code]
@@ -302,6 +320,9 @@ func (r *Registry) writeError(w http.ResponseWriter, req *http.Request, mt media
 	}
 	if mt.name == "" {
 		mt = defaultMediaType
+	}
+	if ae.location != "" {
+		w.Header().Set("Location", ae.location)
 	}
 	r.writeEntity(w, mt, ae.status, ae.body())
 }

@@ -18,11 +18,16 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Seed is the documented seed file: API clients and test researchers to
-// create at start. Applying the same seed twice changes nothing.
+// Seed is the documented seed file: API clients, test researchers,
+// organisations and peer-review groups to create at start. Applying the
+// same seed twice changes nothing.
 type Seed struct {
 	Clients     []NewClient     `json:"clients"`
 	Researchers []NewResearcher `json:"researchers"`
+	// Organizations are the registry's known disambiguated organisations.
+	Organizations []Organization `json:"organizations"`
+	// Groups are peer-review groups preloaded with the registry as source.
+	Groups []NewGroup `json:"groups"`
 }
 
 // LoadSeed reads and strictly decodes a seed file, so that a misspelt key is
@@ -60,6 +65,16 @@ func (r *Registry) ApplySeed(ctx context.Context, s Seed) error {
 		}
 		if _, err := r.CreateResearcher(ctx, in); err != nil {
 			return fmt.Errorf("seed: researchers[%d] (%s): %w", i, in.Email, err)
+		}
+	}
+	for i, o := range s.Organizations {
+		if _, err := r.AddOrganization(ctx, o); err != nil {
+			return fmt.Errorf("seed: organizations[%d] (%s): %w", i, o.Identifier, err)
+		}
+	}
+	for i, g := range s.Groups {
+		if _, err := r.AddGroup(ctx, g); err != nil {
+			return fmt.Errorf("seed: groups[%d] (%s): %w", i, g.GroupID, err)
 		}
 	}
 	return nil
@@ -261,18 +276,25 @@ func (r *Registry) rateKey(req *http.Request) string {
 
 // registerControlRoutes serves the emulator's own JSON API, which has no
 // counterpart at ORCID: register clients, create researchers, read the
-// outbox, switch faults on and off, force a token invalid. It is meant for
+// outbox, switch faults on and off, force a token invalid, register
+// organisations and peer-review groups. It is meant for
 // tests and demos on a machine you control and has no authentication.
 func (r *Registry) registerControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sandbox/clients", r.ctlListClients)
 	mux.HandleFunc("POST /_sandbox/clients", r.ctlCreateClient)
 	mux.HandleFunc("GET /_sandbox/researchers", r.ctlListResearchers)
 	mux.HandleFunc("POST /_sandbox/researchers", r.ctlCreateResearcher)
+	mux.HandleFunc("PATCH /_sandbox/researchers/{orcid}", r.ctlUpdateResearcher)
+	mux.HandleFunc("PUT /_sandbox/researchers/{orcid}/state", r.ctlSetResearcherState)
 	mux.HandleFunc("GET /_sandbox/emails", r.ctlEmails)
 	mux.HandleFunc("GET /_sandbox/faults", r.ctlGetFaults)
 	mux.HandleFunc("PUT /_sandbox/faults", r.ctlSetFaults)
 	mux.HandleFunc("DELETE /_sandbox/faults", r.ctlResetFaults)
 	mux.HandleFunc("POST /_sandbox/tokens/invalidate", r.ctlInvalidateToken)
+	mux.HandleFunc("GET /_sandbox/organizations", r.ctlListOrganizations)
+	mux.HandleFunc("POST /_sandbox/organizations", r.ctlAddOrganization)
+	mux.HandleFunc("GET /_sandbox/groups", r.ctlListGroups)
+	mux.HandleFunc("POST /_sandbox/groups", r.ctlAddGroup)
 }
 
 type ctlError struct {
@@ -328,18 +350,6 @@ func (r *Registry) ctlCreateClient(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, c)
-}
-
-type researcherJSON struct {
-	ORCID       string `json:"orcid"`
-	URI         string `json:"uri"`
-	GivenNames  string `json:"given_names"`
-	FamilyNames string `json:"family_names"`
-	Email       string `json:"email"`
-}
-
-func (r *Registry) researcherJSON(x Researcher) researcherJSON {
-	return researcherJSON{ORCID: x.ORCID, URI: r.IDURI(x.ORCID), GivenNames: x.GivenNames, FamilyNames: x.FamilyNames, Email: x.Email}
 }
 
 func (r *Registry) ctlListResearchers(w http.ResponseWriter, req *http.Request) {

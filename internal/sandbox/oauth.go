@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,8 +24,18 @@ import (
 // shared/reference/orcid-api.md sections 3 to 5.
 
 const (
-	// codeLifetime is org.orcid.core.oauth.auth_code.expiration_minutes.
-	codeLifetime = 24 * time.Hour
+	// codeLifetime is how long an authorization code may wait for its
+	// exchange. ORCID announced "must be used within 10 minutes of being
+	// generated" (members.orcid.org/api-news, 2017-11); the in-repository
+	// default of 1440 minutes (org.orcid.core.oauth.auth_code.expiration_minutes,
+	// still shipped in ORCID-Source properties/default.orcid_core.env) is a
+	// development default that no code at ORCID-Source HEAD reads any more.
+	// What the new authorization server is configured with is not public:
+	// see doc/sandbox.md ("Authorization-code lifetime").
+	codeLifetime = 10 * time.Minute
+	// implicitTokenLifetime is implicit_validity_seconds: implicit-flow
+	// tokens last ten minutes (ORCID_AUTH_WITH_OPENID_CONNECT.md).
+	implicitTokenLifetime = 600 * time.Second
 	// longLivedToken is read_validity_seconds: what ORCID gives client
 	// credentials tokens and persistent three-legged tokens (~20 years).
 	longLivedToken = 631138519 * time.Second
@@ -34,7 +45,8 @@ const (
 
 // clientCredentialScopes are ScopePathType.isClientCreditalScope: granted by
 // the two-legged flow only, refused at /oauth/authorize.
-var clientCredentialScopes = map[string]bool{ScopeReadPublic: true, ScopeWebhook: true}
+var clientCredentialScopes = map[string]bool{ScopeReadPublic: true, ScopeWebhook: true,
+	ScopeGroupIDRecordRead: true, ScopeGroupIDRecordUpdate: true}
 
 // ignoredOIDCScopes are standard OpenID Connect scopes ORCID silently drops
 // (OrcidOAuth2RequestValidator.OpenIDConnectScopesToIgnore).
@@ -52,7 +64,19 @@ var oauthParams = []string{
 const (
 	msgScopeNotAllowed = "One of the provided scopes is not allowed. Please refer to the list of allowed scopes at: http://support.orcid.org/knowledgebase/articles/120162-orcid-scopes."
 	msgGetNotSupported = "Method GET is not supported for token requests. POST IS supported, but BASIC authentication is the preferred method of authenticating clients."
+	// msgCodeExchangeFailed is what ORCID's authorization server has
+	// answered since 2026-04 when a code exchange names a wrong client,
+	// secret or redirect URI, or an expired or used code (ORCID-Source
+	// orcid-api-web/tutorial/api_errors.md, PR #7496). The tutorial gives
+	// no error code; invalid_grant is RFC 6749's for these cases.
+	msgCodeExchangeFailed = "One of the provided parameters is invalid, or, the provided token/code is invalid or expired"
 )
+
+// implicitScopes are the scopes an implicit-flow token may carry: ORCID
+// narrows the token to these (OrcidRandomValueTokenServicesImpl.createAccessToken
+// of the last in-repository server; "ORCID will not return access tokens
+// with update permissions", info.orcid.org "How does implicit OAuth work?").
+var implicitScopes = map[string]bool{ScopeAuthenticate: true, ScopeOpenID: true}
 
 func (r *Registry) registerOAuthRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /oauth/authorize", r.handleAuthorize)
@@ -68,12 +92,20 @@ func (r *Registry) registerOAuthRoutes(mux *http.ServeMux) {
 type authRequest struct {
 	Client       Client
 	ResponseType string
-	Scopes       Scopes
-	RedirectURI  string
-	State        string
-	Nonce        string
-	Prompt       []string
-	MaxAge       int64 // seconds; -1 when absent
+	// Implicit is the implicit flow (response_type token or id_token
+	// token): the token goes back in the redirect URI's fragment. IDToken
+	// says whether an id_token goes with it.
+	Implicit bool
+	IDToken  bool
+	// Scopes are the scopes granted; Requested those asked for, which
+	// differ only in the implicit flow, where ORCID narrows the token.
+	Scopes      Scopes
+	Requested   Scopes
+	RedirectURI string
+	State       string
+	Nonce       string
+	Prompt      []string
+	MaxAge      int64 // seconds; -1 when absent
 	// Query holds the recognised parameters as received, to carry the
 	// request across the sign-in and registration pages.
 	Query url.Values
@@ -168,8 +200,18 @@ func (r *Registry) parseAuthorize(ctx context.Context, q url.Values) (authReques
 	if !redirectMatches(a.RedirectURI, c.RedirectURIs) {
 		return a, &authPageError{"invalid_grant", "Redirect URI doesn't match your registered redirect URIs."}
 	}
-	// The implicit flow (response_type token / id_token) is not emulated.
-	if a.ResponseType != "code" {
+	// Response types as ORCID's OauthController and Spring's
+	// AuthorizationEndpoint read them: with openid, "id_token" or "token"
+	// becomes "id_token token" (OrcidAuthorizationEndpoint.isOpenIdWithTokenResponseType);
+	// otherwise "token" is the implicit flow and "code" the code flow.
+	types := strings.Fields(a.ResponseType)
+	openIDAsked := slices.Contains(strings.Fields(rawScope), ScopeOpenID)
+	switch {
+	case openIDAsked && (slices.Contains(types, "id_token") || slices.Contains(types, "token")):
+		a.Implicit, a.IDToken = true, true
+	case slices.Contains(types, "token"):
+		a.Implicit = true
+	case !slices.Contains(types, "code"):
 		return a, &authPageError{"unsupported_response_type", "Unsupported response type."}
 	}
 	var kept []string
@@ -184,6 +226,20 @@ func (r *Registry) parseAuthorize(ctx context.Context, q url.Values) (authReques
 	}
 	if a.Scopes = ParseScopes(strings.Join(kept, " ")); len(a.Scopes) == 0 {
 		return a, &authPageError{"oauth_error", "Please specify the desired scopes"}
+	}
+	a.Requested = a.Scopes
+	// OauthController: an id_token asked for in the browser must be bound
+	// to a nonce. Only an absent nonce counts; ORCID tests for null.
+	if _, hasNonce := q["nonce"]; openIDAsked && strings.Contains(a.ResponseType, "id_token") && !hasNonce {
+		return a, &authPageError{"invalid_request", "Implicit id_token requests must have nonce"}
+	}
+	if a.Implicit {
+		a.Scopes = slices.DeleteFunc(slices.Clone(a.Scopes), func(s string) bool { return !implicitScopes[s] })
+		if len(a.Scopes) == 0 {
+			// ORCID would mint a token with no scope at all; the
+			// emulator says so instead of handing out a useless token.
+			return a, &authPageError{"invalid_scope", "The implicit flow grants only /authenticate and openid; requested: " + a.Requested.String()}
+		}
 	}
 	a.State = q.Get("state") // echoed exactly as received
 	a.Nonce = get("nonce")
@@ -319,7 +375,7 @@ func (r *Registry) hasLiveTokenWithScopes(ctx context.Context, clientID, orcid s
 	}
 	now := r.now()
 	for _, t := range toks {
-		if t.RevokedAt == nil && t.ExpiresAt.After(now) && t.Scopes.Equal(scopes) {
+		if t.persistent() && t.RevokedAt == nil && t.ExpiresAt.After(now) && t.Scopes.Equal(scopes) {
 			return true, nil
 		}
 	}
@@ -370,8 +426,19 @@ func (r *Registry) handleAuthorizeDecision(w http.ResponseWriter, req *http.Requ
 	r.approve(w, req, a, sess)
 }
 
-// approve issues a single-use code and sends the browser back to the client.
+// persistent reports whether a researcher's token counts for skipping the
+// consent screen: ORCID's longLifeTokenExist looks at persistent tokens
+// only, which come from the code flow (and refreshes of them, which keep
+// the code); implicit-flow tokens are not persistent.
+func (t Token) persistent() bool { return t.Code != "" }
+
+// approve issues a single-use code, or in the implicit flow a token, and
+// sends the browser back to the client.
 func (r *Registry) approve(w http.ResponseWriter, req *http.Request, a authRequest, sess Session) {
+	if a.Implicit {
+		r.approveImplicit(w, req, a, sess)
+		return
+	}
 	now := r.now()
 	c := Code{
 		ClientID: a.Client.ID, ORCID: sess.ORCID, Scopes: a.Scopes, RedirectURI: a.RedirectURI,
@@ -389,6 +456,68 @@ func (r *Registry) approve(w http.ResponseWriter, req *http.Request, a authReque
 		return
 	}
 	http.Redirect(w, req, appendQuery(a.RedirectURI, "code", c.Code, "state", a.State), http.StatusFound)
+}
+
+// approveImplicit mints a short-lived token and puts it in the redirect
+// URI's fragment, with the parameters of Spring's
+// AuthorizationEndpoint.appendAccessToken in its order (access_token,
+// token_type, state, expires_in, scope when it differs from the request)
+// followed by the extra fields ORCID's token enhancers add: tokenVersion,
+// persistent and, with openid, id_token (OrcidTokenEnhancer,
+// OpenIDConnectTokenEnhancer; example in ORCID_AUTH_WITH_OPENID_CONNECT.md).
+// orcid and name are left out for implicit tokens, as OrcidTokenEnhancer
+// does.
+func (r *Registry) approveImplicit(w http.ResponseWriter, req *http.Request, a authRequest, sess Session) {
+	ctx := req.Context()
+	now := r.now()
+	t := Token{
+		AccessToken: newUUID(), RefreshToken: newUUID(), ClientID: a.Client.ID, ORCID: sess.ORCID,
+		Scopes: a.Scopes, CreatedAt: now, ExpiresAt: now.Add(implicitTokenLifetime),
+	}
+	if err := r.store.CreateToken(ctx, t); err != nil {
+		r.serverError(w, req, fmt.Errorf("create implicit token: %w", err))
+		return
+	}
+	kv := []string{"access_token", t.AccessToken, "token_type", "bearer", "state", a.State,
+		"expires_in", strconv.FormatInt(expiresIn(t.ExpiresAt, r.now()), 10)}
+	if !a.Scopes.Equal(a.Requested) {
+		kv = append(kv, "scope", a.Scopes.String())
+	}
+	kv = append(kv, "tokenVersion", "1", "persistent", "false")
+	if a.IDToken && containsScope(a.Scopes, ScopeOpenID) {
+		res, err := r.store.Researcher(ctx, sess.ORCID)
+		if err != nil {
+			r.serverError(w, req, fmt.Errorf("implicit token owner: %w", err))
+			return
+		}
+		idt, err := r.idToken(a.Client, res, t.AccessToken, sess.AuthTime, a.Nonce)
+		if err != nil {
+			r.serverError(w, req, err)
+			return
+		}
+		kv = append(kv, "id_token", idt)
+	}
+	http.Redirect(w, req, appendFragment(a.RedirectURI, kv...), http.StatusFound)
+}
+
+// appendFragment adds name/value pairs to a URL's fragment, after any
+// fragment it already has (as Spring does), skipping empty values.
+func appendFragment(u string, kv ...string) string {
+	var b strings.Builder
+	b.WriteString(u)
+	sep := "#"
+	if strings.Contains(u, "#") {
+		sep = "&"
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			continue
+		}
+		b.WriteString(sep)
+		b.WriteString(url.QueryEscape(kv[i]) + "=" + url.QueryEscape(kv[i+1]))
+		sep = "&"
+	}
+	return b.String()
 }
 
 func querySep(u string) string {
@@ -479,6 +608,13 @@ func (r *Registry) handleToken(w http.ResponseWriter, req *http.Request) {
 		r.writeTokenError(w, req, tokErr(400, "invalid_request", "The form body could not be read"))
 		return
 	}
+	// ORCID's registry host answers a request without grant_type before
+	// looking at the client (OauthGenericCallsController). An empty
+	// grant_type is not missing there: it goes on to be unsupported.
+	if _, ok := req.PostForm["grant_type"]; !ok {
+		r.writeTokenError(w, req, tokErr(400, "unsupported_grant_type", "grant_type is missing"))
+		return
+	}
 	resp, err := r.grant(req.Context(), req.PostForm, req.Header.Get("Authorization"))
 	if err != nil {
 		r.writeTokenError(w, req, err)
@@ -487,33 +623,35 @@ func (r *Registry) handleToken(w http.ResponseWriter, req *http.Request) {
 	writeNoStoreJSON(w, http.StatusOK, resp)
 }
 
-// authenticateClient checks the client's credentials, from the form or an
-// HTTP Basic header (RFC 6749 2.3.1: both parts form-encoded).
+// authenticateClient finds the calling client as ORCID's registry host
+// does since 2026 (OauthGenericCallsController and RevokeController,
+// ORCID-Source PRs #7485 and #7611): a non-blank Authorization header is
+// forwarded to the authorization server as the client's credentials and
+// the form's client_id and client_secret are then ignored, so a bad header
+// is not rescued by good form fields, and a header that is not HTTP Basic
+// (a Bearer token, say) authenticates nobody. Without a header the form
+// fields are required; the forwarding code throws "client_id is required"
+// (AuthorizationServerUtil.addToMapOrThrow), which the controller answers
+// with 401 invalid_request.
 func (r *Registry) authenticateClient(ctx context.Context, form url.Values, authz string) (Client, error) {
-	id, secret := form.Get("client_id"), form.Get("client_secret")
-	if b, ok := strings.CutPrefix(authz, "Basic "); ok && id == "" {
-		if raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b)); err == nil {
-			if u, p, ok := strings.Cut(string(raw), ":"); ok {
-				id, secret = u, p
-				if uu, err := url.QueryUnescape(u); err == nil {
-					id = uu
-				}
-				if pp, err := url.QueryUnescape(p); err == nil {
-					secret = pp
-				}
-			}
+	var id, secret string
+	if strings.TrimSpace(authz) != "" {
+		var ok bool
+		if id, secret, ok = parseBasic(authz); !ok {
+			return Client{}, tokErr(401, "unauthorized_client", "Bad client credentials")
 		}
-	}
-	// Length limits of ORCID's token proxy (OrcidApiCommonEndpoints).
-	if id == "" || len(id) > 50 {
-		return Client{}, tokErr(400, "invalid_request", "client_id is missing or invalid")
-	}
-	if secret == "" || len(secret) > 100 {
-		return Client{}, tokErr(400, "invalid_request", "client_secret is missing or invalid")
+	} else {
+		id, secret = form.Get("client_id"), form.Get("client_secret")
+		if strings.TrimSpace(id) == "" {
+			return Client{}, tokErr(401, "invalid_request", "client_id is required")
+		}
+		if strings.TrimSpace(secret) == "" {
+			return Client{}, tokErr(401, "invalid_request", "client_secret is required")
+		}
 	}
 	c, err := r.store.Client(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return Client{}, tokErr(401, "unauthorized_client", "Client not found: "+id)
+		return Client{}, tokErr(401, "unauthorized_client", "Bad client credentials")
 	}
 	if err != nil {
 		return Client{}, err
@@ -524,6 +662,31 @@ func (r *Registry) authenticateClient(ctx context.Context, form url.Values, auth
 	return c, nil
 }
 
+// parseBasic reads HTTP Basic client credentials: the scheme in any case
+// (RFC 7617), then base64 of id:secret, each part form-encoded first as
+// RFC 6749 section 2.3.1 asks (so a secret may hold a colon).
+func parseBasic(authz string) (id, secret string, ok bool) {
+	scheme, b64, found := strings.Cut(strings.TrimSpace(authz), " ")
+	if !found || !strings.EqualFold(scheme, "Basic") {
+		return "", "", false
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+	if err != nil {
+		return "", "", false
+	}
+	u, p, found := strings.Cut(string(raw), ":")
+	if !found {
+		return "", "", false
+	}
+	if id, err = url.QueryUnescape(u); err != nil {
+		return "", "", false
+	}
+	if secret, err = url.QueryUnescape(p); err != nil {
+		return "", "", false
+	}
+	return id, secret, id != "" && secret != ""
+}
+
 // grant runs one token request after the media type was checked.
 func (r *Registry) grant(ctx context.Context, form url.Values, authz string) (tokenResponse, error) {
 	c, err := r.authenticateClient(ctx, form, authz)
@@ -531,9 +694,6 @@ func (r *Registry) grant(ctx context.Context, form url.Values, authz string) (to
 		return tokenResponse{}, err
 	}
 	grantType := form.Get("grant_type")
-	if grantType == "" {
-		return tokenResponse{}, tokErr(400, "invalid_request", "grant_type is missing")
-	}
 	// Scope filtering of OrcidClientCredentialEndPointDelegatorImpl:
 	// unknown or internal scopes are refused, and each grant silently
 	// drops the scopes of the other kind.
@@ -553,7 +713,7 @@ func (r *Registry) grant(ctx context.Context, form url.Values, authz string) (to
 	case "client_credentials":
 		return r.grantClientCredentials(ctx, c, requested)
 	case "refresh_token":
-		return r.grantRefresh(ctx, c, form, authz, requested)
+		return r.grantRefresh(ctx, c, form, requested)
 	}
 	return tokenResponse{}, tokErr(400, "unsupported_grant_type", "Unsupported grant type: "+grantType)
 }
@@ -573,21 +733,20 @@ func (r *Registry) grantAuthorizationCode(ctx context.Context, c Client, form ur
 	if err != nil {
 		return tokenResponse{}, fmt.Errorf("use authorization code: %w", err)
 	}
+	// Since 2026-04 a used or expired code, another client's code and a
+	// redirect URI other than the authorize request's all get the one
+	// message of api_errors.md (see msgCodeExchangeFailed).
+	failed := tokErr(400, "invalid_grant", msgCodeExchangeFailed)
 	if ac.UsedAt != nil {
-		// A replayed code means it leaked: disable what it produced.
+		// A replayed code means it leaked: disable what it produced
+		// (ORCID since 2017, reason AUTH_CODE_REUSED).
 		if err := r.store.RevokeTokensFrom(ctx, code, RevokedCodeReused, now); err != nil {
 			return tokenResponse{}, fmt.Errorf("revoke tokens of a reused code: %w", err)
 		}
-		return tokenResponse{}, tokErr(400, "invalid_grant", "Reused authorization code: "+code)
+		return tokenResponse{}, failed
 	}
-	if !now.Before(ac.ExpiresAt) {
-		return tokenResponse{}, tokErr(400, "invalid_request", "Authorization code has expired")
-	}
-	if form.Get("redirect_uri") != ac.RedirectURI {
-		return tokenResponse{}, tokErr(400, "invalid_grant", "Redirect URI mismatch.")
-	}
-	if ac.ClientID != c.ID {
-		return tokenResponse{}, tokErr(401, "invalid_client", "Client ID mismatch")
+	if !now.Before(ac.ExpiresAt) || form.Get("redirect_uri") != ac.RedirectURI || ac.ClientID != c.ID {
+		return tokenResponse{}, failed
 	}
 	scopes := ac.Scopes
 	if len(requested) > 0 {
@@ -611,6 +770,14 @@ func (r *Registry) grantClientCredentials(ctx context.Context, c Client, request
 	if containsScope(requested, ScopeWebhook) && !c.Premium {
 		return tokenResponse{}, tokErr(400, "invalid_scope", "Invalid scope: "+ScopeWebhook)
 	}
+	// Scopes outside the client's own are InvalidScopeException
+	// (OrcidClientCredentialsChecker.validateScope): a public client has
+	// none of the member-only ones, the group scopes included.
+	for _, s := range requested {
+		if memberOnly[s] && !c.Member() {
+			return tokenResponse{}, tokErr(400, "invalid_scope", "Invalid scope: "+s)
+		}
+	}
 	if len(requested) == 0 {
 		requested = Scopes{ScopeReadPublic}
 	}
@@ -628,10 +795,12 @@ func (r *Registry) grantClientCredentials(ctx context.Context, c Client, request
 // grantRefresh follows OrcidRefreshTokenChecker and refreshAccessToken: a
 // new access token and a new refresh token, scopes within the parent's,
 // expiry no later than the parent's.
-func (r *Registry) grantRefresh(ctx context.Context, c Client, form url.Values, authz string, requested Scopes) (tokenResponse, error) {
+func (r *Registry) grantRefresh(ctx context.Context, c Client, form url.Values, requested Scopes) (tokenResponse, error) {
 	rt := form.Get("refresh_token")
-	if rt == "" {
-		return tokenResponse{}, tokErr(400, "invalid_request", "refresh_token is missing")
+	if strings.TrimSpace(rt) == "" {
+		// AuthorizationServerUtil.addToMapOrThrow, answered 401 by
+		// OauthGenericCallsController.
+		return tokenResponse{}, tokErr(401, "invalid_request", "refresh_token is required")
 	}
 	var expiresIn int64
 	if v, ok := form["expires_in"]; ok {
@@ -680,20 +849,12 @@ func (r *Registry) grantRefresh(ctx context.Context, c Client, form url.Values, 
 	if err := r.store.CreateToken(ctx, t); err != nil {
 		return tokenResponse{}, fmt.Errorf("create token: %w", err)
 	}
-	// revoke_old defaults to true and applies to the access token the
-	// client names in an Authorization: Bearer header, if any.
-	revokeOld := true
-	if v, ok := form["revoke_old"]; ok {
-		revokeOld = strings.EqualFold(strings.TrimSpace(v[0]), "true")
-	}
-	if old, ok := strings.CutPrefix(authz, "Bearer "); ok && revokeOld {
-		old = strings.TrimSpace(old)
-		if ot, err := r.store.Token(ctx, old); err == nil && ot.ClientID == c.ID {
-			if _, err := r.store.RevokeToken(ctx, ot.AccessToken, RevokedRefreshed, now); err != nil {
-				return tokenResponse{}, fmt.Errorf("revoke old token: %w", err)
-			}
-		}
-	}
+	// revoke_old is accepted and ignored: ORCID's proxies no longer
+	// forward it to the authorization server (OauthGenericCallsController
+	// reads no revoke_old; OrcidApiCommonEndpoints takes it and drops it),
+	// and the old way of naming the token to revoke, an Authorization:
+	// Bearer header, now stands for the client's credentials. The old token
+	// stays live, as the parent of a refresh.
 	// The user's last sign-in is not recorded per token; the parent's
 	// creation is the closest known authentication time.
 	return r.tokenResponse(ctx, c, t, parent.CreatedAt, "")
@@ -714,10 +875,13 @@ func (r *Registry) tokenResponse(ctx context.Context, c Client, t Token, authTim
 		return resp, fmt.Errorf("token owner: %w", err)
 	}
 	resp.ORCID = &res.ORCID
+	// OrcidTokenEnhancer puts retrivePublicDisplayName here, which turns
+	// a name that is not public into "" (not null).
+	name := ""
 	if res.NamesVisibility == "public" {
-		name := res.DisplayName()
-		resp.Name = &name
+		name = res.DisplayName()
 	}
+	resp.Name = &name
 	if containsScope(t.Scopes, ScopeOpenID) {
 		if resp.IDToken, err = r.idToken(c, res, t.AccessToken, authTime, nonce); err != nil {
 			return resp, err

@@ -14,7 +14,8 @@ func (r *Registry) StoredToken(ctx context.Context, access string) (Token, error
 	return r.store.Token(ctx, access)
 }
 
-// AddItemForTest stores an item on a record as the API would.
+// AddItemForTest stores an item on a record as the researcher would (no
+// source client, display-index 0).
 func (r *Registry) AddItemForTest(ctx context.Context, orcid, kind, visibility, body string) error {
 	now := time.Now()
 	_, err := r.store.CreateItem(ctx, StoredItem{ORCID: orcid, Kind: kind, Visibility: visibility, Body: []byte(body), CreatedAt: now, ModifiedAt: now})

@@ -39,6 +39,13 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now. Tests move it to expire codes.
 	Now func() time.Time
+	// Strict makes the registry know only the organisations and peer-review
+	// groups it was given (seed file, control API, group-id-record API).
+	// Otherwise, since no offline registry can hold all of ROR or the ISSN
+	// portal, a ROR iD in ORCID's form with a valid checksum counts as a
+	// known organisation and an ISSN with a valid check digit as a known
+	// journal, from which an issn: group is made on first use as ORCID does.
+	Strict bool
 }
 
 // Defaults documented by ORCID for API v2.0 and later.
@@ -57,6 +64,7 @@ type Registry struct {
 	keys    *signingKey
 	limits  *limiters
 	faults  *faultState
+	i18n    *catalog // the site pages' translations (i18n.go)
 	handler http.Handler
 
 	mu sync.Mutex // serialises iD minting
@@ -84,6 +92,7 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 		log:    cfg.Logger,
 		now:    cfg.Now,
 		faults: &faultState{},
+		i18n:   newCatalog(),
 	}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)

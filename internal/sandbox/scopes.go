@@ -19,16 +19,22 @@ const (
 )
 
 // implied lists what a granted scope also grants, after ORCID's
-// ScopePathType: every read or write scope includes /read-public, and
-// /read-limited is the union of the two section read-limited scopes.
+// ScopePathType (orcid-model, org/orcid/jaxb/model/message/ScopePathType.java):
+// every read or write scope includes /read-public, and /read-limited is the
+// union of the two section read-limited scopes. The update scopes grant no
+// reading of limited items: a client with /activities/update alone sees the
+// researcher's limited items of other sources neither singly (403 9038) nor
+// in lists, only public ones and its own.
 var implied = map[string][]string{
 	ScopeOpenID:            {ScopeAuthenticate, ScopeReadPublic},
 	ScopeAuthenticate:      {ScopeReadPublic},
 	ScopeReadLimited:       {ScopeActivitiesLimited, ScopePersonLimited, ScopeReadPublic},
 	ScopeActivitiesLimited: {ScopeReadPublic},
 	ScopePersonLimited:     {ScopeReadPublic},
-	ScopeActivitiesUpdate:  {ScopeActivitiesLimited, ScopeReadPublic},
-	ScopePersonUpdate:      {ScopePersonLimited, ScopeReadPublic},
+	ScopeActivitiesUpdate:  {ScopeReadPublic},
+	ScopePersonUpdate:      {ScopeReadPublic},
+	// The two-legged group scopes: update includes read and nothing else.
+	ScopeGroupIDRecordUpdate: {ScopeGroupIDRecordRead},
 }
 
 // threeLegged are the scopes a researcher grants through /oauth/authorize.
@@ -42,6 +48,7 @@ var threeLegged = map[string]bool{
 var memberOnly = map[string]bool{
 	ScopeReadLimited: true, ScopeActivitiesUpdate: true, ScopePersonUpdate: true,
 	ScopeActivitiesLimited: true, ScopePersonLimited: true, ScopeWebhook: true,
+	ScopeGroupIDRecordRead: true, ScopeGroupIDRecordUpdate: true,
 }
 
 // Scopes is a set of scope strings; ORCID treats scope as a set, so order

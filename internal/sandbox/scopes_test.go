@@ -10,10 +10,14 @@ func TestScopesHas(t *testing.T) {
 		{"/read-limited", "/activities/read-limited", true},
 		{"/read-limited", "/read-public", true},
 		{"openid", "/authenticate", true},
-		{"/activities/update", "/activities/read-limited", true},
+		// The update scopes read nothing limited (ScopePathType; orcid-api.md §17).
+		{"/activities/update", "/activities/read-limited", false},
+		{"/activities/update", "/read-public", true},
+		{"/person/update", "/person/read-limited", false},
 		{"/activities/update", "/person/update", false},
 		{"/authenticate", "/read-limited", false},
-		{"/person/update /activities/update", "/person/read-limited", true},
+		{"/person/update /activities/update", "/person/read-limited", false},
+		{"/read-limited /activities/update", "/person/read-limited", true},
 	}
 	for _, tc := range tests {
 		if got := ParseScopes(tc.granted).Has(tc.want); got != tc.ok {

@@ -15,7 +15,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,6 +71,7 @@ func (r *Registry) registerSiteRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /developer-tools/clients", r.handleDevToolsClient)
 	mux.HandleFunc("POST /developer-tools/researchers", r.handleDevToolsResearcher)
 	mux.HandleFunc("GET /outbox", r.handleOutbox)
+	r.registerRecordOwnerRoutes(mux)
 }
 
 // ---- rendering ----
@@ -79,11 +79,14 @@ func (r *Registry) registerSiteRoutes(mux *http.ServeMux) {
 // pageCommon is what the layout needs on every page.
 type pageCommon struct {
 	Title        string
-	Lang         string
+	Lang         string // the language of the page, for <html lang> and .T
 	Base         string // path prefix of BaseURL, "" at the root
 	BaseURL      string
 	User         *userView
 	SignoutToken string
+
+	i18n      *catalog
+	langParam bool // a lang parameter chose Lang: render sets the locale cookie
 }
 
 type userView struct {
@@ -91,15 +94,26 @@ type userView struct {
 	Name  string
 }
 
-var langRe = regexp.MustCompile(`^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$`)
+// common fills the layout data of a page written in English only (the
+// developer tools, the outbox, the record pages). The registry's own pages
+// that ORCID shows in the user's language use localized.
+func (r *Registry) common(req *http.Request, title, _ string) pageCommon {
+	return r.pageCommon(req, title, "en", false)
+}
 
-// common fills the layout data. lang is ORCID's lang parameter ("en",
-// "zh_CN"), turned into a BCP 47 tag for the html element.
-func (r *Registry) common(req *http.Request, title, lang string) pageCommon {
-	pc := pageCommon{Title: title, Lang: "en", Base: r.base.Path, BaseURL: r.BaseURL()}
-	if lang = strings.TrimSpace(lang); langRe.MatchString(lang) {
-		pc.Lang = strings.ReplaceAll(lang, "_", "-")
-	}
+// localized fills the layout data of a translated page: sign-in,
+// registration, consent, the OAuth error page, sign-out and the account
+// page. lang is the lang parameter of the authorize request the page
+// carries ("" for none); pageLang (i18n.go) falls back to the request's own
+// parameter and ORCID's locale cookie. The title is given in English.
+func (r *Registry) localized(req *http.Request, title, lang string) pageCommon {
+	l, fromParam := r.pageLang(req, lang)
+	return r.pageCommon(req, title, l, fromParam)
+}
+
+func (r *Registry) pageCommon(req *http.Request, title, lang string, langParam bool) pageCommon {
+	pc := pageCommon{Lang: lang, Base: r.base.Path, BaseURL: r.BaseURL(), i18n: r.i18n, langParam: langParam}
+	pc.Title = pc.T(title)
 	if sess, user, ok := r.currentSession(req); ok {
 		pc.User = &userView{ORCID: user.ORCID, Name: user.DisplayName()}
 		pc.SignoutToken = r.formToken(sess.ID, "signout", "")
@@ -119,6 +133,9 @@ func (r *Registry) render(w http.ResponseWriter, req *http.Request, status int, 
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		r.serverError(w, req, fmt.Errorf("render %s: %w", name, err))
 		return
+	}
+	if l, ok := data.(localized); ok && l.langFromParam() != "" {
+		r.setLocaleCookie(w, l.langFromParam())
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -152,7 +169,7 @@ func (r *Registry) renderOAuthError(w http.ResponseWriter, req *http.Request, er
 		return
 	}
 	r.render(w, req, http.StatusBadRequest, "error", errorPage{
-		pageCommon: r.common(req, "Authorization error", req.URL.Query().Get("lang")),
+		pageCommon: r.localized(req, "Authorization error", req.URL.Query().Get("lang")),
 		Code:       oe.Code, Description: oe.Description,
 	})
 }
@@ -340,11 +357,14 @@ type signinPage struct {
 	ReturnTo    string
 	RegisterURL string
 	ClientName  string
+	// RefusedState is the state of a record that may not sign in, which
+	// the page names so scripts and tests can tell it from a bad password.
+	RefusedState string
 }
 
 func (r *Registry) signinData(req *http.Request, oauth url.Values, returnTo string) signinPage {
 	lang := oauth.Get("lang")
-	p := signinPage{pageCommon: r.common(req, "Sign in", lang), ReturnTo: safeReturnTo(returnTo)}
+	p := signinPage{pageCommon: r.localized(req, "Sign in", lang), ReturnTo: safeReturnTo(returnTo)}
 	p.OAuth, p.ClientName, p.RegisterURL = r.otherPage(req, oauth, p.ReturnTo, "/register")
 	return p
 }
@@ -395,7 +415,10 @@ func (r *Registry) handleSignin(w http.ResponseWriter, req *http.Request) {
 	if err != nil {
 		p := r.signinData(req, oauth, f.Get("return_to"))
 		p.Username = f.Get("username")
-		p.Error = "Incorrect email, ORCID iD or password. Please try again."
+		p.Error = p.T("Incorrect email, ORCID iD or password. Please try again.")
+		if sr := (*SignInRefused)(nil); errors.As(err, &sr) {
+			p.Error, p.RefusedState = sr.Message, string(sr.State)
+		}
 		r.render(w, req, http.StatusUnauthorized, "signin", p)
 		return
 	}
@@ -418,10 +441,13 @@ type registerPage struct {
 	ReturnTo    string
 	SigninURL   string
 	ClientName  string
+	// DefaultVisibility is the choice of visibility for new items
+	// ("" shows public, ORCID's usual choice).
+	DefaultVisibility string
 }
 
 func (r *Registry) registerData(req *http.Request, oauth url.Values, returnTo string) registerPage {
-	p := registerPage{pageCommon: r.common(req, "Register", oauth.Get("lang")), ReturnTo: safeReturnTo(returnTo), Errors: map[string]string{}}
+	p := registerPage{pageCommon: r.localized(req, "Register", oauth.Get("lang")), ReturnTo: safeReturnTo(returnTo), Errors: map[string]string{}}
 	p.OAuth, p.ClientName, p.SigninURL = r.otherPage(req, oauth, p.ReturnTo, "/signin")
 	return p
 }
@@ -450,7 +476,7 @@ func (r *Registry) handleRegister(w http.ResponseWriter, req *http.Request) {
 	oauth := oauthFromForm(f.Get("oauth"))
 	res, err := r.CreateResearcher(req.Context(), NewResearcher{
 		GivenNames: f.Get("given_names"), FamilyNames: f.Get("family_names"),
-		Email: f.Get("email"), Password: f.Get("password"),
+		Email: f.Get("email"), Password: f.Get("password"), DefaultVisibility: f.Get("default_visibility"),
 	})
 	if err != nil {
 		var fe *FieldError
@@ -460,6 +486,7 @@ func (r *Registry) handleRegister(w http.ResponseWriter, req *http.Request) {
 		}
 		p := r.registerData(req, oauth, f.Get("return_to"))
 		p.GivenNames, p.FamilyNames, p.Email = f.Get("given_names"), f.Get("family_names"), f.Get("email")
+		p.DefaultVisibility = f.Get("default_visibility")
 		p.Errors[fe.Field] = fe.Message
 		r.render(w, req, http.StatusBadRequest, "register", p)
 		return
@@ -504,7 +531,7 @@ func (r *Registry) handleSignoutPage(w http.ResponseWriter, req *http.Request) {
 		http.Redirect(w, req, r.BaseURL()+"/signin", http.StatusFound)
 		return
 	}
-	r.render(w, req, http.StatusOK, "signout", struct{ pageCommon }{r.common(req, "Sign out", "")})
+	r.render(w, req, http.StatusOK, "signout", struct{ pageCommon }{r.localized(req, "Sign out", "")})
 }
 
 func (r *Registry) handleSignout(w http.ResponseWriter, req *http.Request) {
@@ -565,7 +592,7 @@ func permissions(s Scopes) []string {
 func (r *Registry) renderConsent(w http.ResponseWriter, req *http.Request, a authRequest, sess Session) {
 	raw := a.Query.Encode()
 	r.render(w, req, http.StatusOK, "authorize", consentPage{
-		pageCommon:  r.common(req, "Authorize access", a.Query.Get("lang")),
+		pageCommon:  r.localized(req, "Authorize access", a.Query.Get("lang")),
 		Client:      a.Client,
 		Permissions: permissions(a.Scopes),
 		OAuth:       raw,
@@ -590,9 +617,18 @@ type accountPage struct {
 	Orgs       []trustedOrg
 	FormToken  string
 	Revoked    string
+	// The settings form (myorcid.go): its errors by field, whether it was
+	// just saved, and the visibility choices.
+	Errors     map[string]string
+	Saved      bool
+	Visibility []string
 }
 
 func (r *Registry) handleAccount(w http.ResponseWriter, req *http.Request) {
+	r.renderAccount(w, req, http.StatusOK, nil)
+}
+
+func (r *Registry) renderAccount(w http.ResponseWriter, req *http.Request, status int, errs map[string]string) {
 	ctx := req.Context()
 	sess, res, ok := r.currentSession(req)
 	if !ok {
@@ -626,14 +662,15 @@ func (r *Registry) handleAccount(w http.ResponseWriter, req *http.Request) {
 		scopes[t.ClientID] = ParseScopes(scopes[t.ClientID].String() + " " + t.Scopes.String())
 	}
 	p := accountPage{
-		pageCommon: r.common(req, "Account settings", ""), Researcher: res, RecordURL: r.IDURI(res.ORCID),
+		pageCommon: r.localized(req, "Account settings", ""), Researcher: res, RecordURL: r.IDURI(res.ORCID),
 		FormToken: r.formToken(sess.ID, "account", ""), Revoked: req.URL.Query().Get("revoked"),
+		Errors: errs, Saved: req.URL.Query().Get("saved") != "", Visibility: orcid.Visibilities,
 	}
 	for _, o := range orgs {
 		o.Permissions = permissions(scopes[o.ClientID])
 		p.Orgs = append(p.Orgs, *o)
 	}
-	r.render(w, req, http.StatusOK, "account", p)
+	r.render(w, req, status, "account", p)
 }
 
 // handleAccountRevoke removes a trusted organization: every token the

@@ -73,16 +73,19 @@ func TestSitePages(t *testing.T) {
 
 func TestLangParameter(t *testing.T) {
 	env := sandboxtest.New(t)
-	for lang, want := range map[string]string{"es": "es", "zh_CN": "zh-CN", "fr-CA": "fr-CA", `"><script>`: "en", "": "en"} {
+	// <html lang> names the language the page is written in: one the
+	// pages speak, else English (ORCID's resolver falls back the same way).
+	for lang, want := range map[string]string{"es": "es", "ES": "es", "es_ES": "es", "fr-CA": "fr", "fr_CA": "fr",
+		"zh_CN": "en", "de": "en", `"><script>`: "en", "": "en"} {
 		resp, body := get(t, browser(t), env.BaseURL+"/signin?"+url.Values{"client_id": {env.Member.ID}, "lang": {lang}}.Encode())
 		if m := reHTMLTag.FindStringSubmatch(body); resp.StatusCode != 200 || m == nil || m[1] != want {
 			t.Errorf("lang=%q: html lang %v, want %q", lang, m, want)
 		}
 	}
 	// The parameter travels from /oauth/authorize to the sign-in page.
-	resp, _ := get(t, browser(t), authorizeURL(env, env.Member.ID, env.Callback.URL, "/authenticate", "lang", "de"))
+	resp, _ := get(t, browser(t), authorizeURL(env, env.Member.ID, env.Callback.URL, "/authenticate", "lang", "fr"))
 	_, body := get(t, browser(t), resp.Header.Get("Location"))
-	if m := reHTMLTag.FindStringSubmatch(body); m == nil || m[1] != "de" {
+	if m := reHTMLTag.FindStringSubmatch(body); m == nil || m[1] != "fr" {
 		t.Errorf("lang through authorize: %v", m)
 	}
 }

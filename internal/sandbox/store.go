@@ -176,6 +176,14 @@ type Researcher struct {
 	NamesVisibility   string
 	CreatedAt         time.Time
 	ModifiedAt        time.Time
+	// State is the record's state (states.go); PrimaryORCID names the
+	// record a deprecated one points to; StateChangedAt is when the state
+	// was set; CreatedByClient is the client that created an unclaimed
+	// record.
+	State           RecordState
+	PrimaryORCID    string
+	StateChangedAt  time.Time
+	CreatedByClient string
 }
 
 // DisplayName is what ORCID shows and returns as the token's "name".
@@ -193,12 +201,17 @@ func (s *store) CreateResearcher(ctx context.Context, r Researcher) error {
 	if r.NamesVisibility == "" {
 		r.NamesVisibility = "public"
 	}
+	if r.State == "" {
+		r.State = StateActive
+	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO researchers
 		(orcid, given_names, family_names, credit_name, email, password_hash, biography,
-		 default_visibility, names_visibility, created_at, modified_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 default_visibility, names_visibility, created_at, modified_at,
+		 state, primary_orcid, state_changed_at, created_by_client)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ORCID, r.GivenNames, r.FamilyNames, r.CreditName, r.Email, r.PasswordHash, r.Biography,
-		r.DefaultVisibility, r.NamesVisibility, unix(r.CreatedAt), unix(r.ModifiedAt))
+		r.DefaultVisibility, r.NamesVisibility, unix(r.CreatedAt), unix(r.ModifiedAt),
+		string(r.State), r.PrimaryORCID, unix(r.StateChangedAt), r.CreatedByClient)
 	if isUniqueViolation(err) {
 		return fmt.Errorf("researcher %s <%s>: %w", r.ORCID, r.Email, ErrConflict)
 	}
@@ -206,17 +219,21 @@ func (s *store) CreateResearcher(ctx context.Context, r Researcher) error {
 }
 
 const researcherCols = `orcid, given_names, family_names, credit_name, email, password_hash, biography,
-	default_visibility, names_visibility, created_at, modified_at`
+	default_visibility, names_visibility, created_at, modified_at,
+	state, primary_orcid, state_changed_at, created_by_client`
 
 func scanResearcher(row interface{ Scan(...any) error }) (Researcher, error) {
 	var r Researcher
-	var created, modified int64
+	var created, modified, stateAt int64
+	var state string
 	err := row.Scan(&r.ORCID, &r.GivenNames, &r.FamilyNames, &r.CreditName, &r.Email, &r.PasswordHash,
-		&r.Biography, &r.DefaultVisibility, &r.NamesVisibility, &created, &modified)
+		&r.Biography, &r.DefaultVisibility, &r.NamesVisibility, &created, &modified,
+		&state, &r.PrimaryORCID, &stateAt, &r.CreatedByClient)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
 	}
-	r.CreatedAt, r.ModifiedAt = fromUnix(created), fromUnix(modified)
+	r.CreatedAt, r.ModifiedAt, r.StateChangedAt = fromUnix(created), fromUnix(modified), fromUnix(stateAt)
+	r.State = RecordState(state)
 	return r, err
 }
 
@@ -459,28 +476,69 @@ func (s *store) RevokeClientFor(ctx context.Context, orcid, clientID, reason str
 }
 
 // StoredItem is one activity or person item on a record, kept as ORCID JSON.
+// PutCode is unique only within the kind's sequence (see putCodeSeq).
 type StoredItem struct {
 	PutCode        int64
 	ORCID          string
 	Kind           string
 	SourceClientID string
 	Visibility     string
-	Body           []byte
-	CreatedAt      time.Time
-	ModifiedAt     time.Time
+	// DisplayIndex is ORCID's display-index: 1 for items written through
+	// the API, 0 for those the researcher entered (ORCID-Source
+	// DisplayIndexCalculatorHelper.setDisplayIndex). Set at creation only.
+	DisplayIndex int64
+	Body         []byte
+	CreatedAt    time.Time
+	ModifiedAt   time.Time
 }
 
-// CreateItem inserts the item and returns its new put-code. The body is
-// written by the caller after it knows the put-code, through UpdateItem, or
-// is stored as is when it does not embed the put-code.
-func (s *store) CreateItem(ctx context.Context, it StoredItem) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO items
-		(orcid, kind, source_client_id, visibility, body, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		it.ORCID, it.Kind, it.SourceClientID, it.Visibility, string(it.Body), unix(it.CreatedAt), unix(it.ModifiedAt))
-	if err != nil {
-		return 0, err
+// putCodeSeq names the sequence a kind's put-codes come from: ORCID's own
+// sequence names (@SequenceGenerator on the entities of ORCID-Source
+// orcid-persistence; migration 00004). The seven affiliation kinds share
+// one table, hence one sequence.
+func putCodeSeq(kind string) string {
+	switch kind {
+	case "work":
+		return "work_seq"
+	case "funding":
+		return "profile_funding_seq"
+	case "distinction", "education", "employment", "invited-position", "membership", "qualification", "service":
+		return "org_affiliation_relation_seq"
+	case "peer-review":
+		return "peer_review_seq"
+	case "research-resource":
+		return "research_resource_seq"
+	case "other-name":
+		return "other_name_seq"
+	case "keyword":
+		return "keyword_seq"
+	case "researcher-url":
+		return "researcher_url_seq"
+	case "address":
+		return "address_seq"
+	case "external-identifier":
+		return "external_identifier_id_seq"
 	}
-	return res.LastInsertId()
+	// Not an API kind (the site may keep other things): a sequence of its
+	// own, the name migration 00004 gives it too.
+	return kind + "_seq"
+}
+
+// nextPutCode draws the next put-code of kind's sequence inside tx.
+func nextPutCode(ctx context.Context, tx *sql.Tx, kind string) (int64, error) {
+	var pc int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO putcode_sequences (name, last) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET last = last + 1 RETURNING last`, putCodeSeq(kind)).Scan(&pc)
+	if err != nil {
+		return 0, fmt.Errorf("next put-code of %s: %w", kind, err)
+	}
+	return pc, nil
+}
+
+// CreateItem inserts the item and returns its new put-code; the body is
+// stored as is.
+func (s *store) CreateItem(ctx context.Context, it StoredItem) (int64, error) {
+	return s.CreateItemFunc(ctx, it, func(int64) ([]byte, error) { return it.Body, nil })
 }
 
 // CreateItemFunc inserts an item whose body depends on its put-code, in one
@@ -491,13 +549,7 @@ func (s *store) CreateItemFunc(ctx context.Context, it StoredItem, build func(pu
 		return 0, err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO items
-		(orcid, kind, source_client_id, visibility, body, created_at, modified_at) VALUES (?, ?, ?, ?, '', ?, ?)`,
-		it.ORCID, it.Kind, it.SourceClientID, it.Visibility, unix(it.CreatedAt), unix(it.ModifiedAt))
-	if err != nil {
-		return 0, err
-	}
-	pc, err := res.LastInsertId()
+	pc, err := nextPutCode(ctx, tx, it.Kind)
 	if err != nil {
 		return 0, err
 	}
@@ -505,15 +557,23 @@ func (s *store) CreateItemFunc(ctx context.Context, it StoredItem, build func(pu
 	if err != nil {
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE items SET body = ? WHERE put_code = ?`, string(body), pc); err != nil {
+	_, err = tx.ExecContext(ctx, `INSERT INTO items
+		(seq, put_code, orcid, kind, source_client_id, visibility, display_index, body, created_at, modified_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		putCodeSeq(it.Kind), pc, it.ORCID, it.Kind, it.SourceClientID, it.Visibility, it.DisplayIndex, string(body),
+		unix(it.CreatedAt), unix(it.ModifiedAt))
+	if err != nil {
 		return 0, err
 	}
 	return pc, tx.Commit()
 }
 
+// UpdateItem replaces the visibility, body and modification time of the
+// item it.Kind / it.PutCode on it.ORCID.
 func (s *store) UpdateItem(ctx context.Context, it StoredItem) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE items SET visibility = ?, body = ?, modified_at = ? WHERE put_code = ? AND orcid = ?`,
-		it.Visibility, string(it.Body), unix(it.ModifiedAt), it.PutCode, it.ORCID)
+	res, err := s.db.ExecContext(ctx, `UPDATE items SET visibility = ?, body = ?, modified_at = ?
+		WHERE seq = ? AND put_code = ? AND orcid = ?`,
+		it.Visibility, string(it.Body), unix(it.ModifiedAt), putCodeSeq(it.Kind), it.PutCode, it.ORCID)
 	if err != nil {
 		return err
 	}
@@ -523,8 +583,10 @@ func (s *store) UpdateItem(ctx context.Context, it StoredItem) error {
 	return nil
 }
 
-func (s *store) DeleteItem(ctx context.Context, orcid string, putCode int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM items WHERE put_code = ? AND orcid = ?`, putCode, orcid)
+// DeleteItem deletes the record's item of kind's sequence with putCode.
+func (s *store) DeleteItem(ctx context.Context, orcid, kind string, putCode int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM items WHERE seq = ? AND put_code = ? AND orcid = ?`,
+		putCodeSeq(kind), putCode, orcid)
 	if err != nil {
 		return err
 	}
@@ -534,13 +596,13 @@ func (s *store) DeleteItem(ctx context.Context, orcid string, putCode int64) err
 	return nil
 }
 
-const itemCols = `put_code, orcid, kind, source_client_id, visibility, body, created_at, modified_at`
+const itemCols = `put_code, orcid, kind, source_client_id, visibility, display_index, body, created_at, modified_at`
 
 func scanItem(row interface{ Scan(...any) error }) (StoredItem, error) {
 	var it StoredItem
 	var body string
 	var created, modified int64
-	err := row.Scan(&it.PutCode, &it.ORCID, &it.Kind, &it.SourceClientID, &it.Visibility, &body, &created, &modified)
+	err := row.Scan(&it.PutCode, &it.ORCID, &it.Kind, &it.SourceClientID, &it.Visibility, &it.DisplayIndex, &body, &created, &modified)
 	if errors.Is(err, sql.ErrNoRows) {
 		return it, ErrNotFound
 	}
@@ -549,10 +611,14 @@ func scanItem(row interface{ Scan(...any) error }) (StoredItem, error) {
 	return it, err
 }
 
-// Item returns one item of a record by put-code; an item of another record
-// is not found, as on ORCID.
-func (s *store) Item(ctx context.Context, orcid string, putCode int64) (StoredItem, error) {
-	return scanItem(s.db.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items WHERE put_code = ? AND orcid = ?`, putCode, orcid))
+// Item returns one item of a record by kind and put-code: the put-code is
+// looked up in the kind's sequence, so a work's put-code never finds a
+// funding. The row found may be of another kind sharing the sequence (an
+// employment for an education's path); the caller decides what that
+// means. An item of another record is not found, as on ORCID.
+func (s *store) Item(ctx context.Context, orcid, kind string, putCode int64) (StoredItem, error) {
+	return scanItem(s.db.QueryRowContext(ctx, `SELECT `+itemCols+` FROM items WHERE seq = ? AND put_code = ? AND orcid = ?`,
+		putCodeSeq(kind), putCode, orcid))
 }
 
 // Items lists a record's items of the given kinds (all kinds when none is
@@ -566,7 +632,7 @@ func (s *store) Items(ctx context.Context, orcid string, kinds ...string) ([]Sto
 			args = append(args, k)
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY put_code`, args...)
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -639,7 +705,7 @@ func isUniqueViolation(err error) bool {
 // with to find duplicates.
 func (s *store) ItemsFrom(ctx context.Context, orcid, kind, sourceClientID string) ([]StoredItem, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+itemCols+` FROM items WHERE orcid = ? AND kind = ? AND source_client_id = ?
-		ORDER BY put_code`, orcid, kind, sourceClientID)
+		ORDER BY id`, orcid, kind, sourceClientID)
 	if err != nil {
 		return nil, err
 	}

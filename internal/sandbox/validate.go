@@ -28,9 +28,11 @@ import (
 //     InvalidJSONException (400, 9047); the object is then checked against
 //     the XSD, whose errors are 9047 too.
 //
-// The emulator has no XSD validator at run time, so it checks the parts of
-// the schemas that matter for the write samples and for clients' usual
-// mistakes: unknown elements, required elements and the value lists.
+// The emulator has no XSD validator at run time. It checks unknown elements
+// by decoding and encoding again, and everything else the schemas say about
+// values and required elements with the rules generated from them (package
+// xsdrules, see validate_schema.go): the XML body as it came, a JSON body
+// once encoded as XML, as ORCID's JSONInputValidator does.
 
 // bodyFault is a problem found while reading a body, before it is turned
 // into the error its format gives.
@@ -86,35 +88,49 @@ func decodeItem(kind orcid.ItemKind, mt mediaType, body []byte) (orcid.Item, err
 	if f := checkItemSchema(item); f != nil {
 		return nil, f.asError(mt, false)
 	}
+	if mt.json {
+		// XML bodies were checked as they came, in decodeBody.
+		if f := itemSchemaFault(item); f != nil {
+			return nil, f.asError(mt, false)
+		}
+	}
 	dropTransient(item)
 	return item, nil
 }
 
 // dropTransient forgets what ORCID computes on read and ignores on write
-// (external-id-normalized), so that a client may PUT back what it read.
+// (external-id-normalized and its error, on every kind), so that a client
+// may PUT back what it read.
 func dropTransient(item orcid.Item) {
-	var lists []*orcid.ExternalIDs
-	switch x := item.(type) {
-	case *orcid.Work:
-		lists = append(lists, x.ExternalIDs)
-	case *orcid.PeerReview:
-		lists = append(lists, x.ReviewIdentifiers)
-		if x.SubjectExternalIdentifier != nil {
-			x.SubjectExternalIdentifier.Normalized, x.SubjectExternalIdentifier.NormalizedError = nil, nil
-		}
-	}
-	for _, l := range lists {
-		if l == nil {
-			continue
-		}
-		for i := range l.ExternalID {
-			l.ExternalID[i].Normalized, l.ExternalID[i].NormalizedError = nil, nil
-		}
-	}
+	clearNormalized(item)
 }
 
-// decodeBulk reads the body of POST /works.
+// decodeBulk reads the body of POST /works. A work the XSD refuses takes
+// its place in the answer as an error (JSON 9047, XML 9012) and is not
+// stored.
+//
+// ORCID itself validates no bulk body against the schema (neither its JAXB
+// resolver nor JSONInputValidator takes WorkBulk), so there such a work
+// reaches the database, where an over-long value fails the request with a
+// 500 or is stored as a record that no longer validates. The emulator
+// refuses it instead, so that what passes offline also passes at ORCID.
 func decodeBulk(mt mediaType, body []byte) (*orcid.Bulk, error) {
+	b, err := readBulk(mt, body)
+	if err != nil {
+		return nil, err
+	}
+	for i, it := range b.Items {
+		if it.Work == nil {
+			continue
+		}
+		if f := itemSchemaFault(it.Work); f != nil {
+			b.Items[i] = orcid.BulkItem{Error: f.asError(mt, false).body()}
+		}
+	}
+	return b, nil
+}
+
+func readBulk(mt mediaType, body []byte) (*orcid.Bulk, error) {
 	b := &orcid.Bulk{}
 	if mt.json {
 		if err := decodeBody(mt, body, b, ""); err != nil {
@@ -213,6 +229,11 @@ func decodeBody(mt mediaType, body []byte, v any, kind orcid.ItemKind) error {
 	}
 	if n := unknownXML(in, back); n != nil {
 		return &bodyFault{kind: faultSchema, msg: fmt.Sprintf("cvc-complex-type.2.4.a: Invalid content was found starting with element '%s'.", prefixed(*n))}
+	}
+	// The schema is attached to JAXB's unmarshaller, so its errors come
+	// before those of the Java enums, which are met once an element is read.
+	if f := schemaFault(trimmed); f != nil {
+		return f
 	}
 	return checkEnums(v)
 }

@@ -233,13 +233,15 @@ func validateFunding(f *orcid.Funding, wc writeCheck) error {
 	return validateExternalIDs(ids, false, false)
 }
 
-// validateDisambiguatedOrg: an organisation must name its registry entry
-// (9046 without organisation, 9045 without identifier).
+// validateDisambiguatedOrg is ActivityValidator.validateDisambiguatedOrg:
+// an organisation must name its registry entry (9046 without organisation,
+// 9045 without identifier; Java's isEmpty, so only an empty one). Whether
+// the registry knows the entry is checked later (checkOrganizations).
 func validateDisambiguatedOrg(o *orcid.Organization) error {
 	if o == nil {
 		return newAPIError(9046, nil, "")
 	}
-	if o.DisambiguatedOrganization == nil || blank(o.DisambiguatedOrganization.Identifier) {
+	if o.DisambiguatedOrganization == nil || o.DisambiguatedOrganization.Identifier == "" {
 		return newAPIError(9045, nil, "")
 	}
 	return nil
@@ -252,6 +254,16 @@ func validateAffiliation(a *orcid.Affiliation, wc writeCheck) error {
 	if err := visibilityUnchanged(a, wc); err != nil {
 		return err
 	}
+	// ORCID-Source ActivityValidator.validateAffiliation (v3.0.43): employment
+	// and education need a registry entry, a city and a country
+	// (validateDisambiguatedOrg, validateOrgAddress); since 2025-08 the other
+	// five, the "professional activities", need an organisation name or a
+	// disambiguated organisation, and a disambiguated identifier or external
+	// identifiers, and an address only when a city or region is given, which
+	// then needs a country
+	// (validateDisambiguatedOrgAndExternalIdentifiersForProfessionalActivities).
+	// Blank-or-empty follows the Java: PojoUtil.isEmpty trims, String.isEmpty
+	// and StringUtils.isEmpty do not.
 	o := a.Organization
 	if a.Kind == orcid.KindEducation || a.Kind == orcid.KindEmployment {
 		if err := validateDisambiguatedOrg(o); err != nil {
@@ -261,12 +273,10 @@ func validateAffiliation(a *orcid.Affiliation, wc writeCheck) error {
 			return newAPIError(9060, nil, "")
 		}
 	} else {
-		// The other five ("professional activities") may do without a
-		// registry entry when the affiliation carries its own identifiers.
-		if o == nil || (o.DisambiguatedOrganization == nil && blank(o.Name)) {
+		if o == nil || (o.DisambiguatedOrganization == nil && o.Name == "") {
 			return newAPIError(9046, nil, "")
 		}
-		if (o.DisambiguatedOrganization == nil || blank(o.DisambiguatedOrganization.Identifier)) && len(extIDs(a.ExternalIDs)) == 0 {
+		if (o.DisambiguatedOrganization == nil || o.DisambiguatedOrganization.Identifier == "") && len(extIDs(a.ExternalIDs)) == 0 {
 			return newAPIError(9062, nil, "")
 		}
 		if o.Address != nil && (!blank(o.Address.City) || !blank(o.Address.Region)) && o.Address.Country == "" {

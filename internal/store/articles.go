@@ -38,12 +38,33 @@ type Article struct {
 	URL  string
 	// PubYear, PubMonth and PubDay are the publication date; 0 for none.
 	PubYear, PubMonth, PubDay int
-	State                     ArticleState
-	// Authors are the people of the tenant who wrote it, in order.
+	// ReviewMode is the article's review model; "" takes the tenant's.
+	ReviewMode ReviewMode
+	State      ArticleState
+	// Contributors are everyone who wrote it, in order: people of the
+	// tenant and co-authors named only. Saving an article with no
+	// Contributors takes Authors as its contributors.
+	Contributors []Contributor
+	// Authors are the people of the tenant among the contributors, in
+	// order: the records the article's work goes to.
 	Authors   []int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// Contributor is one author of an article: a person of the tenant
+// (PersonID), or someone outside it known by Name alone, whose record
+// orcidlink never writes to.
+type Contributor struct {
+	PersonID int64
+	Name     string
+	// Roles are CRediT role URIs (orcid.CreditContributorRoles); none
+	// means "author".
+	Roles []string
+}
+
+// MaxContributors bounds an article's contributors.
+const MaxContributors = 500
 
 // ArticleReview is a completed review of an article by a person of the
 // tenant.
@@ -61,12 +82,12 @@ type ArticleReview struct {
 }
 
 const articleCols = `id, tenant_id, article_key, title, journal_title, issn, work_type, doi, url, pub_year, pub_month,
-	pub_day, state, created_at, updated_at`
+	pub_day, review_mode, state, created_at, updated_at`
 
 func scanArticle(r scanner) (Article, error) {
 	var a Article
 	err := r.Scan(&a.ID, &a.TenantID, &a.Key, &a.Title, &a.JournalTitle, &a.ISSN, &a.Type, &a.DOI, &a.URL, &a.PubYear,
-		&a.PubMonth, &a.PubDay, &a.State, timeDest{&a.CreatedAt}, timeDest{&a.UpdatedAt})
+		&a.PubMonth, &a.PubDay, &a.ReviewMode, &a.State, timeDest{&a.CreatedAt}, timeDest{&a.UpdatedAt})
 	return a, err
 }
 
@@ -87,15 +108,42 @@ func (a *Article) normalize() error {
 		return fmt.Errorf("%w: article title is required", ErrInvalid)
 	case !a.State.valid():
 		return fmt.Errorf("%w: article state %q", ErrInvalid, a.State)
+	case !a.ReviewMode.Valid():
+		return fmt.Errorf("%w: review mode %q is not one of %v", ErrInvalid, a.ReviewMode, ReviewModes)
 	case a.PubYear < 0 || a.PubYear > 9999 || a.PubMonth < 0 || a.PubMonth > 12 || a.PubDay < 0 || a.PubDay > 31:
 		return fmt.Errorf("%w: publication date %d-%d-%d", ErrInvalid, a.PubYear, a.PubMonth, a.PubDay)
 	}
-	seen := map[int64]bool{}
-	for _, id := range a.Authors {
-		if id == 0 || seen[id] {
-			return fmt.Errorf("%w: author %d named twice or not at all", ErrInvalid, id)
+	if len(a.Contributors) == 0 {
+		for _, id := range a.Authors {
+			a.Contributors = append(a.Contributors, Contributor{PersonID: id})
 		}
-		seen[id] = true
+	}
+	if len(a.Contributors) > MaxContributors {
+		return fmt.Errorf("%w: an article has at most %d contributors", ErrInvalid, MaxContributors)
+	}
+	seen := map[int64]bool{}
+	a.Authors = nil
+	for i := range a.Contributors {
+		c := &a.Contributors[i]
+		c.Name = strings.TrimSpace(c.Name)
+		switch {
+		case c.PersonID == 0 && (c.Name == "" || len(c.Name) > 1000):
+			return fmt.Errorf("%w: contributor %d needs a person or a name of 1 to 1,000 bytes", ErrInvalid, i+1)
+		case c.PersonID != 0 && seen[c.PersonID]:
+			return fmt.Errorf("%w: author %d named twice", ErrInvalid, c.PersonID)
+		case len(c.Roles) > 14:
+			return fmt.Errorf("%w: contributor %d has more roles than CRediT defines", ErrInvalid, i+1)
+		}
+		for _, r := range c.Roles {
+			if r == "" || strings.ContainsAny(r, " \t\n") || len(r) > 200 {
+				return fmt.Errorf("%w: contributor %d: role %q", ErrInvalid, i+1, r)
+			}
+		}
+		if c.PersonID != 0 {
+			c.Name = "" // a person's name is theirs, read when the work is built
+			seen[c.PersonID] = true
+			a.Authors = append(a.Authors, c.PersonID)
+		}
 	}
 	return nil
 }
@@ -121,9 +169,10 @@ func (o *ops) SaveArticle(ctx context.Context, a Article) (_ Article, removed []
 				state = a.State
 			}
 			rows, err := o.query(ctx, `UPDATE articles SET title = ?, journal_title = ?, issn = ?, work_type = ?, doi = ?,
-				url = ?, pub_year = ?, pub_month = ?, pub_day = ?, state = ?, updated_at = ?
+				url = ?, pub_year = ?, pub_month = ?, pub_day = ?, review_mode = ?, state = ?, updated_at = ?
 				WHERE id = ? AND tenant_id = ? RETURNING `+articleCols,
-				a.Title, a.JournalTitle, a.ISSN, a.Type, a.DOI, a.URL, a.PubYear, a.PubMonth, a.PubDay, string(state), now,
+				a.Title, a.JournalTitle, a.ISSN, a.Type, a.DOI, a.URL, a.PubYear, a.PubMonth, a.PubDay, string(a.ReviewMode),
+				string(state), now,
 				old.ID, a.TenantID)
 			got, err := collect(rows, err, scanArticle)
 			if err != nil {
@@ -148,10 +197,10 @@ func (o *ops) SaveArticle(ctx context.Context, a Article) (_ Article, removed []
 				return err
 			}
 			rows, err := o.query(ctx, `INSERT INTO articles (tenant_id, article_key, title, journal_title, issn, work_type,
-				doi, url, pub_year, pub_month, pub_day, state, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+articleCols,
+				doi, url, pub_year, pub_month, pub_day, review_mode, state, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+articleCols,
 				a.TenantID, a.Key, a.Title, a.JournalTitle, a.ISSN, a.Type, a.DOI, a.URL, a.PubYear, a.PubMonth, a.PubDay,
-				string(a.State), now, now)
+				string(a.ReviewMode), string(a.State), now, now)
 			got, err := collect(rows, err, scanArticle)
 			if err != nil {
 				return dbErr(err, ErrNotFound)
@@ -160,15 +209,20 @@ func (o *ops) SaveArticle(ctx context.Context, a Article) (_ Article, removed []
 		default:
 			return err
 		}
-		for i, id := range a.Authors {
-			if err := o.personOfTenant(ctx, a.TenantID, id); err != nil {
-				return err
+		for i, c := range a.Contributors {
+			var person any
+			if c.PersonID != 0 {
+				if err := o.personOfTenant(ctx, a.TenantID, c.PersonID); err != nil {
+					return err
+				}
+				person = c.PersonID
 			}
-			if _, err := o.exec(ctx, `INSERT INTO article_contributors (article_id, tenant_id, person_id, sequence)
-				VALUES (?, ?, ?, ?)`, out.ID, a.TenantID, id, i+1); err != nil {
+			if _, err := o.exec(ctx, `INSERT INTO article_contributors (article_id, tenant_id, sequence, person_id, name, roles)
+				VALUES (?, ?, ?, ?, ?, ?)`, out.ID, a.TenantID, i+1, person, c.Name, strings.Join(c.Roles, " ")); err != nil {
 				return dbErr(err, ErrNotFound)
 			}
 		}
+		out.Contributors = cloneContributors(a.Contributors)
 		out.Authors = append([]int64(nil), a.Authors...)
 		return nil
 	})
@@ -184,17 +238,37 @@ func (o *ops) articleByKey(ctx context.Context, tenantID int64, key string) (Art
 	if err != nil {
 		return Article{}, notFound(err)
 	}
-	rows, err := o.query(ctx, `SELECT person_id FROM article_contributors WHERE article_id = ? AND tenant_id = ?
+	rows, err := o.query(ctx, `SELECT person_id, name, roles FROM article_contributors WHERE article_id = ? AND tenant_id = ?
 		ORDER BY sequence`, a.ID, tenantID)
-	ids, err := collect(rows, err, func(r scanner) (int64, error) {
-		var id int64
-		return id, r.Scan(&id)
+	cs, err := collect(rows, err, func(r scanner) (Contributor, error) {
+		var c Contributor
+		var person *int64
+		var roles string
+		err := r.Scan(&person, &c.Name, &roles)
+		if person != nil {
+			c.PersonID = *person
+		}
+		c.Roles = strings.Fields(roles)
+		return c, err
 	})
 	if err != nil {
 		return Article{}, err
 	}
-	a.Authors = ids
+	a.Contributors = cs
+	for _, c := range cs {
+		if c.PersonID != 0 {
+			a.Authors = append(a.Authors, c.PersonID)
+		}
+	}
 	return a, nil
+}
+
+func cloneContributors(cs []Contributor) []Contributor {
+	out := make([]Contributor, len(cs))
+	for i, c := range cs {
+		out[i] = Contributor{PersonID: c.PersonID, Name: c.Name, Roles: append([]string(nil), c.Roles...)}
+	}
+	return out
 }
 
 // Article reads a tenant's article by its key, with its authors.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/orcidlink/orcidlink/internal/orcid"
 )
 
 // Tenant is a journal, preprint server or organisation using orcidlink.
@@ -52,14 +54,64 @@ type TenantSettings struct {
 	// reviews; a review can be recorded once it has a name, a city and a
 	// country (ORCID requires them).
 	Publisher Publisher
+	// ReviewMode is the review model of the tenant's articles that name
+	// none of their own; "" is ReviewDoubleAnonymous.
+	ReviewMode ReviewMode
+}
+
+// ReviewMode is a journal's review model. It decides what a reviewer's
+// peer-review item says: only an open review names the article reviewed;
+// an anonymous reviewer's public ORCID record names the journal alone (as
+// OJS does, sending subject data for open review only: OrcidReview.php).
+type ReviewMode string
+
+// The review models.
+const (
+	ReviewOpen            ReviewMode = "open"
+	ReviewAnonymous       ReviewMode = "anonymous"
+	ReviewDoubleAnonymous ReviewMode = "double-anonymous"
+)
+
+// ReviewModes lists the review models, the default first.
+var ReviewModes = []ReviewMode{ReviewDoubleAnonymous, ReviewAnonymous, ReviewOpen}
+
+// Valid reports whether m is a review model or "" (the default).
+func (m ReviewMode) Valid() bool {
+	return m == "" || slices.Contains(ReviewModes, m)
+}
+
+// Or returns m, or def when m is "" (def "" meaning double-anonymous).
+func (m ReviewMode) Or(def ReviewMode) ReviewMode {
+	switch {
+	case m != "":
+		return m
+	case def != "":
+		return def
+	}
+	return ReviewDoubleAnonymous
 }
 
 // Publisher is an organisation with the address ORCID asks for.
 type Publisher struct {
-	Name    string `json:"name"`
+	Name string `json:"name"`
+	// ROR is the organisation's ROR iD as ORCID stores it
+	// (https://ror.org/0…, see orcid.ParseROR); "" for none.
+	ROR     string `json:"ror,omitempty"`
 	City    string `json:"city"`
 	Region  string `json:"region,omitempty"`
 	Country string `json:"country"` // ISO 3166-1 alpha-2, e.g. NZ
+}
+
+// Organization is p as ORCID's organization: name, address and, when p
+// has one, its ROR iD as the disambiguated organisation.
+func (p Publisher) Organization() orcid.Organization {
+	o := orcid.Organization{Name: p.Name, Address: &orcid.OrganizationAddress{City: p.City, Region: p.Region,
+		Country: p.Country}}
+	if p.ROR != "" {
+		o.DisambiguatedOrganization = &orcid.DisambiguatedOrganization{Identifier: p.ROR,
+			Source: orcid.DisambiguationSourceROR}
+	}
+	return o
 }
 
 // Complete reports whether p has what ORCID requires of a convening
@@ -84,12 +136,13 @@ type settingsJSON struct {
 	InvitationEmails                  map[string]EmailTemplate `json:"invitation_emails,omitempty"`
 	ReinviteOnRevocation              bool                     `json:"reinvite_on_revocation,omitempty"`
 	Publisher                         *Publisher               `json:"publisher,omitempty"`
+	ReviewMode                        ReviewMode               `json:"review_mode,omitempty"`
 }
 
 // MarshalJSON implements json.Marshaler.
 func (s TenantSettings) MarshalJSON() ([]byte, error) {
 	j := settingsJSON{RequestAuthorizationOnPublication: s.RequestAuthorizationOnPublication, InvitationEmails: s.InvitationEmails,
-		ReinviteOnRevocation: s.ReinviteOnRevocation}
+		ReinviteOnRevocation: s.ReinviteOnRevocation, ReviewMode: s.ReviewMode}
 	if s.Publisher != (Publisher{}) {
 		j.Publisher = &s.Publisher
 	}
@@ -106,7 +159,7 @@ func (s *TenantSettings) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*s = TenantSettings{RequestAuthorizationOnPublication: j.RequestAuthorizationOnPublication, InvitationEmails: j.InvitationEmails,
-		ReinviteOnRevocation: j.ReinviteOnRevocation}
+		ReinviteOnRevocation: j.ReinviteOnRevocation, ReviewMode: j.ReviewMode}
 	if j.Publisher != nil {
 		s.Publisher = *j.Publisher
 	}
@@ -151,6 +204,9 @@ func (t *Tenant) normalize() error {
 	}
 	if !slices.Contains(t.Languages, t.DefaultLanguage) {
 		return fmt.Errorf("%w: default language %q is not one of %v", ErrInvalid, t.DefaultLanguage, t.Languages)
+	}
+	if !t.Settings.ReviewMode.Valid() {
+		return fmt.Errorf("%w: review mode %q is not one of %v", ErrInvalid, t.Settings.ReviewMode, ReviewModes)
 	}
 	return nil
 }

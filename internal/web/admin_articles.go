@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,16 +21,25 @@ type Journal interface {
 	Publish(ctx context.Context, tenantID int64, key string) (journal.Result, error)
 	Unpublish(ctx context.Context, tenantID int64, key string) (journal.Result, error)
 	CompleteReview(ctx context.Context, tenantID int64, articleKey string, reviewerPersonID int64, completed time.Time) (store.Item, error)
+	SaveEditor(ctx context.Context, e store.Editor) (store.Editor, store.Item, error)
+	EndEditor(ctx context.Context, tenantID, editorID int64, day time.Time) (store.Editor, store.Item, error)
 }
 
 type adminArticlesData struct {
 	Tenant   store.Tenant
 	Articles []store.Article
 	Article  store.Article // the one shown or being edited
-	Authors  map[int64]bool
 	People   []store.PersonListItem
-	Error    string
-	New      bool
+	// ContributorRows are the author lines of the form, in order (the
+	// article's, then a few empty ones); ContributorError says what is
+	// wrong with them.
+	ContributorRows  []string
+	ContributorError string
+	Error            string
+	// Problems are the fields of a refused article form.
+	Problems    journal.Problems
+	ReviewModes []store.ReviewMode
+	New         bool
 	// Reviews of the article shown, and ReviewError a refused review
 	// form's message.
 	Reviews     []adminReviewRow
@@ -48,18 +58,28 @@ func (s *Server) adminArticlesPage(w http.ResponseWriter, r *http.Request, a *st
 		s.adminFail(w, r, a, "list people", err)
 		return
 	}
-	d.Tenant, d.People = t, page.People
+	d.Tenant, d.People, d.ReviewModes = t, page.People, store.ReviewModes
 	if !d.New && d.Article.ID != 0 {
 		if d.Reviews, err = s.adminArticleReviews(ctx, t.ID, d.Article, d.People); err != nil {
 			s.adminFail(w, r, a, "list reviews", err)
 			return
 		}
 	}
-	if d.Authors == nil {
-		d.Authors = map[int64]bool{}
-		for _, id := range d.Article.Authors {
-			d.Authors[id] = true
+	if d.ContributorRows == nil {
+		byID := map[int64]store.PersonListItem{}
+		for _, p := range d.People {
+			byID[p.ID] = p
 		}
+		for _, c := range d.Article.Contributors {
+			if c.PersonID == 0 {
+				d.ContributorRows = append(d.ContributorRows, c.Name)
+			} else if p, ok := byID[c.PersonID]; ok {
+				d.ContributorRows = append(d.ContributorRows, adminPersonLine(p))
+			}
+		}
+	}
+	for range 3 {
+		d.ContributorRows = append(d.ContributorRows, "")
 	}
 	title := "Articles of " + t.Name
 	if !d.New {
@@ -100,17 +120,60 @@ func (s *Server) adminArticleSave(w http.ResponseWriter, r *http.Request, a *sto
 	art := store.Article{TenantID: t.ID, Key: strings.TrimSpace(r.PostFormValue("key")), Title: strings.TrimSpace(r.PostFormValue("title")),
 		JournalTitle: strings.TrimSpace(r.PostFormValue("journal_title")), ISSN: strings.TrimSpace(r.PostFormValue("issn")),
 		DOI: strings.TrimSpace(r.PostFormValue("doi")), URL: strings.TrimSpace(r.PostFormValue("url")),
-		PubYear: num("year"), PubMonth: num("month"), PubDay: num("day")}
-	authors := map[int64]bool{}
-	for _, v := range r.PostForm["author"] {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil && !authors[id] {
-			authors[id] = true
-			art.Authors = append(art.Authors, id)
+		PubYear: num("year"), PubMonth: num("month"), PubDay: num("day"),
+		ReviewMode: store.ReviewMode(strings.TrimSpace(r.PostFormValue("review_mode")))}
+	// A mistyped year is a problem to show, never a date silently emptied.
+	for _, k := range []string{"year", "month", "day"} {
+		if v := strings.TrimSpace(r.PostFormValue(k)); v != "" {
+			if _, err := strconv.Atoi(v); err != nil {
+				art.PubYear = -1
+			}
 		}
 	}
-	res, err := s.cfg.Journal.SaveArticle(r.Context(), art)
+	var rows []string
+	var rowErr string
+	for _, v := range r.PostForm["contributor"] {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		rows = append(rows, v)
+		c, err := s.adminContributor(r.Context(), t.ID, v)
+		if err != nil {
+			rowErr = err.Error()
+			continue
+		}
+		art.Contributors = append(art.Contributors, c)
+	}
+	if len(rows) > store.MaxContributors {
+		rowErr = "An article has at most " + strconv.Itoa(store.MaxContributors) + " authors."
+	}
+	// Another article under the same reference is never overwritten from
+	// the "new article" form.
+	if r.PostFormValue("new") == "1" {
+		if _, err := s.store.Article(r.Context(), t.ID, art.Key); err == nil {
+			s.adminArticlesPage(w, r, a, t, http.StatusConflict, adminArticlesData{Article: art, ContributorRows: rows, New: true,
+				Error: "Another article already has the reference " + art.Key + ": choose another, or edit that one from the list."})
+			return
+		}
+	}
+	ps := journal.CheckArticle(&art)
+	var err error
+	var res journal.Result
+	if rowErr != "" && ps == nil {
+		ps = journal.Problems{{Field: "contributor", Message: rowErr}}
+	}
+	if ps == nil {
+		res, err = s.cfg.Journal.SaveArticle(r.Context(), art)
+	}
 	var ve *orcid.ValidationError
 	switch {
+	case ps != nil:
+		s.adminArticlesPage(w, r, a, t, http.StatusBadRequest, adminArticlesData{Article: art, ContributorRows: rows, ContributorError: rowErr,
+			Problems: ps, Error: "The article was not saved: please correct the fields marked below.", New: r.PostFormValue("new") == "1"})
+	case errors.As(err, &ps):
+		s.adminArticlesPage(w, r, a, t, http.StatusBadRequest, adminArticlesData{Article: art, ContributorRows: rows, ContributorError: rowErr,
+			Problems: ps, Error: "The article was not saved: please correct the fields marked below.", New: r.PostFormValue("new") == "1"})
 	case err == nil:
 		s.adminAudit(r, a, t.ID, 0, "article.saved", map[string]any{"key": res.Article.Key})
 		s.adminRedirect(w, r, adminArticlePath(t.ID, res.Article.Key), "Article saved.")
@@ -119,7 +182,7 @@ func (s *Server) adminArticleSave(w http.ResponseWriter, r *http.Request, a *sto
 		if ve != nil {
 			msg = "ORCID would refuse this article: " + ve.Error()
 		}
-		s.adminArticlesPage(w, r, a, t, http.StatusBadRequest, adminArticlesData{Article: art, Authors: authors, Error: msg, New: true})
+		s.adminArticlesPage(w, r, a, t, http.StatusBadRequest, adminArticlesData{Article: art, ContributorRows: rows, Error: msg, New: true})
 	default:
 		s.adminFail(w, r, a, "save the article", err)
 	}
@@ -151,6 +214,30 @@ func (s *Server) adminArticleChange(w http.ResponseWriter, r *http.Request, a *s
 		flash += " " + strconv.Itoa(len(res.Invited)) + " authors not yet connected were asked to connect."
 	}
 	s.adminRedirect(w, r, adminArticlePath(t.ID, key), flash)
+}
+
+// adminPersonLine is how the form names a person of the tenant: what the
+// browser's search shows, ending in the person's number.
+func adminPersonLine(p store.PersonListItem) string {
+	return strings.TrimSpace(p.GivenNames+" "+p.FamilyNames) + " <" + p.Email + "> [#" + strconv.FormatInt(p.ID, 10) + "]"
+}
+
+// adminContributor reads one author line: a person of the tenant when it
+// ends in their number ("… [#12]", as the search offers them), else a
+// co-author named only.
+func (s *Server) adminContributor(ctx context.Context, tenantID int64, line string) (store.Contributor, error) {
+	open := strings.LastIndex(line, "[#")
+	if open < 0 || !strings.HasSuffix(line, "]") {
+		return store.Contributor{Name: line}, nil
+	}
+	id, err := strconv.ParseInt(line[open+2:len(line)-1], 10, 64)
+	if err != nil {
+		return store.Contributor{Name: line}, nil
+	}
+	if _, err := s.store.Person(ctx, tenantID, id); err != nil {
+		return store.Contributor{}, fmt.Errorf("%q is not one of the tenant's people: choose them from the search, or type a co-author's name alone", line)
+	}
+	return store.Contributor{PersonID: id}, nil
 }
 
 func adminArticlePath(tenantID int64, key string) string {

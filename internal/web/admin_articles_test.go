@@ -53,6 +53,20 @@ func (j *journalRecorder) CompleteReview(ctx context.Context, tenantID int64, ke
 	return store.Item{}, nil
 }
 
+func (j *journalRecorder) SaveEditor(ctx context.Context, e store.Editor) (store.Editor, store.Item, error) {
+	saved, err := j.st.SaveEditor(ctx, e)
+	return saved, store.Item{}, err
+}
+
+func (j *journalRecorder) EndEditor(ctx context.Context, tenantID, id int64, day time.Time) (store.Editor, store.Item, error) {
+	e, err := j.st.Editor(ctx, tenantID, id)
+	if err != nil {
+		return e, store.Item{}, err
+	}
+	e.End = day
+	return j.SaveEditor(ctx, e)
+}
+
 func TestAdminArticles(t *testing.T) {
 	j := &journalRecorder{}
 	env := newAdminEnv(t, adminEnvOptions{journal: j})
@@ -70,13 +84,20 @@ func TestAdminArticles(t *testing.T) {
 		t.Fatalf("articles page: %d\n%s", page.status, page.body)
 	}
 	form := url.Values{"key": {"a1"}, "title": {"On the Engine"}, "doi": {"10.5555/a1"}, "year": {"2026"},
-		"author": {strconv.FormatInt(ada.ID, 10)}}
+		"contributor": {"Ada Lovelace <ada@example.org> [#" + strconv.FormatInt(ada.ID, 10) + "]", "Charles Babbage", ""}}
 	if res := c.post(base, form); res.status != 303 || !strings.HasSuffix(res.location, "/articles/a1") {
 		t.Fatalf("save: %d %s", res.status, res.location)
 	}
 	saved, err := env.st.Article(t.Context(), mine.ID, "a1")
-	if err != nil || saved.Title != "On the Engine" || len(saved.Authors) != 1 || saved.Authors[0] != ada.ID {
+	if err != nil || saved.Title != "On the Engine" || len(saved.Authors) != 1 || saved.Authors[0] != ada.ID ||
+		len(saved.Contributors) != 2 || saved.Contributors[1].Name != "Charles Babbage" {
 		t.Fatalf("saved %+v, %v", saved, err)
+	}
+	// The form shows the authors in their order, the person as the search
+	// offers them.
+	if page := c.get(base + "/a1"); !strings.Contains(page.body, `value="Ada Lovelace &lt;ada@example.org&gt; [#`) ||
+		strings.Index(page.body, "Ada Lovelace &lt;ada") > strings.Index(page.body, `value="Charles Babbage"`) {
+		t.Fatalf("article form does not list the authors in order:\n%s", page.body)
 	}
 	if res := c.post(base+"/a1/publish", url.Values{}); res.status != 303 {
 		t.Fatalf("publish: %d", res.status)
@@ -94,5 +115,59 @@ func TestAdminArticles(t *testing.T) {
 	}
 	if strings.Join(j.calls, ",") != "save a1,publish a1" {
 		t.Fatalf("journal calls %v", j.calls)
+	}
+}
+
+// The article form checks every field at save, with the journal's rules,
+// shows each problem at its field and stores nothing; a DOI pasted as a URL
+// is stored bare; the new-article form never overwrites another article
+// with the same reference.
+func TestAdminArticleFormChecks(t *testing.T) {
+	j := &journalRecorder{}
+	env := newAdminEnv(t, adminEnvOptions{journal: j})
+	j.st = env.st
+	cred := env.addCredential(t, "Journals", "APP-0000000000000001", "journals-secret")
+	mine := env.addTenant(t, "journal", cred.ID)
+	env.addAdmin(t, "manager@example.org", store.RoleTenantManager, mine.ID)
+	c := env.client(t)
+	c.signIn("manager@example.org", adminTestPassword)
+	base := "/admin/tenants/" + strconv.FormatInt(mine.ID, 10) + "/articles"
+
+	bad := url.Values{"new": {"1"}, "key": {"b1"}, "title": {"Bad"}, "doi": {"10.55/x"}, "issn": {"1234-5678"},
+		"year": {"20266"}, "url": {"ftp://example.org"}, "review_mode": {"secret"}}
+	res := c.post(base, bad)
+	if res.status != 400 {
+		t.Fatalf("bad article: %d", res.status)
+	}
+	for _, id := range []string{"article-doi-error", "article-issn-error", "article-publication-date-error", "article-url-error",
+		"article-review-mode-error"} {
+		if !strings.Contains(res.body, `id="`+id+`"`) {
+			t.Errorf("no %s on the page", id)
+		}
+	}
+	if _, err := env.st.Article(t.Context(), mine.ID, "b1"); err == nil {
+		t.Fatal("a refused article was stored")
+	}
+	// A mistyped year is a problem, not a date silently emptied.
+	res = c.post(base, url.Values{"new": {"1"}, "key": {"b2"}, "title": {"Typo"}, "year": {"2O26"}})
+	if res.status != 400 || !strings.Contains(res.body, `id="article-publication-date-error"`) {
+		t.Fatalf("mistyped year: %d", res.status)
+	}
+
+	good := url.Values{"new": {"1"}, "key": {"g1"}, "title": {"Good"}, "doi": {"https://doi.org/10.5555/G1"},
+		"issn": {"1741 4857"}, "review_mode": {"open"}}
+	if res := c.post(base, good); res.status != 303 {
+		t.Fatalf("good article: %d\n%s", res.status, res.body)
+	}
+	a, err := env.st.Article(t.Context(), mine.ID, "g1")
+	if err != nil || a.DOI != "10.5555/G1" || a.ISSN != "1741-4857" || a.ReviewMode != store.ReviewOpen {
+		t.Fatalf("stored %+v, %v", a, err)
+	}
+	good.Set("title", "Another article, same reference")
+	if res := c.post(base, good); res.status != 409 {
+		t.Fatalf("same reference from the new-article form: %d", res.status)
+	}
+	if a, _ := env.st.Article(t.Context(), mine.ID, "g1"); a.Title != "Good" {
+		t.Fatalf("overwritten: %+v", a)
 	}
 }

@@ -35,6 +35,11 @@ func TestAdminTenantPublisherAndReinvite(t *testing.T) {
 		{"no name", url.Values{"publisher_city": {"Wellington"}, "publisher_country": {"NZ"}}, "tenant-publisher-name-error"},
 		{"bad country", url.Values{"publisher_name": {"Example Press"}, "publisher_city": {"Wellington"}, "publisher_country": {"ZZ"}}, "tenant-publisher-country-error"},
 		{"country name", url.Values{"publisher_name": {"Example Press"}, "publisher_city": {"Wellington"}, "publisher_country": {"New Zealand"}}, "tenant-publisher-country-error"},
+		// UK is what people type; ORCID's country enum knows only GB.
+		{"UK", url.Values{"publisher_name": {"Example Press"}, "publisher_city": {"London"}, "publisher_country": {"UK"}}, "tenant-publisher-country-error"},
+		{"bad ROR checksum", url.Values{"publisher_name": {"Example Press"}, "publisher_city": {"Providence"}, "publisher_country": {"US"},
+			"publisher_ror": {"https://ror.org/05gq02988"}}, "tenant-publisher-ror-error"},
+		{"unknown review model", url.Values{"review_mode": {"secret"}}, "tenant-review-mode-error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := adminTenantValues(cred.ID)
@@ -50,7 +55,9 @@ func TestAdminTenantPublisherAndReinvite(t *testing.T) {
 	v.Set("reinvite_on_revocation", "on")
 	v.Set("publisher_name", "Example Press")
 	v.Set("publisher_city", "Wellington")
-	v.Set("publisher_country", "nz") // upper-cased
+	v.Set("publisher_country", "nz")    // upper-cased
+	v.Set("publisher_ror", "05GQ02987") // stored as ORCID matches it
+	v.Set("review_mode", "anonymous")
 	if a := c.post(edit, v); a.status != http.StatusSeeOther {
 		t.Fatalf("save: %d\n%s", a.status, a.body)
 	}
@@ -58,7 +65,8 @@ func TestAdminTenantPublisherAndReinvite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.Settings.ReinviteOnRevocation || got.Settings.Publisher != (store.Publisher{Name: "Example Press", City: "Wellington", Country: "NZ"}) {
+	if !got.Settings.ReinviteOnRevocation || got.Settings.Publisher != (store.Publisher{Name: "Example Press", City: "Wellington", Country: "NZ",
+		ROR: "https://ror.org/05gq02987"}) || got.Settings.ReviewMode != store.ReviewAnonymous {
 		t.Fatalf("settings %+v", got.Settings)
 	}
 	page := c.get("/admin/tenants/" + adminItoa(tn.ID)).body
@@ -102,7 +110,7 @@ func TestAdminArticleReview(t *testing.T) {
 	ada := env.addPerson(t, mine.ID, "Ada", "Lovelace", "ada@example.org")
 	eve := env.addPerson(t, other.ID, "Eve", "Elsewhere", "eve@example.org")
 	if _, _, err := env.st.SaveArticle(ctx, store.Article{TenantID: mine.ID, Key: "a1", Title: "On the Engine",
-		JournalTitle: "Journal of Engines", DOI: "10.5555/a1", Type: "journal-article", PubYear: 2026}); err != nil {
+		JournalTitle: "Journal of Engines", ISSN: "1741-4857", DOI: "10.5555/a1", Type: "journal-article", PubYear: 2026}); err != nil {
 		t.Fatal(err)
 	}
 	env.addAdmin(t, "manager@example.org", store.RoleTenantManager, mine.ID)
@@ -181,8 +189,11 @@ func TestAdminArticleReview(t *testing.T) {
 	if d := pr.ReviewCompletionDate; d == nil || d.String() != "2026-02-14" {
 		t.Fatalf("completion date %v", d)
 	}
-	if pr.SubjectExternalIdentifier == nil || pr.SubjectExternalIdentifier.Value != "10.5555/a1" {
-		t.Fatalf("subject %+v", pr.SubjectExternalIdentifier)
+	// The tenant's review model is the default, double-anonymous: the
+	// review names the journal, not the article.
+	if pr.SubjectExternalIdentifier != nil || pr.SubjectName != nil || pr.SubjectContainerName == nil ||
+		pr.SubjectContainerName.Value != "Journal of Engines" || pr.ReviewGroupID != "issn:1741-4857" {
+		t.Fatalf("subject %+v, journal %+v, group %q", pr.SubjectExternalIdentifier, pr.SubjectContainerName, pr.ReviewGroupID)
 	}
 	if p := adminTable(c.get(page).body, "review-list"); !strings.Contains(p, "Ada Lovelace") || !strings.Contains(p, "2026-02-14") ||
 		!strings.Contains(p, "pending") {

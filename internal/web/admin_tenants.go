@@ -10,9 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/language"
-
 	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/journal"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
@@ -174,7 +173,8 @@ type adminTenantForm struct {
 	TTLDays         string
 	Reinvite        bool
 	// The publisher, convening organisation of peer reviews.
-	PublisherName, PublisherCity, PublisherRegion, PublisherCountry string
+	PublisherName, PublisherCity, PublisherRegion, PublisherCountry, PublisherROR string
+	ReviewMode                                                                    store.ReviewMode
 }
 
 type adminTenantFormData struct {
@@ -187,6 +187,8 @@ type adminTenantFormData struct {
 	// another (that would start it with no links).
 	Site bool
 	New  bool
+	// ReviewModes are the review models to choose from.
+	ReviewModes []store.ReviewMode
 	// DefaultTTLDays is how long invitations last when the tenant does
 	// not say.
 	DefaultTTLDays int
@@ -202,7 +204,8 @@ func adminFormFromTenant(t store.Tenant) adminTenantForm {
 		CredentialID: t.CredentialID, RequestOnPub: t.Settings.RequestAuthorizationOnPublication,
 		Reinvite: t.Settings.ReinviteOnRevocation, PublisherName: t.Settings.Publisher.Name,
 		PublisherCity: t.Settings.Publisher.City, PublisherRegion: t.Settings.Publisher.Region,
-		PublisherCountry: t.Settings.Publisher.Country}
+		PublisherCountry: t.Settings.Publisher.Country, PublisherROR: t.Settings.Publisher.ROR,
+		ReviewMode: t.Settings.ReviewMode.Or("")}
 	if d := t.Settings.InvitationTTL; d > 0 {
 		f.TTLDays = strconv.Itoa(int(d / (24 * time.Hour)))
 	}
@@ -223,7 +226,8 @@ func adminReadTenantForm(r *http.Request, base store.Tenant, site bool) (adminTe
 		RequestOnPub: r.PostFormValue("request_on_publication") == "on", TTLDays: postValue(r, "invitation_ttl_days"),
 		CredentialID: base.CredentialID, Reinvite: r.PostFormValue("reinvite_on_revocation") == "on",
 		PublisherName: postValue(r, "publisher_name"), PublisherCity: postValue(r, "publisher_city"),
-		PublisherRegion: postValue(r, "publisher_region"), PublisherCountry: strings.ToUpper(postValue(r, "publisher_country"))}
+		PublisherRegion: postValue(r, "publisher_region"), PublisherCountry: strings.ToUpper(postValue(r, "publisher_country")),
+		PublisherROR: postValue(r, "publisher_ror"), ReviewMode: store.ReviewMode(postValue(r, "review_mode"))}
 	for _, l := range adminLanguages {
 		if slices.Contains(r.PostForm["languages"], l.Code) {
 			f.Languages = append(f.Languages, l.Code)
@@ -265,7 +269,10 @@ func adminReadTenantForm(r *http.Request, base store.Tenant, site bool) (adminTe
 		}
 		ttl = time.Duration(n) * 24 * time.Hour
 	}
-	adminCheckPublisher(f, errs)
+	adminCheckPublisher(&f, errs)
+	if !f.ReviewMode.Valid() {
+		errs.add("review_mode", "Choose open, anonymous or double-anonymous.")
+	}
 	if site {
 		id, err := strconv.ParseInt(r.PostFormValue("credential_id"), 10, 64)
 		if err != nil || id <= 0 {
@@ -282,25 +289,36 @@ func adminReadTenantForm(r *http.Request, base store.Tenant, site bool) (adminTe
 	t.Settings.InvitationTTL = ttl
 	t.Settings.ReinviteOnRevocation = f.Reinvite
 	t.Settings.Publisher = store.Publisher{Name: f.PublisherName, City: f.PublisherCity, Region: f.PublisherRegion,
-		Country: f.PublisherCountry}
+		Country: f.PublisherCountry, ROR: f.PublisherROR}
+	t.Settings.ReviewMode = f.ReviewMode
 	return f, t, errs
 }
 
-// adminCheckPublisher: the publisher is optional, but once begun it needs
-// what ORCID requires of a convening organisation.
-func adminCheckPublisher(f adminTenantForm, errs adminFieldErrors) {
-	if f.PublisherName == "" && f.PublisherCity == "" && f.PublisherRegion == "" && f.PublisherCountry == "" {
-		return
+// adminCheckPublisher checks the publisher with the journal's rules (shared
+// with the REST API) and shows each problem at its field.
+func adminCheckPublisher(f *adminTenantForm, errs adminFieldErrors) {
+	p := store.Publisher{Name: f.PublisherName, City: f.PublisherCity, Region: f.PublisherRegion, Country: f.PublisherCountry,
+		ROR: f.PublisherROR}
+	for _, pr := range journal.CheckPublisher(&p) {
+		errs.add("publisher_"+pr.Field, adminPublisherMessage(pr.Field))
 	}
-	if f.PublisherName == "" {
-		errs.add("publisher_name", "Enter the publisher's name, or leave every publisher field empty.")
+	f.PublisherName, f.PublisherCity, f.PublisherRegion, f.PublisherCountry, f.PublisherROR = p.Name, p.City, p.Region, p.Country, p.ROR
+}
+
+// adminPublisherMessage says in the admin UI's words what a publisher
+// field needs.
+func adminPublisherMessage(field string) string {
+	switch field {
+	case "name":
+		return "Enter the publisher's name, or leave every publisher field empty."
+	case "city":
+		return "ORCID needs the publisher's city."
+	case "country":
+		return "Enter a two-letter country code such as NZ, FR or GB (not UK)."
+	case "ror":
+		return "Enter a ROR iD such as https://ror.org/05gq02987 (this one is not well-formed or its checksum is wrong)."
 	}
-	if f.PublisherCity == "" {
-		errs.add("publisher_city", "ORCID needs the publisher's city.")
-	}
-	if reg, err := language.ParseRegion(f.PublisherCountry); err != nil || !reg.IsCountry() || reg.String() != f.PublisherCountry {
-		errs.add("publisher_country", "Enter a two-letter country code such as NZ or FR.")
-	}
+	return "Keep it under 1,000 characters."
 }
 
 func (s *Server) adminTenantFormPage(w http.ResponseWriter, r *http.Request, a *store.AdminUser, status int, d adminTenantFormData) {
@@ -313,6 +331,7 @@ func (s *Server) adminTenantFormPage(w http.ResponseWriter, r *http.Request, a *
 		cs[i].ClientSecret = ""
 	}
 	d.Credentials, d.Languages, d.Site = cs, adminLanguages, a.Role == store.RoleSiteAdmin
+	d.ReviewModes = store.ReviewModes
 	d.DefaultTTLDays = int(connect.DefaultInvitationTTL / (24 * time.Hour))
 	if d.Errors == nil {
 		d.Errors = adminFieldErrors{}

@@ -76,7 +76,7 @@ func newResearcherEnv(t *testing.T) *researcherEnv {
 
 // newResearcherEnvOn is newResearcherEnv on a given database engine; on
 // "postgres" it skips when no server is configured (unless required).
-func newResearcherEnvOn(t *testing.T, driver string) *researcherEnv {
+func newResearcherEnvOn(t *testing.T, driver string, opts ...func(*web.Config)) *researcherEnv {
 	t.Helper()
 	e := &researcherEnv{ctx: context.Background(), reg: sandboxtest.New(t), clock: &testClock{t: time.Now().UTC()}, logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -93,7 +93,11 @@ func newResearcherEnvOn(t *testing.T, driver string) *researcherEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws, err := web.New(web.Config{PublicURL: e.base, Now: e.clock.Now, Logger: log}, e.st, e.svc)
+	cfg := web.Config{PublicURL: e.base, Now: e.clock.Now, Logger: log}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ws, err := web.New(cfg, e.st, e.svc)
 	if err != nil {
 		t.Fatal(err)
 	}

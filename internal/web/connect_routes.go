@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ func (s *Server) registerConnectRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /i/{token}/connect", s.startConnect)
 	mux.HandleFunc("GET /i/{token}/connected", s.connectedPage)
 	mux.HandleFunc("POST /i/{token}/disconnect", s.disconnectPage)
+	mux.HandleFunc("POST /i/{token}/reviews", s.reviewsPage)
 	mux.HandleFunc("GET "+connect.CallbackPath, s.orcidCallback)
 	mux.HandleFunc("GET /t/{slug}/people/{ref}/orcid.json", s.publicIDJSON)
 	mux.HandleFunc("GET /t/{slug}/people/{ref}/orcid.html", s.publicIDHTML)
@@ -60,6 +62,25 @@ type connectData struct {
 	WasRevoked bool     // the earlier connection was revoked at ORCID
 	Incomplete bool     // disconnected here, but ORCID could not revoke
 	Flash      string
+	// AskReviews: the tenant records peer reviews, so the researcher is
+	// asked whether theirs may go to their ORCID record; ReviewsConsent is
+	// their answer (yes until they say no).
+	AskReviews     bool
+	ReviewsConsent bool
+}
+
+// reviewChoice fills in whether the page asks about peer reviews and what
+// the researcher answered.
+func (s *Server) reviewChoice(r *http.Request, d *connectData) error {
+	v := d.View
+	d.AskReviews = s.cfg.Journal != nil && v.Tenant.Settings.Publisher.Complete() &&
+		slices.Contains(v.Scopes, orcid.ScopeActivitiesUpdate)
+	if !d.AskReviews {
+		return nil
+	}
+	var err error
+	d.ReviewsConsent, err = s.store.ReviewConsent(r.Context(), v.Tenant.ID, v.Person.ID)
+	return err
 }
 
 // scopeTexts say, per scope, what the tenant will do with it. The
@@ -105,6 +126,10 @@ func (s *Server) invitationPage(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := s.requestLang(r, &v.Tenant, &v.Person)
 	d := s.connectData(token, v, lang)
+	if err := s.reviewChoice(r, &d); err != nil {
+		s.connectError(w, r, err, &v.Tenant, lang)
+		return
+	}
 	switch {
 	case v.Connected && v.CanDisconnect:
 		s.connectPage(w, r, http.StatusOK, "connected", "Your ORCID iD is connected", lang, d)
@@ -140,6 +165,14 @@ func (s *Server) startConnect(w http.ResponseWriter, r *http.Request) {
 	}
 	if lang == "" {
 		lang = s.requestLang(r, &v.Tenant, &v.Person)
+	}
+	// Asked once, on the way to ORCID: the box is ticked unless they
+	// untick it.
+	if r.PostFormValue("reviews_asked") == "1" {
+		if err := s.store.SetReviewConsent(ctx, v.Tenant.ID, v.Person.ID, r.PostFormValue("reviews") == "yes"); err != nil {
+			s.connectError(w, r, err, &v.Tenant, lang)
+			return
+		}
 	}
 	authURL, err := s.connect.Start(ctx, token, binding, lang)
 	if errors.Is(err, connect.ErrAlreadyConnected) {
@@ -239,6 +272,45 @@ func (s *Server) connectedPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d := s.connectData(token, v, lang)
 	d.Flash = translator(lang)("Thank you: your ORCID iD is now connected.")
+	if err := s.reviewChoice(r, &d); err != nil {
+		s.connectError(w, r, err, &v.Tenant, lang)
+		return
+	}
+	s.connectPage(w, r, http.StatusOK, "connected", "Your ORCID iD is connected", lang, d)
+}
+
+// reviewsPage is POST /i/{token}/reviews: a connected researcher changes
+// their mind about peer reviews going to their ORCID record.
+func (s *Server) reviewsPage(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	v, err := s.connect.Lookup(r.Context(), token)
+	if err != nil {
+		s.connectError(w, r, err, nil, s.requestLang(r, nil, nil))
+		return
+	}
+	lang := normLang(r.PostFormValue("lang"))
+	if lang == "" {
+		lang = s.requestLang(r, &v.Tenant, &v.Person)
+	}
+	if v.Link == nil || v.Link.State != store.LinkConnected || !v.CanDisconnect {
+		http.Redirect(w, r, "/i/"+url.PathEscape(token), http.StatusSeeOther)
+		return
+	}
+	yes := r.PostFormValue("reviews") == "yes"
+	if err := s.store.SetReviewConsent(r.Context(), v.Tenant.ID, v.Person.ID, yes); err != nil {
+		s.connectError(w, r, err, &v.Tenant, lang)
+		return
+	}
+	d := s.connectData(token, v, lang)
+	if err := s.reviewChoice(r, &d); err != nil {
+		s.connectError(w, r, err, &v.Tenant, lang)
+		return
+	}
+	t := translator(lang)
+	d.Flash = t("From now on, %s will not add your peer reviews to your ORCID record.", v.Tenant.Name)
+	if yes {
+		d.Flash = t("From now on, %s will add your peer reviews to your ORCID record.", v.Tenant.Name)
+	}
 	s.connectPage(w, r, http.StatusOK, "connected", "Your ORCID iD is connected", lang, d)
 }
 

@@ -54,6 +54,17 @@ var messages = map[string]map[string]string{
 		"There is nothing else you need to do.":         "No necesita hacer nada más.",
 		"Changed your mind?":                            "¿Ha cambiado de opinión?",
 		"Disconnect my ORCID iD":                        "Desconectar mi ORCID iD",
+
+		// Peer reviews.
+		"Add the peer reviews I complete for %s to my ORCID record":                         "Añadir a mi registro ORCID las revisiones por pares que complete para %s",
+		"Untick this to keep your reviews off your record. You can change your mind later.": "Desmarque esta casilla para que sus revisiones no figuren en su registro. Puede cambiar de opinión más adelante.",
+		"Peer reviews": "Revisiones por pares",
+		"%s adds the peer reviews you complete for it to your ORCID record.":                                      "%s añade a su registro ORCID las revisiones por pares que usted complete para la revista.",
+		"%s does not add your peer reviews to your ORCID record.":                                                 "%s no añade sus revisiones por pares a su registro ORCID.",
+		"Stop adding my peer reviews":                                                                             "Dejar de añadir mis revisiones por pares",
+		"Add my peer reviews":                                                                                     "Añadir mis revisiones por pares",
+		"From now on, %s will not add your peer reviews to your ORCID record.":                                    "A partir de ahora, %s no añadirá sus revisiones por pares a su registro ORCID.",
+		"From now on, %s will add your peer reviews to your ORCID record.":                                        "A partir de ahora, %s añadirá sus revisiones por pares a su registro ORCID.",
 		"Disconnecting revokes the access of %s at ORCID and deletes your iD and access tokens from its records.": "Al desconectarse se revoca en ORCID el acceso de %s y se borran de sus registros su iD y los tokens de acceso.",
 		"To disconnect later, open the link in your invitation email.":                                            "Para desconectarse más adelante, abra el enlace de su correo de invitación.",
 
@@ -128,6 +139,17 @@ var messages = map[string]map[string]string{
 		"There is nothing else you need to do.":         "Vous n’avez rien d’autre à faire.",
 		"Changed your mind?":                            "Vous avez changé d’avis ?",
 		"Disconnect my ORCID iD":                        "Déconnecter mon identifiant ORCID",
+
+		// Peer reviews.
+		"Add the peer reviews I complete for %s to my ORCID record":                         "Ajouter à mon dossier ORCID les évaluations par les pairs que je réalise pour %s",
+		"Untick this to keep your reviews off your record. You can change your mind later.": "Décochez cette case pour que vos évaluations ne figurent pas dans votre dossier. Vous pourrez changer d'avis plus tard.",
+		"Peer reviews": "Évaluations par les pairs",
+		"%s adds the peer reviews you complete for it to your ORCID record.":                                      "%s ajoute à votre dossier ORCID les évaluations par les pairs que vous réalisez pour la revue.",
+		"%s does not add your peer reviews to your ORCID record.":                                                 "%s n'ajoute pas vos évaluations par les pairs à votre dossier ORCID.",
+		"Stop adding my peer reviews":                                                                             "Ne plus ajouter mes évaluations par les pairs",
+		"Add my peer reviews":                                                                                     "Ajouter mes évaluations par les pairs",
+		"From now on, %s will not add your peer reviews to your ORCID record.":                                    "Désormais, %s n'ajoutera plus vos évaluations par les pairs à votre dossier ORCID.",
+		"From now on, %s will add your peer reviews to your ORCID record.":                                        "Désormais, %s ajoutera vos évaluations par les pairs à votre dossier ORCID.",
 		"Disconnecting revokes the access of %s at ORCID and deletes your iD and access tokens from its records.": "La déconnexion révoque l’accès de %s chez ORCID et supprime votre identifiant et les jetons d’accès de ses dossiers.",
 		"To disconnect later, open the link in your invitation email.":                                            "Pour vous déconnecter plus tard, ouvrez le lien de votre e-mail d’invitation.",
 

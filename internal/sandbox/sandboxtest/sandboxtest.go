@@ -58,7 +58,9 @@ type Researcher struct {
 func (r Researcher) Name() string { return strings.TrimSpace(r.GivenNames + " " + r.FamilyNames) }
 
 type options struct {
-	db string
+	db     string
+	strict bool
+	orgs   []sandbox.Organization
 }
 
 // Option changes what New sets up.
@@ -67,6 +69,34 @@ type Option func(*options)
 // WithDB keeps the registry in the SQLite file at path instead of memory,
 // for tests that reopen it.
 func WithDB(path string) Option { return func(o *options) { o.db = path } }
+
+// WithStrict runs the registry strict (sandbox.Config.Strict): it then knows
+// only the organisations registered (DefaultOrganizations, WithOrganizations,
+// Env.AddOrganization) and refuses any other, as ORCID refuses an
+// organisation missing from its registry.
+func WithStrict() Option { return func(o *options) { o.strict = true } }
+
+// WithOrganizations registers more organisations besides
+// DefaultOrganizations.
+func WithOrganizations(orgs ...sandbox.Organization) Option {
+	return func(o *options) { o.orgs = append(o.orgs, orgs...) }
+}
+
+// DefaultOrganizations are registered in every registry New starts: the
+// organisations orcidlink's own tests and test data name (Brown University
+// in the batch files and job tests, the ROR iD of the API's examples) and
+// the non-ROR ones of ORCID's v3.0 write samples, which tests post as they
+// are, so that they pass in a strict registry too.
+func DefaultOrganizations() []sandbox.Organization {
+	return []sandbox.Organization{
+		{Identifier: "https://ror.org/05gq02987", Source: "ROR", Name: "Brown University", City: "Providence", Region: "RI", Country: "US"},
+		{Identifier: "https://ror.org/04bj28v14", Source: "ROR", Name: "Example University", City: "Wellington", Country: "NZ"},
+		{Identifier: "https://ror.org/05qwgg493", Source: "ROR", Name: "Boston University", City: "Boston", Region: "MA", Country: "US"},
+		{Identifier: "385488", Source: "RINGGOLD", Name: "ORCID", City: "Bethesda", Region: "MD", Country: "US"},
+		{Identifier: "grid.455335.1", Source: "GRID", Name: "ORCID", City: "Bethesda", Region: "MD", Country: "US"},
+		{Identifier: "http://dx.doi.org/10.13039/100000001", Source: "FUNDREF", Name: "National Science Foundation", City: "Alexandria", Region: "VA", Country: "US"},
+	}
+}
 
 // New starts a registry for the test. It fails the test if anything cannot
 // be set up.
@@ -81,7 +111,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	// its own base URL (issuer, iD URIs) from the start.
 	e.Server = httptest.NewUnstartedServer(nil)
 	base := "http://" + e.Server.Listener.Addr().String()
-	reg, err := sandbox.Open(context.Background(), sandbox.Config{BaseURL: base, DB: o.db, Now: e.Clock.Now})
+	reg, err := sandbox.Open(context.Background(), sandbox.Config{BaseURL: base, DB: o.db, Now: e.Clock.Now, Strict: o.strict})
 	if err != nil {
 		e.Server.Close()
 		t.Fatalf("sandboxtest: open registry: %v", err)
@@ -119,7 +149,32 @@ func New(t testing.TB, opts ...Option) *Env {
 		t.Fatalf("sandboxtest: researcher: %v", err)
 	}
 	e.Researcher.ORCID = res.ORCID
+	for _, org := range append(DefaultOrganizations(), o.orgs...) {
+		e.AddOrganization(t, org)
+	}
 	return e
+}
+
+// AddOrganization registers an organisation in the registry (as the seed
+// file's "organizations" or POST /_sandbox/organizations do).
+func (e *Env) AddOrganization(t testing.TB, org sandbox.Organization) sandbox.Organization {
+	t.Helper()
+	got, err := e.Registry.AddOrganization(context.Background(), org)
+	if err != nil {
+		t.Fatalf("sandboxtest: organization %s %s: %v", org.Source, org.Identifier, err)
+	}
+	return got
+}
+
+// AddGroup registers a peer-review group with the registry as its source
+// (as the seed file's "groups" or POST /_sandbox/groups do).
+func (e *Env) AddGroup(t testing.TB, g sandbox.NewGroup) sandbox.GroupIDRecord {
+	t.Helper()
+	got, err := e.Registry.AddGroup(context.Background(), g)
+	if err != nil {
+		t.Fatalf("sandboxtest: group %s: %v", g.GroupID, err)
+	}
+	return got
 }
 
 // OAuth2Config is an x/oauth2 configuration for client c against this

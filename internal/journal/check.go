@@ -1,0 +1,189 @@
+package journal
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+// Problem is one invalid field of an article. Field is the field's name in
+// the REST API's article (title, doi, issn, url, type, publication_date,
+// review_mode); the admin UI names its form fields the same way.
+type Problem struct {
+	Field   string
+	Message string
+}
+
+// Problems are every invalid field of an article, found at once. It
+// matches store.ErrInvalid, so that a caller that does not look at the
+// fields still answers "invalid".
+type Problems []Problem
+
+func (p Problems) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid article:")
+	for _, x := range p {
+		b.WriteString(" " + x.Field + " " + x.Message + ";")
+	}
+	return strings.TrimSuffix(b.String(), ";")
+}
+
+// Is makes errors.Is(err, store.ErrInvalid) true.
+func (p Problems) Is(target error) bool { return target == store.ErrInvalid }
+
+// Of returns the message for field, "" when it is fine.
+func (p Problems) Of(field string) string {
+	for _, x := range p {
+		if x.Field == field {
+			return x.Message
+		}
+	}
+	return ""
+}
+
+// Limits of an article's fields, from what ORCID accepts for the work they
+// become (work-3.0.xsd and common-3.0.xsd: titles and journal titles at
+// most 1,000 characters, URLs 2,000 … a field over the limit would have ORCID
+// refuse every author's copy).
+const (
+	maxTitle = 1000
+	maxURL   = 2000
+)
+
+// CheckArticle is the one home of an article's rules, used by the admin
+// UI, the REST API and SaveArticle alike: it puts a's fields in the form
+// they are stored and sent in (a DOI typed as https://doi.org/… becomes its
+// bare name, an ISSN gets its hyphen) and reports every problem at once,
+// nil when there is none.
+func CheckArticle(a *store.Article) Problems {
+	var ps Problems
+	add := func(field, msg string) { ps = append(ps, Problem{field, msg}) }
+	a.Title, a.JournalTitle = strings.TrimSpace(a.Title), strings.TrimSpace(a.JournalTitle)
+	a.DOI, a.ISSN, a.URL, a.Type = strings.TrimSpace(a.DOI), strings.TrimSpace(a.ISSN), strings.TrimSpace(a.URL), strings.TrimSpace(a.Type)
+	switch n := len([]rune(a.Title)); {
+	case n == 0:
+		add("title", "is required")
+	case n > maxTitle:
+		add("title", "is longer than ORCID's 1,000 characters")
+	}
+	if len([]rune(a.JournalTitle)) > maxTitle {
+		add("journal_title", "is longer than ORCID's 1,000 characters")
+	}
+	if a.DOI != "" {
+		if doi, err := orcid.ParseDOI(a.DOI); err != nil {
+			add("doi", "is not a DOI (10.1234/…, doi:10.1234/… or https://doi.org/10.1234/…)")
+		} else {
+			a.DOI = doi
+		}
+	}
+	if a.ISSN != "" {
+		if issn, err := orcid.ParseISSN(a.ISSN); err != nil {
+			add("issn", "is not an ISSN with a correct check digit (1234-567X)")
+		} else {
+			a.ISSN = issn
+		}
+	}
+	if a.URL != "" {
+		if u, err := url.Parse(a.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("url", "must be an http(s) URL")
+		} else if len(a.URL) > maxURL {
+			add("url", "is longer than ORCID's 2,000 characters")
+		}
+	}
+	if a.Type != "" && !orcid.IsOneOf(orcid.WorkTypes, a.Type) {
+		add("type", "is not an ORCID work type")
+	}
+	y, m, d := a.PubYear, a.PubMonth, a.PubDay
+	switch {
+	case y == 0 && (m != 0 || d != 0), m == 0 && d != 0:
+		add("publication_date", "needs a year, and a month before a day")
+	case y != 0 && (y < 1900 || y > 2100):
+		add("publication_date", "year must be between 1900 and 2100, as ORCID requires")
+	case m < 0 || m > 12 || d < 0 || d > daysIn(y, m):
+		add("publication_date", "is not a date")
+	}
+	if !a.ReviewMode.Valid() {
+		add("review_mode", "must be open, anonymous or double-anonymous")
+	}
+	if len(a.Contributors) > store.MaxContributors {
+		add("contributors", "has more than "+strconv.Itoa(store.MaxContributors)+" contributors")
+	}
+	seen := map[int64]bool{}
+	for i, c := range a.Contributors {
+		f := "contributors/" + strconv.Itoa(i)
+		switch {
+		case c.PersonID != 0 && c.Name != "":
+			add(f, "is either a person of the tenant or a name, not both")
+		case c.PersonID != 0 && seen[c.PersonID]:
+			add(f+"/person_id", "is named twice")
+		case c.PersonID == 0 && strings.TrimSpace(c.Name) == "":
+			add(f, "needs a person_id or a name")
+		case len([]rune(c.Name)) > maxTitle:
+			add(f+"/name", "is longer than ORCID's 1,000 characters")
+		}
+		seen[c.PersonID] = c.PersonID != 0
+		for j, r := range c.Roles {
+			if !orcid.IsOneOf(orcid.CreditContributorRoles, r) {
+				add(f+"/roles/"+strconv.Itoa(j), "is not a CRediT role (http://credit.niso.org/contributor-roles/…/)")
+			}
+		}
+	}
+	return ps
+}
+
+// daysIn is the number of days of month m of year y (31 when m is 0).
+func daysIn(y, m int) int {
+	switch m {
+	case 4, 6, 9, 11:
+		return 30
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 31
+}
+
+// CheckPublisher is the one home of the rules of a tenant's publisher, the
+// convening organisation of its peer reviews, used by the admin UI and the
+// REST API: empty is fine (no reviews until it is filled in); otherwise
+// ORCID needs a name, a city and an ISO 3166 country, and a ROR iD is
+// stored in the form ORCID matches (https://ror.org/…). Fields: name, city,
+// region, country, ror.
+func CheckPublisher(p *store.Publisher) Problems {
+	p.Name, p.City, p.Region = strings.TrimSpace(p.Name), strings.TrimSpace(p.City), strings.TrimSpace(p.Region)
+	p.Country, p.ROR = strings.ToUpper(strings.TrimSpace(p.Country)), strings.TrimSpace(p.ROR)
+	if *p == (store.Publisher{}) {
+		return nil
+	}
+	var ps Problems
+	add := func(field, msg string) { ps = append(ps, Problem{field, msg}) }
+	if p.Name == "" {
+		add("name", "is required once any field of the organisation is given")
+	}
+	if p.City == "" {
+		add("city", "is required: ORCID names the city of the convening organisation")
+	}
+	for field, v := range map[string]string{"name": p.Name, "city": p.City, "region": p.Region} {
+		if len([]rune(v)) > maxTitle {
+			add(field, "is longer than ORCID's 1,000 characters")
+		}
+	}
+	if !orcid.ValidCountry(p.Country) {
+		add("country", "must be a two-letter ISO 3166 country code such as GB, NZ or FR")
+	}
+	if p.ROR != "" {
+		if ror, err := orcid.ParseROR(p.ROR); err != nil {
+			add("ror", "is not a ROR iD such as https://ror.org/05gq02987 (malformed, or its checksum is wrong)")
+		} else {
+			p.ROR = ror
+		}
+	}
+	slices.SortFunc(ps, func(a, b Problem) int { return strings.Compare(a.Field, b.Field) })
+	return ps
+}
