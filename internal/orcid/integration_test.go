@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/orcidlink/orcidlink/internal/orcid/orcidtest"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -224,10 +225,10 @@ var sampleFor = map[orcid.ItemKind]string{
 
 func loadSample(t *testing.T, kind orcid.ItemKind) orcid.Item {
 	t.Helper()
-	path := filepath.Join("..", "..", "..", "shared", "reference", "orcid-model", "record_3.0", "samples", "write_samples", sampleFor[kind])
+	path := filepath.Join(orcidtest.ModelDir(t), "record_3.0", "samples", "write_samples", sampleFor[kind])
 	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("ORCID's samples must sit beside the checkout (../shared/reference/orcid-model): %v", err)
+		t.Fatalf("ORCID's sample: %v", err)
 	}
 	item := orcid.NewItem(kind)
 	if err := json.Unmarshal(b, item); err != nil {

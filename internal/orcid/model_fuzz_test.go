@@ -3,6 +3,7 @@ package orcid
 import (
 	"encoding/json"
 	"encoding/xml"
+	"github.com/orcidlink/orcidlink/internal/orcid/orcidtest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,9 +13,12 @@ import (
 // first contact with client input. Decoding may fail but must not panic,
 // and whatever decodes must encode again in both forms and decode back.
 func FuzzDecodeWork(f *testing.F) {
-	for _, name := range []string{"work-full-3.0.json", "work-full-3.0.xml", "work-simple-3.0.xml", "bulk-work-3.0.xml"} {
-		if b, err := os.ReadFile(filepath.Join(modelDir, "record_3.0", "samples", "write_samples", name)); err == nil {
-			f.Add(b)
+	// The samples seed the corpus when they are beside the checkout.
+	if dir, err := orcidtest.SchemaDir(); err == nil {
+		for _, name := range []string{"work-full-3.0.json", "work-full-3.0.xml", "work-simple-3.0.xml", "bulk-work-3.0.xml"} {
+			if b, err := os.ReadFile(filepath.Join(dir, "record_3.0", "samples", "write_samples", name)); err == nil {
+				f.Add(b)
+			}
 		}
 	}
 	f.Add([]byte(`{"title":"x","url":7,"publication-date":{"year":{"value":2020}},"created-date":{"value":"2020-01-01T00:00:00Z"}}`))

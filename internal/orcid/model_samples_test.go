@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"github.com/orcidlink/orcidlink/internal/orcid/orcidtest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,19 +14,17 @@ import (
 	"testing"
 )
 
-// modelDir is ORCID's vendored orcid-model (XSDs and samples), relative to
-// this package's directory.
-const modelDir = "../../../shared/reference/orcid-model"
-
-// samplePath returns a path under modelDir, failing the test (not skipping
-// it) when the reference material is missing: these tests are the proof the
-// model matches ORCID, so their absence must be loud.
+// samplePath returns a path under ORCID's orcid-model (XSDs and samples)
+// beside the checkout. Without it these tests skip, saying so, and fail
+// where the reference is required (CI): they are the proof the model
+// matches ORCID, so they never pass without it.
 func samplePath(t testing.TB, parts ...string) string {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(modelDir, "record_3.0", "samples")); err != nil {
-		t.Fatalf("ORCID reference samples not found at %s (expected the repository's shared/reference next to main/): %v", modelDir, err)
+	dir := orcidtest.ModelDir(t)
+	if _, err := os.Stat(filepath.Join(dir, "record_3.0", "samples")); err != nil {
+		t.Fatalf("ORCID reference samples not found under %s: %v", dir, err)
 	}
-	return filepath.Join(append([]string{modelDir}, parts...)...)
+	return filepath.Join(append([]string{dir}, parts...)...)
 }
 
 func listSamples(t testing.TB, dir, ext string) []string {

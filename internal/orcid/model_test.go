@@ -3,6 +3,7 @@ package orcid
 import (
 	"encoding/json"
 	"encoding/xml"
+	"github.com/orcidlink/orcidlink/internal/orcid/orcidtest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -288,7 +289,7 @@ func TestKindTable(t *testing.T) {
 			}
 			// The element must be declared by the schema named in the table,
 			// and an empty item must marshal to it.
-			xsd, err := os.ReadFile(filepath.Join(modelDir, info.Schema))
+			xsd, err := os.ReadFile(filepath.Join(orcidtest.ModelDir(t), info.Schema))
 			if err != nil {
 				t.Fatal(err)
 			}

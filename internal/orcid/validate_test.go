@@ -3,6 +3,7 @@ package orcid
 import (
 	"encoding/json"
 	"errors"
+	"github.com/orcidlink/orcidlink/internal/orcid/orcidtest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,10 +20,10 @@ func TestExternalIDTypesSorted(t *testing.T) {
 // TestWriteSamplesValidate: ORCID's own write samples pass our checks (the
 // check must not refuse what ORCID accepts).
 func TestWriteSamplesValidate(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "reference", "orcid-model", "record_3.0", "samples", "write_samples")
+	dir := filepath.Join(orcidtest.ModelDir(t), "record_3.0", "samples", "write_samples")
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("ORCID's samples must sit beside the checkout: %s (%v)", dir, err)
+		t.Fatalf("no ORCID write samples in %s (%v)", dir, err)
 	}
 	kinds := map[string]ItemKind{"work": KindWork, "funding": KindFunding, "distinction": KindDistinction,
 		"education": KindEducation, "employment": KindEmployment, "invited-position": KindInvitedPosition,

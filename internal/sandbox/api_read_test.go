@@ -22,7 +22,7 @@ func populate(t testing.TB, e *apiEnv, tok string) map[orcid.ItemKind][]int64 {
 		if !ok || st.skip != "" || st.group || !strings.HasSuffix(name, ".xml") {
 			continue
 		}
-		body, err := os.ReadFile(filepath.Join(writeSamplesDir, name))
+		body, err := os.ReadFile(filepath.Join(writeSamplesDir(t), name))
 		if err != nil {
 			t.Fatal(err)
 		}

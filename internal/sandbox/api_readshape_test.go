@@ -12,12 +12,15 @@ import (
 	"testing"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/orcid/orcidtest"
 )
 
 // recordFullSample is ORCID's real JSON answer for a full record, read in
 // place from the shared reference.
-var recordFullSample = filepath.Join("..", "..", "..", "shared", "reference", "orcid-model",
-	"record_3.0", "samples", "read_samples", "record-full-3.0.json")
+func recordFullSample(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(orcidtest.ModelDir(t), "record_3.0", "samples", "read_samples", "record-full-3.0.json")
+}
 
 // shapeExceptions are key paths ORCID's answer has that the offline
 // registry cannot produce, each with the reason. A path matches when it
@@ -164,9 +167,9 @@ func itemFromSample(t *testing.T, si sampleItem) orcid.Item {
 // must have exactly the key paths of the corresponding part of ORCID's
 // answer, nulls and empty lists included, apart from shapeExceptions.
 func TestReadJSONShapeMatchesORCID(t *testing.T) {
-	raw, err := os.ReadFile(recordFullSample)
+	raw, err := os.ReadFile(recordFullSample(t))
 	if err != nil {
-		t.Skipf("ORCID's read samples are not at %s (the shared reference sits beside the repository): %v", recordFullSample, err)
+		t.Fatalf("ORCID's read sample: %v", err)
 	}
 	sample := decodeJSONAny(t, raw).(map[string]any)
 	e := newAPIEnv(t)

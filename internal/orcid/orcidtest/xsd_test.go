@@ -11,10 +11,7 @@ import (
 // against the schemas themselves: every vendored XSD's targetNamespace must
 // map to a schema with that target namespace.
 func TestSchemaForEveryVendoredXSD(t *testing.T) {
-	dir, err := SchemaDir()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := ModelDir(t)
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.xsd"))
 	if len(files) < 20 {
 		t.Fatalf("only %d XSDs under %s", len(files), dir)
