@@ -26,6 +26,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	baseURL := fs.String("base-url", "", "public `URL` of the registry when behind a proxy (default http://ADDR)")
 	rateLimit := fs.Float64("rate-limit", sandbox.DefaultRateLimit, "API requests per second per client")
 	burst := fs.Int("burst", sandbox.DefaultBurst, "API requests queued per client before the registry answers 503")
+	hookEvery := fs.Duration("webhook-interval", sandbox.DefaultWebhookInterval, "how often premium webhooks whose record changed are called (ORCID: every few minutes); 0 only on POST /_sandbox/webhooks/flush")
 	strict := fs.Bool("strict", false, "know only the organisations and issn: groups given by the seed or the control API (no ROR or ISSN leniency)")
 	verbose := fs.Bool("verbose", false, "log every request")
 	fs.Usage = func() {
@@ -57,7 +58,11 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if base == "" {
 		base = "http://" + displayAddr(ln.Addr())
 	}
-	reg, err := sandbox.Open(ctx, sandbox.Config{BaseURL: base, DB: *db, RateLimit: *rateLimit, Burst: *burst, Strict: *strict, Logger: logger})
+	if *hookEvery <= 0 {
+		*hookEvery = -1 // Config: negative is on demand only, 0 the default
+	}
+	reg, err := sandbox.Open(ctx, sandbox.Config{BaseURL: base, DB: *db, RateLimit: *rateLimit, Burst: *burst, Strict: *strict,
+		WebhookInterval: *hookEvery, Logger: logger})
 	if err != nil {
 		return err
 	}

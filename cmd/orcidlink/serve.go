@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -176,12 +177,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	mux := http.NewServeMux()
 	var reg *sandbox.Registry
 	if cfg.Sandbox {
-		reg, err = sandbox.Open(ctx, sandbox.Config{BaseURL: public + "/sandbox", DB: filepath.Join(cfg.DataDir, "sandbox.db"), Logger: log})
+		sbCfg := sandbox.Config{BaseURL: public + "/sandbox", DB: filepath.Join(cfg.DataDir, "sandbox.db"), Logger: log}
+		// Anyone who reaches /sandbox may create a premium client and
+		// register a callback: its webhook calls keep to the public
+		// internet, as orcidlink's own deliveries do.
+		if !cfg.WebhooksAllowPrivateNetworks {
+			sbCfg.WebhookClient = sandbox.WebhookClient(webhooks.PublicTransport())
+		}
+		reg, err = sandbox.Open(ctx, sbCfg)
 		if err != nil {
 			return err
 		}
 		defer reg.Close()
-		mux.Handle("/sandbox/", http.StripPrefix("/sandbox", reg.Handler()))
 	}
 
 	sender := mail.New(mail.Config{SMTP: cfg.SMTP, Logger: log}, st)
@@ -222,9 +229,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	hooks = webhooks.NewService(st, queue, log)
+	papers, err := journal.New(journal.Config{Store: st, Queue: queue, Inviter: svc, Clients: svc, Logger: log})
+	if err != nil {
+		return err
+	}
 	// Batch files' import jobs run through the queue: registered before it
-	// starts.
-	files, err := batch.New(batch.Config{Store: st, Queue: queue, Inviter: svc, Logger: log})
+	// starts. Articles files go through the journal workflow.
+	files, err := batch.New(batch.Config{Store: st, Queue: queue, Inviter: svc, Journal: papers, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -252,15 +263,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			log.Warn("stop the job queue", "err", err)
 		}
 	}()
-	papers, err := journal.New(journal.Config{Store: st, Queue: queue, Inviter: svc, Clients: svc, Logger: log})
-	if err != nil {
-		return err
-	}
-	site, err := web.New(web.Config{PublicURL: public, Logger: log, Items: queue, Journal: papers, Webhooks: hooks, Batches: files}, st, svc)
+	site, err := web.New(web.Config{PublicURL: public, Logger: log, Items: queue, Journal: papers, Webhooks: hooks, Batches: files,
+		TrustedProxies: cfg.TrustedProxyPrefixes(), HashConcurrency: cfg.SignInHashConcurrency}, st, svc)
 	if err != nil {
 		return err
 	}
 	mux.Handle("/", site.Handler())
+	if reg != nil {
+		sb := reg.Handler()
+		if cfg.Production() {
+			// The control API lists client secrets and injects faults:
+			// in production only a signed-in site administrator reaches it.
+			sb = site.SiteAdminOnlyUnder("/_sandbox", sb)
+		}
+		mux.Handle("/sandbox/", http.StripPrefix("/sandbox", sb))
+	}
 	// The REST API for the tenants' own systems (doc/api.md).
 	rest, err := api.New(api.Config{Store: st, Connect: svc, Queue: queue, Journal: papers, Webhooks: hooks, Batches: files,
 		Logger: log, Rate: cfg.APIRate, Burst: cfg.APIBurst})
@@ -269,7 +286,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	mux.Handle(api.Prefix+"/", rest.Handler())
 	// Prometheus metrics: ORCID calls by status and latency, items by state.
-	mux.Handle("GET /metrics", met.Handler())
+	// (Not on the public listener in production without a token: the
+	// metrics name every tenant and tell its traffic.)
+	metricsHandler := met.Handler()
+	if cfg.MetricsToken != "" {
+		metricsHandler = metrics.RequireToken(cfg.MetricsToken, metricsHandler)
+	}
+	if served, _ := cfg.MetricsOnListen(); served {
+		mux.Handle("GET /metrics", metricsHandler)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
@@ -295,9 +320,26 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 1)
+	newServer := func(h http.Handler) *http.Server {
+		return &http.Server{Handler: h, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+			ReadHeaderTimeout: time.Duration(cfg.ReadHeaderTimeout), ReadTimeout: time.Duration(cfg.ReadTimeout),
+			WriteTimeout: time.Duration(cfg.WriteTimeout), IdleTimeout: time.Duration(cfg.IdleTimeout)}
+	}
+	srv := newServer(mux)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			return fmt.Errorf("listen on %s (metrics_listen): %w", cfg.MetricsListen, err)
+		}
+		metricsMux := http.NewServeMux()
+		metricsMux.Handle("GET /metrics", metricsHandler)
+		msrv := newServer(metricsMux)
+		go func() { errc <- msrv.Serve(mln) }()
+		defer msrv.Close()
+		fmt.Fprintf(stdout, "  metrics            http://%s/metrics\n", displayAddr(mln.Addr()))
+	}
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	mailDone := make(chan struct{})
 	go func() { sender.Run(mailCtx); close(mailDone) }()
@@ -336,7 +378,38 @@ func runCheckConfig(_ context.Context, args []string, getenv func(string) string
 	}
 	fmt.Fprintf(stdout, "configuration OK\n  listen        %s\n  public URL    %s\n  database      %s\n  sandbox       %v\n  email         %s\n",
 		cfg.Listen, orDefault(cfg.PublicURL, "http://"+cfg.Listen), cfg.DatabaseDriver(), cfg.Sandbox, orDefault(cfg.SMTP.Host, "outbox only"))
+	fmt.Fprintf(stdout, "  metrics       %s\n  proxies       %s\n  sign-in       %s password hashes at once\n  timeouts      header %v, request %v, response %v, idle %v\n",
+		metricsSummary(cfg), orDefault(strings.Join(cfg.TrustedProxies, ", "), "none trusted"),
+		hashesAtOnce(cfg.SignInHashConcurrency), time.Duration(cfg.ReadHeaderTimeout), time.Duration(cfg.ReadTimeout),
+		time.Duration(cfg.WriteTimeout), time.Duration(cfg.IdleTimeout))
+	if cfg.Sandbox && cfg.Production() {
+		fmt.Fprintln(stdout, "  sandbox control API only for signed-in site administrators (public_url is https)")
+	}
 	return nil
+}
+
+func hashesAtOnce(n int) string {
+	if n == 0 {
+		return "half the CPUs"
+	}
+	return strconv.Itoa(n)
+}
+
+// metricsSummary says where /metrics is served, for check-config.
+func metricsSummary(cfg config.Config) string {
+	served, token := cfg.MetricsOnListen()
+	switch {
+	case cfg.MetricsListen != "" && cfg.MetricsToken != "":
+		return "on " + cfg.MetricsListen + " only, with the bearer token"
+	case cfg.MetricsListen != "":
+		return "on " + cfg.MetricsListen + " only"
+	case token:
+		return "on listen, with the bearer token"
+	case served:
+		return "on listen, open (development)"
+	default:
+		return "off (public_url is https: set metrics_token or metrics_listen)"
+	}
 }
 
 func orDefault(s, d string) string {

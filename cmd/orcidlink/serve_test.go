@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -89,7 +92,7 @@ func TestServeWithNothingConfigured(t *testing.T) {
 	for path, want := range map[string]int{
 		"/healthz": 200, "/readyz": 200, "/admin/signin": 200, "/metrics": 200,
 		"/api/v1/openapi.json": 200, "/api/v1/people": 401,
-		"/sandbox/.well-known/openid-configuration": 200, "/sandbox/v3.0/0000-0002-1825-0097": 403, "/sandbox/pub/v3.0/0000-0002-1825-0097": 404,
+		"/sandbox/.well-known/openid-configuration": 200, "/sandbox/_sandbox/faults": 200, "/sandbox/v3.0/0000-0002-1825-0097": 403, "/sandbox/pub/v3.0/0000-0002-1825-0097": 404,
 	} {
 		if got := status(t, base+path); got != want {
 			t.Errorf("GET %s: %d, want %d", path, got, want)
@@ -145,5 +148,88 @@ func TestRotateKey(t *testing.T) {
 	got, err := st.Credential(t.Context(), cred.ID)
 	if err != nil || got.ClientSecret != "the-client-secret" {
 		t.Fatalf("after rotation with only the new key: %+v, %v", got, err)
+	}
+}
+
+// With an https public URL (production), the built-in sandbox's control
+// API answers only a signed-in site administrator, /metrics only the
+// bearer token, and a request whose body trickles in is cut off at the
+// read timeout.
+func TestServeProductionProtections(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	const password, token = "a long admin password", "a-metrics-token-of-some-length"
+	_, stop := startServe(t, map[string]string{"ORCIDLINK_PUBLIC_URL": "https://orcid.example.org",
+		"ORCIDLINK_ENCRYPTION_KEYS": "k1:" + strings.Repeat("ab", 32), "ORCIDLINK_ADMIN_PASSWORD": password,
+		"ORCIDLINK_METRICS_TOKEN": token, "ORCIDLINK_HTTP_READ_TIMEOUT": "1s", "ORCIDLINK_HTTP_READ_HEADER_TIMEOUT": "1s"},
+		"--data", t.TempDir(), "--listen", addr)
+	defer stop()
+	base := "http://" + addr
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path, header, value string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		if header != "" {
+			req.Header.Set(header, value)
+		}
+		res, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	// The session cookie is Secure (https public URL); the test speaks
+	// plain HTTP to the listener, as a TLS-terminating proxy would, so
+	// the cookie is carried by hand.
+	res, err := noRedirect.PostForm(base+"/admin/signin", url.Values{"email": {"admin@example.org"}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var session string
+	for _, c := range res.Cookies() {
+		if c.Name == "orcidlink_session" {
+			session = c.Name + "=" + c.Value
+		}
+	}
+	if res.StatusCode != http.StatusSeeOther || session == "" {
+		t.Fatalf("sign in: %d, cookie %q", res.StatusCode, session)
+	}
+	for _, tc := range []struct {
+		path, header, value string
+		want                int
+	}{
+		{"/metrics", "", "", http.StatusUnauthorized},
+		{"/metrics", "Authorization", "Bearer wrong", http.StatusUnauthorized},
+		{"/metrics", "Authorization", "Bearer " + token, http.StatusOK},
+		{"/sandbox/_sandbox/clients", "", "", http.StatusNotFound},
+		{"/sandbox/_sandbox/faults", "", "", http.StatusNotFound},
+		{"/sandbox/%5Fsandbox/clients", "", "", http.StatusNotFound},
+		{"/sandbox/_sandbox/clients", "Cookie", "orcidlink_session=forged", http.StatusNotFound},
+		{"/sandbox/_sandbox/clients", "Cookie", session, http.StatusOK},
+		{"/sandbox/.well-known/openid-configuration", "", "", http.StatusOK},
+		{"/healthz", "", "", http.StatusOK},
+	} {
+		if got := get(tc.path, tc.header, tc.value); got != tc.want {
+			t.Errorf("GET %s (%s %.20q): %d, want %d", tc.path, tc.header, tc.value, got, tc.want)
+		}
+	}
+
+	// A body announced and never sent: the connection is closed at the
+	// read timeout (1s here), not held.
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /admin/signin HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nemail=", addr)
+	conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	if _, err := io.Copy(io.Discard, conn); err != nil {
+		t.Errorf("the slow request's connection was not closed by the server: %v", err)
 	}
 }

@@ -14,20 +14,26 @@ import (
 // article is an article as the API shows it, with its contributors and,
 // for each, the state of their copy on ORCID.
 type article struct {
-	Key             string        `json:"key"`
-	Title           string        `json:"title"`
-	JournalTitle    string        `json:"journal_title"`
-	ISSN            string        `json:"issn"`
-	Type            string        `json:"type"`
-	DOI             string        `json:"doi"`
-	URL             string        `json:"url"`
-	PublicationDate *pubDate      `json:"publication_date"`
-	ReviewMode      string        `json:"review_mode"`
-	State           string        `json:"state"`
-	Contributors    []contributor `json:"contributors"`
-	Reviews         []review      `json:"reviews"`
-	CreatedAt       time.Time     `json:"created_at"`
-	UpdatedAt       time.Time     `json:"updated_at"`
+	Key                     string        `json:"key"`
+	Title                   string        `json:"title"`
+	Subtitle                string        `json:"subtitle"`
+	TranslatedTitle         string        `json:"translated_title"`
+	TranslatedTitleLanguage string        `json:"translated_title_language"`
+	Abstract                string        `json:"abstract"`
+	Language                string        `json:"language"`
+	JournalTitle            string        `json:"journal_title"`
+	ISSN                    string        `json:"issn"`
+	OtherISSNs              []string      `json:"other_issns"`
+	Type                    string        `json:"type"`
+	DOI                     string        `json:"doi"`
+	URL                     string        `json:"url"`
+	PublicationDate         *pubDate      `json:"publication_date"`
+	ReviewMode              string        `json:"review_mode"`
+	State                   string        `json:"state"`
+	Contributors            []contributor `json:"contributors"`
+	Reviews                 []review      `json:"reviews"`
+	CreatedAt               time.Time     `json:"created_at"`
+	UpdatedAt               time.Time     `json:"updated_at"`
 }
 
 type pubDate struct {
@@ -62,14 +68,20 @@ type articleList struct {
 
 // articleInput is the body of POST /articles and PUT /articles/{key}.
 type articleInput struct {
-	Key             string   `json:"key"` // POST only; PUT takes it from the path
-	Title           string   `json:"title"`
-	JournalTitle    string   `json:"journal_title"`
-	ISSN            string   `json:"issn"`
-	Type            string   `json:"type"`
-	DOI             string   `json:"doi"`
-	URL             string   `json:"url"`
-	PublicationDate *pubDate `json:"publication_date"`
+	Key                     string   `json:"key"` // POST only; PUT takes it from the path
+	Title                   string   `json:"title"`
+	Subtitle                string   `json:"subtitle"`
+	TranslatedTitle         string   `json:"translated_title"`
+	TranslatedTitleLanguage string   `json:"translated_title_language"`
+	Abstract                string   `json:"abstract"`
+	Language                string   `json:"language"`
+	JournalTitle            string   `json:"journal_title"`
+	ISSN                    string   `json:"issn"`
+	OtherISSNs              []string `json:"other_issns"`
+	Type                    string   `json:"type"`
+	DOI                     string   `json:"doi"`
+	URL                     string   `json:"url"`
+	PublicationDate         *pubDate `json:"publication_date"`
 	// ReviewMode is open, anonymous or double-anonymous; "" takes the
 	// tenant's.
 	ReviewMode   string    `json:"review_mode"`
@@ -92,7 +104,9 @@ type reviewInput struct {
 // articleOf builds the answer: the article, every contributor's copy and
 // the reviews.
 func (s *Server) articleOf(c *call, a store.Article) (article, error) {
-	out := article{Key: a.Key, Title: a.Title, JournalTitle: a.JournalTitle, ISSN: a.ISSN, Type: a.Type, DOI: a.DOI, URL: a.URL,
+	out := article{Key: a.Key, Title: a.Title, Subtitle: a.Subtitle, TranslatedTitle: a.TranslatedTitle,
+		TranslatedTitleLanguage: a.TranslatedTitleLanguage, Abstract: a.Abstract, Language: a.Language,
+		JournalTitle: a.JournalTitle, ISSN: a.ISSN, OtherISSNs: append([]string{}, a.OtherISSNs...), Type: a.Type, DOI: a.DOI, URL: a.URL,
 		ReviewMode: string(a.ReviewMode), State: string(a.State), Contributors: []contributor{}, Reviews: []review{}, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if a.PubYear > 0 {
 		out.PublicationDate = &pubDate{Year: a.PubYear, Month: a.PubMonth, Day: a.PubDay}
@@ -140,8 +154,14 @@ func (s *Server) storeArticle(c *call, in articleInput, key string) (store.Artic
 	if !validKey(key) {
 		errs.body("/key", keyRule)
 	}
+	if len(in.OtherISSNs) > 50 {
+		return store.Article{}, invalid("The request has invalid fields; each is listed in errors.",
+			FieldError{Pointer: "/other_issns", Detail: "lists more than 50 ISSNs"})
+	}
 	a := store.Article{TenantID: c.tenant, Key: key, Title: in.Title, JournalTitle: in.JournalTitle, ISSN: in.ISSN, Type: in.Type,
-		DOI: in.DOI, URL: in.URL, ReviewMode: store.ReviewMode(in.ReviewMode)}
+		DOI: in.DOI, URL: in.URL, ReviewMode: store.ReviewMode(in.ReviewMode), Subtitle: in.Subtitle,
+		TranslatedTitle: in.TranslatedTitle, TranslatedTitleLanguage: in.TranslatedTitleLanguage, Abstract: in.Abstract,
+		Language: in.Language, OtherISSNs: in.OtherISSNs}
 	if d := in.PublicationDate; d != nil {
 		if d.Year == 0 {
 			errs.body("/publication_date/year", "is required")

@@ -78,3 +78,43 @@ func TestBatchUpload(t *testing.T) {
 		t.Fatalf("checked batches %v", checked)
 	}
 }
+
+// TestBatchArticles: the REST API takes articles files like the others:
+// its template, an upload checked by the journal's rules, and an import
+// that saves each article as PUT /articles/{key} would (the DOI kept
+// bare, the contributors in order).
+func TestBatchArticles(t *testing.T) {
+	e := newEnv(t, "sqlite", envOptions{rate: 1000, burst: 1000})
+	c := e.client(t, e.keyA)
+	ada, err := e.st.CreatePerson(e.ctx, store.Person{TenantID: e.a.ID, GivenNames: "Ada", FamilyNames: "Lovelace",
+		Email: "ada@example.org", ExternalRef: "E-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := c.do("GET", "/batch-templates/articles?format=json", nil); a.status != 200 || !strings.Contains(string(a.body), `"contributors": [`) {
+		t.Fatalf("articles template: %d\n%s", a.status, a.body)
+	}
+	up := c.as("text/csv")
+	bad := up.want(201, "POST", "/batches?kind=articles", "key,title,doi,contributors\nx1,T,10.5555,nobody@example.org\n")
+	if bad["state"] != "invalid" || bad["invalid"] != float64(1) {
+		t.Fatalf("uploaded %v", bad)
+	}
+	rep := c.want(200, "GET", "/batches/"+strconv.FormatInt(int64(bad["id"].(float64)), 10)+"/problems", nil)
+	if rep["total_problems"] != float64(2) {
+		t.Fatalf("report %v", rep)
+	}
+	b := up.want(201, "POST", "/batches?kind=articles",
+		"key,title,doi,contributors\nsub-1,On Engines,https://doi.org/10.5555/ENG-1,Charles Babbage; ref:E-1|http://credit.niso.org/contributor-roles/software/\n")
+	if b["state"] != "ready" {
+		t.Fatalf("uploaded %v", b)
+	}
+	bid := strconv.FormatInt(int64(b["id"].(float64)), 10)
+	c.want(202, "POST", "/batches/"+bid+"/import", map[string]any{"invite": false})
+	eventually(t, "batch imported", func() bool { return c.want(200, "GET", "/batches/"+bid, nil)["state"] == "done" })
+	got := c.want(200, "GET", "/articles/sub-1", nil)
+	cs := got["contributors"].([]any)
+	if got["doi"] != "10.5555/ENG-1" || got["state"] != "draft" || len(cs) != 2 ||
+		cs[0].(map[string]any)["name"] != "Charles Babbage" || cs[1].(map[string]any)["person_id"] != float64(ada.ID) {
+		t.Fatalf("article %v", got)
+	}
+}

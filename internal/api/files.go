@@ -9,9 +9,13 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/orcidlink/orcidlink/internal/store"
 )
+
+// uploadTimeout is how long an uploaded batch file may take to arrive.
+const uploadTimeout = 15 * time.Minute
 
 // openUpload prepares the body of an upload route: unread, bounded by
 // MaxUpload, so that a file of many rows streams into its consumer. With
@@ -24,6 +28,14 @@ func (s *Server) openUpload(w http.ResponseWriter, r *http.Request, c *call) (cl
 	if r.ContentLength > s.cfg.MaxUpload {
 		return nil, tooBig
 	}
+	// A file may take longer to arrive than the server's read timeout,
+	// which is sized for JSON bodies; its answer is written after it is
+	// read, so the write deadline moves too. (A ResponseWriter without a
+	// connection, as in tests, keeps the server's.)
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(uploadTimeout)
+	_ = rc.SetReadDeadline(deadline)
+	_ = rc.SetWriteDeadline(deadline)
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload)
 	if r.Method != http.MethodPost || r.Header.Get("Idempotency-Key") == "" {
 		c.upload = body

@@ -93,8 +93,13 @@ func newEnv(t *testing.T, driver string, o envOptions) *env {
 		t.Fatal(err)
 	}
 	e.hooks = webhooks.NewService(e.st, e.q, nil)
+	papers, err := journal.New(journal.Config{Store: e.st, Queue: e.q, Inviter: e.svc,
+		Publisher: orcid.Organization{Name: "Example Press", Address: &orcid.OrganizationAddress{City: "Wellington", Country: "NZ"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Batch imports run through the queue: registered before it starts.
-	if e.files, err = batch.New(batch.Config{Store: e.st, Queue: e.q, Inviter: e.svc}); err != nil {
+	if e.files, err = batch.New(batch.Config{Store: e.st, Queue: e.q, Inviter: e.svc, Journal: papers}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.q.Start(e.ctx); err != nil {
@@ -107,11 +112,6 @@ func newEnv(t *testing.T, driver string, o envOptions) *env {
 			t.Errorf("stop queue: %v", err)
 		}
 	})
-	papers, err := journal.New(journal.Config{Store: e.st, Queue: e.q, Inviter: e.svc,
-		Publisher: orcid.Organization{Name: "Example Press", Address: &orcid.OrganizationAddress{City: "Wellington", Country: "NZ"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	site, err := web.New(web.Config{PublicURL: e.base, Items: e.q, Journal: papers}, e.st, e.svc)
 	if err != nil {
 		t.Fatal(err)

@@ -332,15 +332,17 @@ func TestOpenAPI(t *testing.T) {
 	// Articles: a DOI in any form is stored bare; a bad one is refused
 	// with a pointer and nothing is stored.
 	bad = c.want(422, "POST", "/articles", map[string]any{"key": "bad", "title": "Bad", "doi": "10.55/x", "issn": "1234-5678",
-		"publication_date": map[string]any{"year": 1843}})
-	if got := pointers(bad); !slices.Equal(got, []string{"/doi", "/issn", "/publication_date"}) {
+		"publication_date": map[string]any{"year": 1843}, "language": "english", "translated_title": "Mauvais"})
+	if got := pointers(bad); !slices.Equal(got, []string{"/doi", "/issn", "/language", "/publication_date", "/translated_title_language"}) {
 		t.Fatalf("article problems %v", got)
 	}
 	c.want(404, "GET", "/articles/bad", nil)
 	art := map[string]any{"key": "a1", "title": "On the Engine", "journal_title": "Journal of Tests", "issn": "1234-5679",
-		"doi": "https://doi.org/10.5555/a1", "review_mode": "anonymous", "publication_date": map[string]any{"year": 2026, "month": 11},
+		"doi": "https://doi.org/10.5555/a1", "review_mode": "anonymous", "subtitle": "A Study", "abstract": "What it computes.",
+		"language": "en", "translated_title": "Sur la machine", "translated_title_language": "fr", "other_issns": []string{"2049-3630"}, "publication_date": map[string]any{"year": 2026, "month": 11},
 		"contributors": []any{map[string]any{"person_id": p1["id"]}, map[string]any{"person_id": p2["id"]}}}
-	if got := c.want(201, "POST", "/articles", art); got["doi"] != "10.5555/a1" || got["review_mode"] != "anonymous" {
+	if got := c.want(201, "POST", "/articles", art); got["doi"] != "10.5555/a1" || got["review_mode"] != "anonymous" ||
+		got["subtitle"] != "A Study" || got["other_issns"].([]any)[0] != "2049-3630" {
 		t.Fatalf("created article %v", got)
 	}
 	c.want(409, "POST", "/articles", art)

@@ -90,11 +90,16 @@ func (s *Server) createPerson(c *call) (reply, error) {
 	if err := in.apply(&p, true); err != nil {
 		return reply{}, err
 	}
-	p, err := s.st.CreatePerson(c.ctx, p)
+	err := s.st.InTx(c.ctx, func(tx *store.Tx) error {
+		var err error
+		if p, err = tx.CreatePerson(c.ctx, p); err != nil {
+			return err
+		}
+		return s.auditIn(c, tx, p.ID, "person.created", nil)
+	})
 	if err != nil {
 		return reply{}, conflictDetail(err, personConflict)
 	}
-	s.audit(c, p.ID, "person.created", nil)
 	return created("/people/"+strconv.FormatInt(p.ID, 10), personOf(p, store.StatusNone, ""))
 }
 
@@ -169,10 +174,16 @@ func (s *Server) patchPerson(c *call) (reply, error) {
 	if err := in.apply(&p, false); err != nil {
 		return reply{}, err
 	}
-	if p, err = s.st.UpdatePerson(c.ctx, p); err != nil {
+	err = s.st.InTx(c.ctx, func(tx *store.Tx) error {
+		var err error
+		if p, err = tx.UpdatePerson(c.ctx, p); err != nil {
+			return err
+		}
+		return s.auditIn(c, tx, p.ID, "person.updated", nil)
+	})
+	if err != nil {
 		return reply{}, conflictDetail(err, personConflict)
 	}
-	s.audit(c, p.ID, "person.updated", nil)
 	out, err := s.personReply(c, p)
 	if err != nil {
 		return reply{}, err
@@ -191,10 +202,14 @@ func (s *Server) deletePerson(c *call) (reply, error) {
 	if err != nil && !errors.Is(err, connect.ErrNotConnected) && !errors.Is(err, connect.ErrRevokeIncomplete) {
 		return reply{}, err
 	}
-	if err := s.st.DeletePerson(c.ctx, c.tenant, p.ID); err != nil {
+	if err := s.st.InTx(c.ctx, func(tx *store.Tx) error {
+		if err := tx.DeletePerson(c.ctx, c.tenant, p.ID); err != nil {
+			return err
+		}
+		return s.auditIn(c, tx, 0, "person.deleted", map[string]any{"person": p.ID})
+	}); err != nil {
 		return reply{}, err
 	}
-	s.audit(c, 0, "person.deleted", map[string]any{"person": p.ID})
 	return reply{status: http.StatusNoContent}, nil
 }
 
@@ -270,8 +285,23 @@ func intParam(v, name string, max int, errs *fieldErrors) int {
 	return n
 }
 
-// audit records what a key did; the change has happened, so a failure to
-// record it is logged.
+// auditIn records what a key did in tx, the transaction that does it: the
+// change and its record are kept or lost together, even when the client
+// goes away mid-request.
+func (s *Server) auditIn(c *call, tx *store.Tx, personID int64, action string, detail map[string]any) error {
+	var raw []byte
+	if detail != nil {
+		raw, _ = json.Marshal(detail)
+	}
+	_, err := tx.AppendAudit(c.ctx, store.AuditEvent{TenantID: c.tenant, PersonID: personID, Actor: c.actor(),
+		Action: action, Detail: raw})
+	return err
+}
+
+// audit records what a key did through a service that runs its own
+// transactions (the journal workflow, batch files, webhooks); the change
+// has happened, so a failure to record it is logged. Changes made through
+// the store directly use auditIn.
 func (s *Server) audit(c *call, personID int64, action string, detail map[string]any) {
 	var raw []byte
 	if detail != nil {

@@ -127,6 +127,7 @@ func problemFor(err error) (p *Problem, log bool) {
 	var ve *orcid.ValidationError
 	var tooBig *http.MaxBytesError
 	var jps journal.Problems
+	var fe *store.FieldError
 	switch {
 	case errors.As(err, &prob):
 		return prob, false
@@ -168,6 +169,11 @@ func problemFor(err error) (p *Problem, log bool) {
 	case errors.Is(err, store.ErrConflict):
 		return &Problem{Type: typeConflict, Title: "Conflict", Status: http.StatusConflict,
 			Detail: or(detail, "The change conflicts with an existing resource.")}, false
+	case errors.As(err, &fe):
+		// The store's rules for one field (a name holding a control
+		// character): its names are this API's.
+		return invalid("The request has invalid fields; each is listed in errors.",
+			FieldError{Pointer: "/" + fe.Field, Detail: fe.Problem}), false
 	case errors.Is(err, store.ErrInvalid):
 		return invalid(or(detail, storeMessage(err))), false
 	case errors.Is(err, connect.ErrORCID), errors.Is(err, orcid.ErrTemporary), errors.Is(err, orcid.ErrRateLimited):

@@ -82,9 +82,14 @@ func (s *Server) patchTenant(c *call) (reply, error) {
 	if err := errs.err(); err != nil {
 		return reply{}, err
 	}
-	if t, err = s.st.UpdateTenant(c.ctx, t); err != nil {
+	if err := s.st.InTx(c.ctx, func(tx *store.Tx) error {
+		var err error
+		if t, err = tx.UpdateTenant(c.ctx, t); err != nil {
+			return err
+		}
+		return s.auditIn(c, tx, 0, "tenant.updated", map[string]any{"organization": in.Organization != nil, "review_mode": in.ReviewMode != nil})
+	}); err != nil {
 		return reply{}, err
 	}
-	s.audit(c, 0, "tenant.updated", map[string]any{"organization": in.Organization != nil, "review_mode": in.ReviewMode != nil})
 	return ok(tenantOf(t))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/jobs"
 	"github.com/orcidlink/orcidlink/internal/jobs/jobstest"
+	"github.com/orcidlink/orcidlink/internal/journal"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/store/storetest"
@@ -62,8 +63,12 @@ func newFixture(t *testing.T, driver string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	papers, err := journal.New(journal.Config{Store: env.Store, Queue: f.q, Inviter: inviter})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Small slices, so that the job snoozes and runs again several times.
-	if f.svc, err = batch.New(batch.Config{Store: env.Store, Queue: f.q, Inviter: inviter, SliceRows: 7}); err != nil {
+	if f.svc, err = batch.New(batch.Config{Store: env.Store, Queue: f.q, Inviter: inviter, Journal: papers, SliceRows: 7}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.q.Start(ctx); err != nil {

@@ -21,10 +21,14 @@ const (
 	Works        Kind = "works"
 	Fundings     Kind = "fundings"
 	PeerReviews  Kind = "peer-reviews"
+	// Articles are the journal workflow's: a row is an article, not an
+	// item of one person, and goes through journal.Service as the admin
+	// UI's and the REST API's articles do.
+	Articles Kind = "articles"
 )
 
 // Kinds lists the kinds of file, in the order the UI offers them.
-func Kinds() []Kind { return []Kind{People, Affiliations, Works, Fundings, PeerReviews} }
+func Kinds() []Kind { return []Kind{People, Affiliations, Works, Fundings, PeerReviews, Articles} }
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
@@ -78,6 +82,9 @@ const (
 	checkLanguage
 	checkContributors
 	checkCurrency
+	checkArticleKey
+	checkDateSyntax
+	checkYesNo
 )
 
 // Column is one column of a kind of file. The parser, the documentation
@@ -95,6 +102,11 @@ type Column struct {
 	Help    string
 	Example string
 	check   check
+	// list: in a JSON file the value may be an array, kept as its JSON
+	// text for the column's own parser (an article's contributors and
+	// other ISSNs); exampleJSON is then the JSON template's example.
+	list        bool
+	exampleJSON string
 }
 
 func col(name string, max int, c check, help, example string) Column {
@@ -110,6 +122,11 @@ func req(c Column) Column { c.Required = true; return c }
 func xsdMax(path string) int { return xsdrules.MaxLength(path) }
 
 func alias(c Column, names ...string) Column { c.Aliases = names; return c }
+
+func listColumn(c Column, exampleJSON string) Column {
+	c.list, c.exampleJSON = true, exampleJSON
+	return c
+}
 
 // personColumns identify the person a row is about: by email or by the
 // tenant's reference (at least one), with names to create them if new.
@@ -205,6 +222,36 @@ var columnTable = map[Kind][]Column{
 		col("subject-url", 2000, checkURL, "Its URL.", ""),
 	}, externalIDColumns("subject-external-id-", "An identifier of what was reviewed:", "doi", "10.5555/87654321"),
 		orgColumns("convening-org-", "The convening organisation's")),
+	// An article's fields are judged by journal.CheckArticle alone, as in
+	// the admin UI and the REST API: the columns check only what is the
+	// file's own (the text of a date, yes or no, the contributors' list)
+	// and no length, so that no limit here can drift from the journal's.
+	Articles: {
+		alias(req(col("key", 200, checkArticleKey,
+			"The tenant's own key for the article, as the REST API and the admin UI name it (no spaces or slashes): uploading a row with the same key again updates the article.",
+			"vol12-article-3")), "id"),
+		req(col("title", 0, checkText, "The article's title.", "On the Nature of Examples")),
+		col("subtitle", 0, checkText, "Subtitle.", ""),
+		col("translated-title", 0, checkText, "The title in another language; needs translated-title-language.", ""),
+		col("translated-title-language", 0, checkText, "The language of translated-title, one of ORCID's language codes (en, fr, zh_CN, ...).", ""),
+		col("abstract", 0, checkText, "Abstract.", ""),
+		col("language", 0, checkText, "The language the article is written in, one of ORCID's language codes.", "en"),
+		col("type", 0, checkText, "ORCID's work type (default journal-article).", "journal-article"),
+		col("journal-title", 0, checkText, "The journal.", "Journal of Examples"),
+		col("issn", 0, checkText, "The journal's ISSN, with a correct check digit; it names the review group of the article's peer reviews.", "0317-8471"),
+		listColumn(col("other-issns", 0, checkText, `The journal's other ISSNs (print, electronic), separated by ";" (in JSON, also an array).`, ""), ""),
+		col("doi", 0, checkText, "The DOI: 10.1234/..., doi:10.1234/... or https://doi.org/10.1234/... (kept bare).", "10.5555/12345678"),
+		col("url", 0, checkText, "The article's web page.", "https://journal.example.org/articles/42"),
+		col("publication-date", 10, checkDateSyntax, "YYYY, YYYY-MM or YYYY-MM-DD.", "2024-05-17"),
+		col("review-mode", 0, checkText, "open, anonymous or double-anonymous (default: the tenant's).", ""),
+		listColumn(col("contributors", 0, checkText,
+			`Everyone who wrote it, in order, separated by ";": a person of the tenant by email (ada@example.org) or reference (ref:E1234), anyone else by name; CRediT role URIs may follow, each after "|" (ada@example.org|http://credit.niso.org/contributor-roles/software/). In JSON, also an array of objects with one of person_id, email, person_ref or name, and roles.`,
+			"Josiah Carberry|http://credit.niso.org/contributor-roles/writing-original-draft/; Ana Lima"),
+			`[{"name": "Josiah Carberry", "roles": ["http://credit.niso.org/contributor-roles/writing-original-draft/"]}, {"name": "Ana Lima"}]`),
+		col("publish", 5, checkYesNo,
+			"yes publishes the article once saved (its work goes to every author's ORCID record); no or empty leaves its state as it is (a new article is a draft).",
+			"no"),
+	},
 }
 
 func concat(parts ...[]Column) []Column {
@@ -261,6 +308,9 @@ func WriteTemplate(w io.Writer, k Kind, f Format) error {
 			first = false
 			k, _ := json.Marshal(c.Name)
 			v, _ := json.Marshal(c.Example)
+			if c.exampleJSON != "" {
+				v = []byte(c.exampleJSON)
+			}
 			fmt.Fprintf(&b, "\n    %s: %s", k, v)
 		}
 		b.WriteString("\n  }\n]\n")
@@ -297,7 +347,8 @@ func WriteDoc(w io.Writer) error {
 			}
 			ex := ""
 			if c.Example != "" {
-				ex = "`" + c.Example + "`"
+				// A pipe splits a table's cell even in a code span.
+				ex = "`" + strings.ReplaceAll(c.Example, "|", `\|`) + "`"
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", name, req, max, strings.ReplaceAll(c.Help, "|", `\|`), ex)
 		}

@@ -3,7 +3,6 @@ package batch
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,35 +74,39 @@ func openText(r io.Reader) (*bufio.Reader, *Problem) {
 // csvDecoder reads RFC 4180 CSV with a header row.
 type csvDecoder struct {
 	kind Kind
-	cr   *csv.Reader
+	sc   *csvScanner
 	cols []Column
 	idx  []int // column index of each header field; -1 for unknown
 	file []Problem
 	row  int
 	done bool
+	// readErr is the reader's failure while reading the header.
+	readErr error
 }
 
-func newCSVDecoder(r io.Reader, kind Kind) *csvDecoder {
+func newCSVDecoder(r io.Reader, kind Kind, lim limits) *csvDecoder {
 	d := &csvDecoder{kind: kind, cols: Columns(kind)}
 	br, p := openText(r)
 	if p != nil {
 		d.file, d.done = append(d.file, *p), true
 		return d
 	}
-	d.cr = csv.NewReader(br)
-	d.cr.FieldsPerRecord = -1
-	d.cr.ReuseRecord = true
-	head, err := d.cr.Read()
-	if err != nil {
-		d.done = true
-		if errors.Is(err, io.EOF) {
-			d.file = append(d.file, Problem{Code: CodeEmptyFile, Message: "the file is empty: it needs a header row and data rows"})
-		} else {
-			d.file = append(d.file, Problem{Line: 1, Code: CodeSyntax, Message: "the header row cannot be read: " + csvMessage(err)})
-		}
-		return d
+	d.sc = newCSVScanner(br, lim)
+	head, err := d.sc.next()
+	switch {
+	case errors.Is(err, io.EOF):
+		d.file, d.done = append(d.file, Problem{Code: CodeEmptyFile, Message: "the file is empty: it needs a header row and data rows"}), true
+	case err != nil:
+		// The reader failed: next reports it.
+		d.readErr = err
+	case head.err != nil:
+		d.file, d.done = append(d.file, Problem{Line: 1, Code: CodeSyntax, Message: "the header row cannot be read: " + head.err.Error()}), true
+	case head.tooLong || len(head.over) > 0 || head.nfields > len(head.fields):
+		d.file, d.done = append(d.file, Problem{Line: head.line, Code: CodeTooLong,
+			Message: fmt.Sprintf("the header row is %d bytes long, with %d fields: it cannot be the names of columns", head.size, head.nfields)}), true
+	default:
+		d.header(head.fields)
 	}
-	d.header(head)
 	return d
 }
 
@@ -144,61 +147,65 @@ func (d *csvDecoder) header(head []string) {
 				Message: fmt.Sprintf("the header has no %s column, which is required", c.Name)})
 		}
 	}
-	if ei, ri := index["email"], index["person-ref"]; !seen[ei] && !seen[ri] {
+	// An article is nobody's item: its contributors name its people.
+	if ei, ri := index["email"], index["person-ref"]; d.kind != Articles && !seen[ei] && !seen[ri] {
 		d.file = append(d.file, Problem{Line: 1, Column: "email", Code: CodeMissingColumn,
 			Message: "the header needs an email or a person-ref column to say whom each row is about"})
 	}
 }
 
-func csvMessage(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
-}
-
 func (d *csvDecoder) fileProblems() []Problem { return d.file }
 
 func (d *csvDecoder) next() (*record, error) {
+	if d.readErr != nil {
+		d.done = true
+		return nil, d.readErr
+	}
 	if d.done {
 		return nil, io.EOF
 	}
-	fields, err := d.cr.Read()
+	r, err := d.sc.next()
 	if errors.Is(err, io.EOF) {
 		d.done = true
 		return nil, io.EOF
 	}
-	var pe *csv.ParseError
-	if err != nil && !errors.As(err, &pe) {
+	if err != nil {
 		// The reader failed (a client gone, a body over its limit): no
 		// fault of the row, and reading on would fail again forever.
 		d.done = true
 		return nil, err
 	}
 	d.row++
-	rec := &record{row: d.row, values: make([]string, len(d.cols)), positional: true}
-	if err != nil {
-		line := pe.StartLine
-		rec.line, rec.positional = line, false
-		rec.problems = append(rec.problems, Problem{Row: d.row, Line: line, Code: CodeSyntax,
-			Message: "the row cannot be read: " + csvMessage(err) + " (a quote inside a field must be doubled, and a quoted field closed)"})
-		return rec, nil
-	}
-	rec.line, _ = d.cr.FieldPos(0)
-	if len(fields) != len(d.idx) {
+	rec := &record{row: d.row, line: r.line, values: make([]string, len(d.cols)), positional: true}
+	switch {
+	case r.err != nil:
 		rec.positional = false
-		rec.problems = append(rec.problems, Problem{Row: d.row, Line: rec.line, Code: CodeFieldCount,
-			Message: fmt.Sprintf("the row has %d fields where the header has %d", len(fields), len(d.idx))})
+		rec.problems = append(rec.problems, Problem{Row: d.row, Line: r.line, Code: CodeSyntax,
+			Message: "the row cannot be read: " + r.err.Error() + " (a quote inside a field must be doubled, and a quoted field closed)"})
+		return rec, nil
+	case r.tooLong:
+		rec.positional = false
+		rec.problems = append(rec.problems, Problem{Row: d.row, Line: r.line, Code: CodeTooLong,
+			Message: fmt.Sprintf("the row is %d bytes long; a row may have at most %d", r.size, d.sc.lim.row)})
+		return rec, nil
+	case r.nfields != len(d.idx):
+		rec.positional = false
+		rec.problems = append(rec.problems, Problem{Row: d.row, Line: r.line, Code: CodeFieldCount,
+			Message: fmt.Sprintf("the row has %d fields where the header has %d", r.nfields, len(d.idx))})
 		return rec, nil
 	}
-	for i, f := range fields {
+	for _, o := range r.over {
+		if ci := d.idx[o.field]; ci >= 0 {
+			rec.problems = append(rec.problems, tooLongValue(d.row, r.line, d.cols[ci].Name, o, d.sc.lim))
+		}
+	}
+	for i, f := range r.fields {
 		ci := d.idx[i]
-		if ci < 0 {
+		if ci < 0 || f == "" {
 			continue
 		}
 		if !utf8.ValidString(f) {
-			rec.problems = append(rec.problems, Problem{Row: d.row, Line: rec.line, Column: d.cols[ci].Name, Code: CodeEncoding,
+			rec.problems = append(rec.problems, Problem{Row: d.row, Line: r.line, Column: d.cols[ci].Name, Code: CodeEncoding,
 				Message: "the value is not UTF-8 text; save the file as UTF-8 (\"CSV UTF-8\" in spreadsheets)"})
 			continue
 		}
@@ -207,11 +214,18 @@ func (d *csvDecoder) next() (*record, error) {
 	return rec, nil
 }
 
+// tooLongValue is the problem of a value refused while it was read: its
+// length and first characters, never the value.
+func tooLongValue(row, line int, column string, o overValue, lim limits) Problem {
+	return Problem{Row: row, Line: line, Column: column, Code: CodeTooLong,
+		Message: fmt.Sprintf("%s is %d bytes long, more than any column takes (%d); it starts %q", column, o.length, lim.cell, o.preview)}
+}
+
 // jsonDecoder reads an array of objects, or objects one after another
 // (NDJSON), one object at a time.
 type jsonDecoder struct {
 	kind    Kind
-	dec     *json.Decoder
+	sp      *jsonSplitter
 	utf     *utf8Checker
 	cols    []Column
 	index   map[string]int
@@ -222,7 +236,7 @@ type jsonDecoder struct {
 	done    bool
 }
 
-func newJSONDecoder(r io.Reader, kind Kind) *jsonDecoder {
+func newJSONDecoder(r io.Reader, kind Kind, lim limits) *jsonDecoder {
 	cols := Columns(kind)
 	d := &jsonDecoder{kind: kind, cols: cols, index: columnIndex(cols), unknown: map[string]bool{}}
 	br, p := openText(r)
@@ -231,25 +245,19 @@ func newJSONDecoder(r io.Reader, kind Kind) *jsonDecoder {
 		return d
 	}
 	d.utf = &utf8Checker{r: br, bad: -1}
-	d.dec = json.NewDecoder(d.utf)
-	d.dec.UseNumber()
-	// Skip white space to see whether this is an array.
-	for {
-		b, err := br.Peek(1)
-		if err != nil {
+	d.sp = &jsonSplitter{br: bufio.NewReaderSize(d.utf, 64<<10), lim: lim}
+	c, err := d.sp.peek()
+	switch {
+	case err != nil:
+		// Empty, or the reader failed at once: next says which.
+		if errors.Is(err, io.EOF) {
 			d.file, d.done = append(d.file, Problem{Code: CodeEmptyFile, Message: "the file is empty"}), true
-			return d
 		}
-		if b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n' {
-			br.ReadByte()
-			continue
-		}
-		if b[0] == '[' {
-			d.array = true
-			d.dec.Token()
-		}
-		return d
+	case c == '[':
+		d.array = true
+		d.sp.br.ReadByte()
 	}
+	return d
 }
 
 func (d *jsonDecoder) fileProblems() []Problem {
@@ -261,87 +269,123 @@ func (d *jsonDecoder) fileProblems() []Problem {
 	return d.file
 }
 
+// stop ends the file at a problem of its syntax.
+func (d *jsonDecoder) stop(row int, msg string) (*record, error) {
+	d.done = true
+	d.file = append(d.file, Problem{Row: row, Code: CodeSyntax, Message: msg})
+	return nil, io.EOF
+}
+
 func (d *jsonDecoder) next() (*record, error) {
 	if d.done {
 		return nil, io.EOF
 	}
-	if (d.array && !d.dec.More()) || (!d.array && !d.more()) {
+	c, err := d.sp.peek()
+	eof := errors.Is(err, io.EOF)
+	if err != nil && !eof {
 		d.done = true
-		if err := d.end(); err != nil {
+		return nil, err // the reader failed, as for CSV
+	}
+	switch {
+	case d.array && d.row > 0 && !eof && c == ',':
+		// The comma between two elements; a value must follow.
+		d.sp.br.ReadByte()
+		if c, err = d.sp.peek(); err != nil && !errors.Is(err, io.EOF) {
+			d.done = true
 			return nil, err
 		}
-		return nil, io.EOF
-	}
-	var obj map[string]json.RawMessage
-	if err := d.dec.Decode(&obj); err != nil {
-		d.done = true
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		if !errors.As(err, &se) && !errors.As(err, &te) && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, err // the reader failed, as for CSV
+		if err != nil {
+			return d.stop(d.row+1, fmt.Sprintf("object %d cannot be read (the file ends after a comma); nothing after it was read", d.row+1))
 		}
-		d.file = append(d.file, Problem{Row: d.row + 1, Code: CodeSyntax,
-			Message: fmt.Sprintf("object %d cannot be read (%v); nothing after it was read", d.row+1, err)})
+	case d.array && !eof && c == ']':
+		d.sp.br.ReadByte()
+		d.done = true
+		// After the array's "]", a second array (two exports pasted
+		// together) would otherwise be dropped without a word.
+		if _, err := d.sp.peek(); !errors.Is(err, io.EOF) {
+			if err != nil {
+				return nil, err
+			}
+			d.file = append(d.file, Problem{Code: CodeSyntax, Message: "the file goes on after its last object; nothing after it was read"})
+		}
 		return nil, io.EOF
+	case d.array && eof:
+		d.done = true
+		d.file = append(d.file, Problem{Code: CodeSyntax, Message: "the array is not closed with \"]\""})
+		return nil, io.EOF
+	case d.array && d.row > 0:
+		return d.stop(d.row+1, fmt.Sprintf("object %d cannot be read (invalid character %q after an object: a comma or \"]\" was expected); nothing after it was read", d.row+1, c))
+	case eof:
+		d.done = true
+		return nil, io.EOF
+	case !d.array && (c == ']' || c == '}'):
+		return d.stop(0, "the file goes on after its last object; nothing after it was read")
+	}
+	v, err := d.sp.value()
+	if err != nil {
+		d.done = true
+		return nil, err
 	}
 	d.row++
+	switch {
+	case v.broken != "":
+		return d.stop(d.row, fmt.Sprintf("object %d cannot be read (%s); nothing after it was read", d.row, v.broken))
+	case v.eof:
+		return d.stop(d.row, fmt.Sprintf("object %d cannot be read (the file ends inside it); nothing after it was read", d.row))
+	}
 	rec := &record{row: d.row, values: make([]string, len(d.cols)), positional: true}
+	if v.tooLong {
+		rec.positional = false
+		rec.problems = append(rec.problems, Problem{Row: d.row, Code: CodeTooLong,
+			Message: fmt.Sprintf("object %d is %d bytes long; a row may have at most %d", d.row, v.size, d.sp.lim.row)})
+		return rec, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(v.raw, &obj); err != nil {
+		return d.stop(d.row, fmt.Sprintf("object %d cannot be read (%v); nothing after it was read", d.row, err))
+	}
 	if obj == nil {
 		rec.problems = append(rec.problems, Problem{Row: d.row, Code: CodeSyntax, Message: "each element must be an object of column names to values"})
 		return rec, nil
+	}
+	over := map[string]overValue{}
+	for _, o := range v.over {
+		over[o.key] = o
 	}
 	for k, raw := range obj {
 		name := normHeader(k)
 		ci, ok := d.index[name]
 		if !ok {
-			if !d.unknown[name] {
+			if !d.unknown[name] && len(d.unknown) < maxFields {
 				d.unknown[name] = true
-				code, msg := CodeUnknownColumn, fmt.Sprintf("%q is not a column of %s files", k, d.kind)
+				code, msg := CodeUnknownColumn, fmt.Sprintf("%q is not a column of %s files", preview([]byte(k)), d.kind)
 				if orcidColumn(name) {
 					code, msg = CodeORCIDNotAccepted, "ORCID iDs cannot be uploaded for people: each person proves their own iD by connecting through ORCID"
 				}
-				d.file = append(d.file, Problem{Row: d.row, Column: k, Code: code, Message: msg})
+				d.file = append(d.file, Problem{Row: d.row, Column: preview([]byte(k)), Code: code, Message: msg})
 			}
 			continue
 		}
+		if o, ok := over[k]; ok {
+			rec.problems = append(rec.problems, tooLongValue(d.row, 0, d.cols[ci].Name, o, d.sp.lim))
+			continue
+		}
 		v, err := jsonText(raw)
+		if err != nil && d.cols[ci].list {
+			v, err = jsonList(raw)
+		}
 		if err != nil {
-			rec.problems = append(rec.problems, Problem{Row: d.row, Column: d.cols[ci].Name, Code: CodeNotText,
-				Message: "the value must be text, a number or null, not an object or an array"})
+			msg := "the value must be text, a number or null, not an object or an array"
+			if d.cols[ci].list {
+				msg = "the value must be text or an array, not an object"
+			}
+			rec.problems = append(rec.problems, Problem{Row: d.row, Column: d.cols[ci].Name, Code: CodeNotText, Message: msg})
 			continue
 		}
 		rec.values[ci] = strings.TrimSpace(v)
 	}
 	return rec, nil
 }
-
-// end checks that the file ends where its objects do: More is false at a
-// stray "]" or "}" as well as at the end, and after an array's "]" a
-// second array (two exports pasted together) would otherwise be dropped
-// without a word. Only a failure to read is an error.
-func (d *jsonDecoder) end() error {
-	if d.array {
-		if _, err := d.dec.Token(); err != nil { // the closing "]"
-			return d.endProblem(err, "the array is not closed with \"]\"")
-		}
-	}
-	if _, err := d.dec.Token(); !errors.Is(err, io.EOF) {
-		return d.endProblem(err, "the file goes on after its last object; nothing after it was read")
-	}
-	return nil
-}
-
-func (d *jsonDecoder) endProblem(err error, msg string) error {
-	var se *json.SyntaxError
-	if err != nil && !errors.As(err, &se) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return err // the reader failed
-	}
-	d.file = append(d.file, Problem{Code: CodeSyntax, Message: msg})
-	return nil
-}
-
-// more reports whether another NDJSON value follows.
-func (d *jsonDecoder) more() bool { return d.dec.More() }
 
 func jsonText(raw json.RawMessage) (string, error) {
 	raw = bytes.TrimSpace(raw)
@@ -359,6 +403,22 @@ func jsonText(raw json.RawMessage) (string, error) {
 		return "", nil
 	}
 	return string(raw), nil // numbers and booleans as written
+}
+
+// jsonList keeps an array as its compact JSON text, for a column that
+// takes a list (its parser reads the text as JSON when it starts with
+// "["): the stored row stays a map of texts, and a list of objects (an
+// article's contributors) needs no separator of its own.
+func jsonList(raw json.RawMessage) (string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '[' {
+		return "", errors.New("not a list")
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return "", err
+	}
+	return b.String(), nil
 }
 
 // utf8Checker passes bytes through and notes the offset of the first

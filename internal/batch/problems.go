@@ -26,7 +26,7 @@ const (
 	CodeBadValue              Code = "bad-value"                // not one of the values the column accepts
 	CodeBadDate               Code = "bad-date"                 // not a date, or a year outside ORCID's 1900-2100
 	CodeEndBeforeStart        Code = "end-before-start"         // end-date before start-date
-	CodeMissingTitle          Code = "missing-title"            // a work or funding without a title
+	CodeMissingTitle          Code = "missing-title"            // a work, funding or article without a title
 	CodeMissingOrganization   Code = "missing-organization"     // organisation name, city or country missing
 	CodeBadCountry            Code = "bad-country"              // not an ISO 3166-1 alpha-2 code
 	CodeBadURL                Code = "bad-url"                  // not an absolute http(s) URL
@@ -36,7 +36,7 @@ const (
 	CodeMissingSelfID         Code = "missing-self-identifier"  // a work or review without its own identifier
 	CodeDuplicateRow          Code = "duplicate-row"            // the same row as an earlier one
 	CodeDuplicateKey          Code = "duplicate-key"            // the same person, kind and key as an earlier row
-	CodeUnknownPerson         Code = "unknown-person"           // no such person, and the row does not create them
+	CodeUnknownPerson         Code = "unknown-person"           // no such person, and the row does not create them (or an article's contributor)
 	CodePersonConflict        Code = "person-conflict"          // email and person-ref name different people
 	CodeORCIDRule             Code = "orcid-rule"               // anything else ORCID would refuse
 )
@@ -77,7 +77,7 @@ var codeTable = []struct {
 	{CodeBadValue, "not one of the values the column accepts"},
 	{CodeBadDate, "not YYYY, YYYY-MM or YYYY-MM-DD, no such day, or a year ORCID does not take (before 1900, after 2100)"},
 	{CodeEndBeforeStart, "end-date before start-date"},
-	{CodeMissingTitle, "a work or funding without a title"},
+	{CodeMissingTitle, "a work, funding or article without a title"},
 	{CodeMissingOrganization, "organisation name, city or country missing"},
 	{CodeBadCountry, "not an ISO 3166-1 alpha-2 code"},
 	{CodeBadURL, "not an absolute http(s) URL"},
@@ -87,7 +87,7 @@ var codeTable = []struct {
 	{CodeMissingSelfID, "a work or review without its own identifier"},
 	{CodeDuplicateRow, "the same row as an earlier one"},
 	{CodeDuplicateKey, "the same person, kind and key as an earlier row"},
-	{CodeUnknownPerson, "no such person, and the row does not create them"},
+	{CodeUnknownPerson, "no such person, and the row does not create them; an article's contributor who is no person of the tenant"},
 	{CodePersonConflict, "email and person-ref name different people"},
 	{CodeORCIDRule, "anything else ORCID would refuse"},
 }

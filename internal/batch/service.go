@@ -1,7 +1,9 @@
 // Package batch is the batch files of issue 7: uploads (CSV, or JSON as an
 // array or one object per line) of people, affiliations, works, fundings
 // and peer reviews, each row keyed to a person by email or the tenant's
-// reference. A file is validated as a stream, every problem reported by
+// reference, and of the journal's articles (issue 12), each row an
+// article whose contributors name its people, saved and published through
+// journal.Service under journal.CheckArticle's rules. A file is validated as a stream, every problem reported by
 // row and column at once, and nothing of a file with problems is imported
 // unless an administrator asks for its valid rows only. The import is a
 // durable job (jobs.BatchArgs) that resumes after a restart; people not
@@ -44,6 +46,9 @@ type Config struct {
 	Store   *store.Store
 	Queue   *jobs.Queue
 	Inviter Inviter
+	// Journal saves and publishes the rows of articles files; without
+	// it, they fail at import.
+	Journal Journal
 	Logger  *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -307,6 +312,9 @@ func (r *run) row(ctx context.Context, row store.BatchRow) error {
 	var v map[string]string
 	if err := json.Unmarshal(row.Data, &v); err != nil {
 		return r.s.st.SetBatchRowOutcome(ctx, row.BatchID, row.Row, 0, 0, store.RowFailed, "the stored row cannot be read")
+	}
+	if Kind(r.b.Kind) == Articles {
+		return r.article(ctx, row, v)
 	}
 	p, err := r.person(ctx, v)
 	if rowError(err) {

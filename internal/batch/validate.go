@@ -29,6 +29,8 @@ import (
 // one.
 type PeopleResolver interface {
 	ResolvePeople(ctx context.Context, tenantID int64, emails, refs []string) (store.PeopleRefs, error)
+	// KnownPersonIDs: articles' contributors may be named by id.
+	KnownPersonIDs(ctx context.Context, tenantID int64, ids []int64) (map[int64]bool, error)
 }
 
 // Options says what a file is and whose.
@@ -45,6 +47,9 @@ type Options struct {
 	// Organization is the tenant's own organisation: a row whose
 	// organisation columns are all empty gets it (nil: none).
 	Organization *orcid.Organization
+	// limits bound a value and a row as they are read; zero means
+	// MaxCellBytes and MaxRowBytes (tests shrink them).
+	limits limits
 }
 
 // Row is a data row as validated: its values by column name (only those
@@ -84,12 +89,15 @@ func Validate(ctx context.Context, r io.Reader, opts Options, emit func([]Row) e
 	if opts.ChunkSize <= 0 {
 		opts.ChunkSize = 1000
 	}
+	if opts.limits == (limits{}) {
+		opts.limits = defaultLimits()
+	}
 	var dec decoder
 	switch opts.Format {
 	case CSV:
-		dec = newCSVDecoder(r, opts.Kind)
+		dec = newCSVDecoder(r, opts.Kind, opts.limits)
 	case JSON:
-		dec = newJSONDecoder(r, opts.Kind)
+		dec = newJSONDecoder(r, opts.Kind, opts.limits)
 	default:
 		return Summary{}, fmt.Errorf("batch: validate: %w: unknown format %q", store.ErrInvalid, opts.Format)
 	}
@@ -100,6 +108,7 @@ func Validate(ctx context.Context, r io.Reader, opts Options, emit func([]Row) e
 		v.index[c.Name] = i
 	}
 	chunk := make([]pendingRow, 0, opts.ChunkSize)
+	held := 0 // bytes of values in the chunk
 	for {
 		if err := ctx.Err(); err != nil {
 			return Summary{}, err
@@ -112,11 +121,16 @@ func Validate(ctx context.Context, r io.Reader, opts Options, emit func([]Row) e
 			return Summary{}, err
 		}
 		chunk = append(chunk, v.check(rec))
-		if len(chunk) == opts.ChunkSize {
+		for _, val := range rec.values {
+			held += len(val)
+		}
+		// A chunk of long rows goes early: a thousand rows near the row
+		// limit would otherwise be a gigabyte.
+		if len(chunk) == opts.ChunkSize || held >= maxChunkBytes {
 			if err := v.flush(ctx, chunk, emit); err != nil {
 				return Summary{}, err
 			}
-			chunk = chunk[:0]
+			chunk, held = chunk[:0], 0
 		}
 	}
 	if err := v.flush(ctx, chunk, emit); err != nil {
@@ -153,6 +167,9 @@ type pendingRow struct {
 	email, ref string
 	creates    bool // the row has what it takes to create its person
 	skipPerson bool // the row cannot say whom it is about; reported already
+	// article is the row's article (Kind Articles), checked once its
+	// contributors are looked up with the chunk.
+	article *pendingArticle
 }
 
 // hash is what duplicate detection keeps of a row or a key: 8 bytes, so
@@ -195,9 +212,27 @@ func (v *validator) check(rec *record) pendingRow {
 			bad[c.Name] = true
 		}
 	}
-	v.crossChecks(&p, bad, add)
+	if v.opts.Kind == Articles {
+		// An article is nobody's item: its contributors are its people,
+		// and its rules are the journal's.
+		p.skipPerson = true
+		v.checkArticle(&p, bad, add)
+	} else {
+		v.crossChecks(&p, bad, add)
+		v.whom(&p, bad, add)
+	}
+	v.duplicates(&p, rec, add)
+	if p.creates && len(p.Problems) == 0 {
+		v.created[v.hash("e:"+p.email)] = true
+		if p.ref != "" {
+			v.created[v.hash("r:"+p.ref)] = true
+		}
+	}
+	return p
+}
 
-	// Whom the row is about.
+// whom reads whom a row is about, and what it takes to create them.
+func (v *validator) whom(p *pendingRow, bad map[string]bool, add func(string, Code, string, ...any)) {
 	p.email, p.ref = strings.ToLower(p.Values["email"]), p.Values["person-ref"]
 	if bad["email"] {
 		p.email = ""
@@ -219,31 +254,26 @@ func (v *validator) check(rec *record) pendingRow {
 			add("given-names", CodeRequired, "given-names or family-names is required")
 		}
 	}
+}
 
-	// Duplicates: the same row again, or the same item (person, kind, key)
-	// twice.
+// duplicates reports the same row again, or the same item (person, kind,
+// key) twice.
+func (v *validator) duplicates(p *pendingRow, rec *record, add func(string, Code, string, ...any)) {
 	norm, _ := json.Marshal(p.Values) // sorted keys: equal rows give equal bytes
 	rh := v.hash(string(norm))
 	if first, ok := v.rows[rh]; ok {
 		add("", CodeDuplicateRow, "the same row as row %d", first)
-	} else {
-		v.rows[rh] = int32(rec.row)
-		for _, k := range v.itemKeys(p) {
-			kh := v.hash(k.key)
-			if first, ok := v.keys[kh]; ok {
-				add(k.column, CodeDuplicateKey, "%s (row %d)", k.what, first)
-				break
-			}
-			v.keys[kh] = int32(rec.row)
-		}
+		return
 	}
-	if p.creates && len(p.Problems) == 0 {
-		v.created[v.hash("e:"+p.email)] = true
-		if p.ref != "" {
-			v.created[v.hash("r:"+p.ref)] = true
+	v.rows[rh] = int32(rec.row)
+	for _, k := range v.itemKeys(*p) {
+		kh := v.hash(k.key)
+		if first, ok := v.keys[kh]; ok {
+			add(k.column, CodeDuplicateKey, "%s (row %d)", k.what, first)
+			break
 		}
+		v.keys[kh] = int32(rec.row)
 	}
-	return p
 }
 
 type itemKey struct{ key, column, what string }
@@ -262,6 +292,10 @@ func (v *validator) itemKeys(p pendingRow) []itemKey {
 		return ks
 	}
 	key := p.Values["key"]
+	if v.opts.Kind == Articles && key != "" {
+		// An article's key is the tenant's, whoever wrote it.
+		return []itemKey{{"a\x00" + key, "key", "the same key as another row"}}
+	}
 	if key == "" || (p.email == "" && p.ref == "") {
 		return nil
 	}
@@ -494,7 +528,11 @@ func (v *validator) flush(ctx context.Context, chunk []pendingRow, emit func([]R
 	if len(chunk) == 0 {
 		return nil
 	}
-	if v.opts.Kind != People {
+	if v.opts.Kind == Articles {
+		if err := v.resolveArticles(ctx, chunk); err != nil {
+			return err
+		}
+	} else if v.opts.Kind != People {
 		var emails, refs []string
 		for _, p := range chunk {
 			if p.skipPerson {
@@ -523,12 +561,43 @@ func (v *validator) flush(ctx context.Context, chunk []pendingRow, emit func([]R
 			v.sum.Valid++
 		} else {
 			v.sum.Invalid++
+			rows[i] = refused(p.Row)
 		}
 		for _, pr := range p.Problems {
 			v.sum.Counts[pr.Code]++
 		}
 	}
 	return emit(rows)
+}
+
+// refused is what is kept of a row with problems: what its report and
+// result file need. It is never imported, so each value is kept to
+// recognise the row by (keptRunes characters: a whole email, key or
+// reference), and each message bounded, since a message may quote a value.
+func refused(r Row) Row {
+	vals := make(map[string]string, len(r.Values))
+	for k, val := range r.Values {
+		vals[k] = clip(val, keptRunes)
+	}
+	probs := make([]Problem, len(r.Problems))
+	for i, p := range r.Problems {
+		p.Message = clip(p.Message, maxMessageRunes)
+		probs[i] = p
+	}
+	r.Values, r.Problems = vals, probs
+	return r
+}
+
+// clip cuts s to n characters, marking the cut with an ellipsis.
+func clip(s string, n int) string {
+	count := 0
+	for i := range s {
+		if count == n {
+			return s[:i] + "…"
+		}
+		count++
+	}
+	return s
 }
 
 // personChecks reports a row about nobody the tenant has (and that the
@@ -598,7 +667,9 @@ func checkValue(c Column, v string) (Code, string) {
 	if n := utf8.RuneCountInString(v); c.Max > 0 && n > c.Max {
 		return CodeTooLong, fmt.Sprintf("%s is %d characters long; at most %d are accepted", c.Name, n, c.Max)
 	}
-	if strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' }) >= 0 {
+	// The store's rule, so that a file refuses what the admin UI and the
+	// REST API refuse: only a description or an abstract has lines.
+	if _, bad := store.ControlCharacter(v, c.Name == "short-description" || c.Name == "abstract"); bad {
 		return CodeBadCharacter, fmt.Sprintf("%s holds control characters", c.Name)
 	}
 	oneOf := func(code Code, list []string, what string) (Code, string) {
@@ -609,8 +680,25 @@ func checkValue(c Column, v string) (Code, string) {
 	}
 	switch c.check {
 	case checkEmail:
-		if a, err := mail.ParseAddress(v); err != nil || a.Address != v || !strings.Contains(v[strings.IndexByte(v, '@')+1:], ".") {
+		if !isEmail(v) {
 			return CodeBadEmail, fmt.Sprintf("%q is not an email address like name@example.org", v)
+		}
+	case checkArticleKey:
+		// The REST API's rule for keys, which it reads from a path: an
+		// article saved under another could not be reached there.
+		if strings.ContainsRune(v, '/') || strings.IndexFunc(v, unicode.IsSpace) >= 0 {
+			return CodeBadValue, fmt.Sprintf("%q: an article's key has no spaces or slashes", v)
+		}
+		if len(v) > 200 {
+			return CodeTooLong, fmt.Sprintf("%s is %d bytes long; at most 200 are accepted", c.Name, len(v))
+		}
+	case checkDateSyntax:
+		if _, _, _, ok := dateParts(v); !ok {
+			return CodeBadDate, dateSyntaxMessage(v)
+		}
+	case checkYesNo:
+		if _, ok := yesNo(v); !ok {
+			return CodeBadValue, fmt.Sprintf("%q is not yes or no", v)
 		}
 	case checkDate:
 		d, ok := parseDate(v)
@@ -676,6 +764,13 @@ func checkValue(c Column, v string) (Code, string) {
 		}
 	}
 	return "", ""
+}
+
+// isEmail reports whether v is an email address alone, with a dot in its
+// domain.
+func isEmail(v string) bool {
+	a, err := mail.ParseAddress(v)
+	return err == nil && a.Address == v && strings.Contains(v[strings.IndexByte(v, '@')+1:], ".")
 }
 
 // IsOneOf reports whether v is in list (which need not be sorted).

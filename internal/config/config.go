@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -58,6 +59,32 @@ type Config struct {
 	APIBurst  int     `json:"api_burst"`
 	LogLevel  string  `json:"log_level"`  // debug, info, warn, error
 	LogFormat string  `json:"log_format"` // text or json
+
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For is believed when telling who sent a request (sign-in
+	// throttling). Anyone else's header is ignored: a client could write
+	// any address into it.
+	TrustedProxies []string `json:"trusted_proxies"`
+	// SignInHashConcurrency is how many password hashes (19 MiB and tens
+	// of milliseconds of a core each) may run at once; 0 means half the
+	// CPUs, at least one. A flood of sign-ins then waits its turn instead
+	// of taking the server's memory.
+	SignInHashConcurrency int `json:"signin_hash_concurrency"`
+	// MetricsToken, if set, is the bearer token /metrics requires.
+	// MetricsListen, if set, is a separate address that serves /metrics
+	// (and only it), which then is not on Listen. With an https public URL
+	// and neither, /metrics is not served: it tells strangers about every
+	// tenant's traffic.
+	MetricsToken  string `json:"metrics_token"`
+	MetricsListen string `json:"metrics_listen"`
+	// HTTP server timeouts, so that slow or idle connections cannot be
+	// held open for ever: the request headers, the whole request with its
+	// body (uploads of batch files get longer, see web and api), the
+	// response, and an idle keep-alive connection.
+	ReadHeaderTimeout Duration `json:"http_read_header_timeout"`
+	ReadTimeout       Duration `json:"http_read_timeout"`
+	WriteTimeout      Duration `json:"http_write_timeout"`
+	IdleTimeout       Duration `json:"http_idle_timeout"`
 }
 
 // SMTP is the outgoing mail server.
@@ -114,6 +141,12 @@ func Default() Config {
 		LogLevel:         "info",
 		LogFormat:        "text",
 		SMTP:             SMTP{Port: 587, TLS: "starttls"},
+		// Generous for a person on a slow link, short for a connection
+		// that sends a byte a minute.
+		ReadHeaderTimeout: Duration(10 * time.Second),
+		ReadTimeout:       Duration(60 * time.Second),
+		WriteTimeout:      Duration(120 * time.Second),
+		IdleTimeout:       Duration(120 * time.Second),
 	}
 }
 
@@ -147,6 +180,8 @@ var Env = []string{
 	"ORCIDLINK_SMTP_HOST", "ORCIDLINK_SMTP_PORT", "ORCIDLINK_SMTP_USERNAME", "ORCIDLINK_SMTP_PASSWORD",
 	"ORCIDLINK_SMTP_FROM", "ORCIDLINK_SMTP_TLS", "ORCIDLINK_CALL_LOG_RETENTION", "ORCIDLINK_LOG_LEVEL", "ORCIDLINK_LOG_FORMAT",
 	"ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "ORCIDLINK_API_RATE", "ORCIDLINK_API_BURST",
+	"ORCIDLINK_TRUSTED_PROXIES", "ORCIDLINK_SIGNIN_HASH_CONCURRENCY", "ORCIDLINK_METRICS_TOKEN", "ORCIDLINK_METRICS_LISTEN",
+	"ORCIDLINK_HTTP_READ_HEADER_TIMEOUT", "ORCIDLINK_HTTP_READ_TIMEOUT", "ORCIDLINK_HTTP_WRITE_TIMEOUT", "ORCIDLINK_HTTP_IDLE_TIMEOUT",
 }
 
 func (c *Config) applyEnv(getenv func(string) string) error {
@@ -169,8 +204,18 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	str("ORCIDLINK_SMTP_TLS", &c.SMTP.TLS)
 	str("ORCIDLINK_LOG_LEVEL", &c.LogLevel)
 	str("ORCIDLINK_LOG_FORMAT", &c.LogFormat)
+	str("ORCIDLINK_METRICS_TOKEN", &c.MetricsToken)
+	str("ORCIDLINK_METRICS_LISTEN", &c.MetricsListen)
 	if v := getenv("ORCIDLINK_ENCRYPTION_KEYS"); v != "" {
 		c.EncryptionKeys = strings.Split(v, ",")
+	}
+	if v := getenv("ORCIDLINK_TRUSTED_PROXIES"); v != "" {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				c.TrustedProxies = append(c.TrustedProxies, p)
+			}
+		}
 	}
 	boolean := func(name string, dst *bool) {
 		if v := getenv(name); v != "" {
@@ -194,6 +239,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	integer("ORCIDLINK_SMTP_PORT", &c.SMTP.Port)
 	integer("ORCIDLINK_API_BURST", &c.APIBurst)
+	integer("ORCIDLINK_SIGNIN_HASH_CONCURRENCY", &c.SignInHashConcurrency)
 	if v := getenv("ORCIDLINK_API_RATE"); v != "" {
 		r, err := strconv.ParseFloat(v, 64)
 		if err != nil {
@@ -201,13 +247,20 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.APIRate = r
 	}
-	if v := getenv("ORCIDLINK_CALL_LOG_RETENTION"); v != "" {
-		d, err := parseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ORCIDLINK_CALL_LOG_RETENTION: %w", err))
+	duration := func(name string, dst *Duration) {
+		if v := getenv(name); v != "" {
+			d, err := parseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			}
+			*dst = Duration(d)
 		}
-		c.CallLogRetention = Duration(d)
 	}
+	duration("ORCIDLINK_CALL_LOG_RETENTION", &c.CallLogRetention)
+	duration("ORCIDLINK_HTTP_READ_HEADER_TIMEOUT", &c.ReadHeaderTimeout)
+	duration("ORCIDLINK_HTTP_READ_TIMEOUT", &c.ReadTimeout)
+	duration("ORCIDLINK_HTTP_WRITE_TIMEOUT", &c.WriteTimeout)
+	duration("ORCIDLINK_HTTP_IDLE_TIMEOUT", &c.IdleTimeout)
 	return errors.Join(errs...)
 }
 
@@ -279,12 +332,82 @@ func (c Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		add("log_format", "%q must be text or json", c.LogFormat)
 	}
+	for _, p := range c.TrustedProxies {
+		if _, err := parsePrefix(p); err != nil {
+			add("trusted_proxies", "%q is not an IP address or CIDR", p)
+		}
+	}
+	if c.SignInHashConcurrency < 0 {
+		add("signin_hash_concurrency", "must not be negative (0 means half the CPUs)")
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		add("metrics_token", "must be at least 16 characters")
+	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			add("metrics_listen", "%q is not host:port", c.MetricsListen)
+		} else if c.MetricsListen == c.Listen {
+			add("metrics_listen", "must differ from listen")
+		}
+	}
+	for _, t := range []struct {
+		setting string
+		d       Duration
+	}{{"http_read_header_timeout", c.ReadHeaderTimeout}, {"http_read_timeout", c.ReadTimeout},
+		{"http_write_timeout", c.WriteTimeout}, {"http_idle_timeout", c.IdleTimeout}} {
+		// Zero would mean no timeout at all, which is the problem these
+		// settings exist to prevent.
+		if t.d <= 0 {
+			add(t.setting, "must be more than 0")
+		}
+	}
+	if c.ReadHeaderTimeout > c.ReadTimeout && c.ReadTimeout > 0 {
+		add("http_read_header_timeout", "must not be longer than http_read_timeout")
+	}
 	if c.Production() {
 		if len(c.EncryptionKeys) == 0 {
 			add("encryption_keys", "required when public_url is https (production): generated development keys must not guard real tokens")
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// TrustedProxyPrefixes are TrustedProxies parsed (a bare address is a
+// prefix of its full length); call it on a validated configuration.
+func (c Config) TrustedProxyPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		if p, err := parsePrefix(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// MetricsOnListen reports whether /metrics is served on Listen, and
+// whether it then needs MetricsToken.
+func (c Config) MetricsOnListen() (served, needsToken bool) {
+	switch {
+	case c.MetricsListen != "":
+		return false, false
+	case c.MetricsToken != "":
+		return true, true
+	default:
+		return !c.Production(), false
+	}
 }
 
 // Production reports whether the server is published over HTTPS; stricter

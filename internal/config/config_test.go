@@ -59,21 +59,28 @@ func TestValidateReportsEverything(t *testing.T) {
 	c.LogLevel = "loud"
 	c.LogFormat = "xml"
 	c.APIRate, c.APIBurst = 0, 0
+	c.TrustedProxies = []string{"10.0.0.0/8", "proxy.example.org"}
+	c.SignInHashConcurrency = -1
+	c.MetricsToken = "short"
+	c.MetricsListen = "9090"
+	c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout = 0, 0, 0, 0
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("invalid config accepted")
 	}
 	for _, setting := range []string{"listen:", "public_url:", "database_url:", "encryption_keys:", "admin_email:",
 		"admin_password:", "smtp.port:", "smtp.from:", "smtp.tls:", "log_level:", "log_format:",
-		"api_rate:", "api_burst:"} {
+		"api_rate:", "api_burst:", "trusted_proxies:", "signin_hash_concurrency:", "metrics_token:", "metrics_listen:",
+		"http_read_header_timeout:", "http_read_timeout:", "http_write_timeout:", "http_idle_timeout:"} {
 		if !strings.Contains(err.Error(), setting) {
 			t.Errorf("problem with %s not reported in:\n%v", setting, err)
 		}
 	}
 	bad := []string{"ORCIDLINK_SANDBOX", "ORCIDLINK_SMTP_PORT", "ORCIDLINK_CALL_LOG_RETENTION",
-		"ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "ORCIDLINK_API_RATE", "ORCIDLINK_API_BURST"}
+		"ORCIDLINK_WEBHOOKS_ALLOW_PRIVATE_NETWORKS", "ORCIDLINK_API_RATE", "ORCIDLINK_API_BURST",
+		"ORCIDLINK_SIGNIN_HASH_CONCURRENCY", "ORCIDLINK_HTTP_READ_TIMEOUT", "ORCIDLINK_HTTP_IDLE_TIMEOUT"}
 	_, err = Load("", env(map[string]string{bad[0]: "maybe", bad[1]: "x", bad[2]: "soon", bad[3]: "perhaps",
-		bad[4]: "fast", bad[5]: "many"}))
+		bad[4]: "fast", bad[5]: "many", bad[6]: "all", bad[7]: "a while", bad[8]: "-"}))
 	for _, name := range bad {
 		if err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("bad %s not reported: %v", name, err)
@@ -90,5 +97,45 @@ func TestProductionNeedsKeys(t *testing.T) {
 	c.EncryptionKeys = []string{"k1:" + strings.Repeat("ab", 32)}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The load-protection settings come from the environment, and /metrics is
+// open only in development unless a token or its own address is given.
+func TestLoadProtectionSettings(t *testing.T) {
+	c, err := Load("", env(map[string]string{"ORCIDLINK_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,::1",
+		"ORCIDLINK_SIGNIN_HASH_CONCURRENCY": "3", "ORCIDLINK_HTTP_READ_TIMEOUT": "2m", "ORCIDLINK_METRICS_TOKEN": "a-long-enough-token"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.TrustedProxyPrefixes() {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 192.0.2.7/32 ::1/128" || c.SignInHashConcurrency != 3 ||
+		time.Duration(c.ReadTimeout) != 2*time.Minute || time.Duration(c.ReadHeaderTimeout) != 10*time.Second {
+		t.Fatalf("got proxies %v, %+v", got, c)
+	}
+	for _, tc := range []struct {
+		public, token, listen string
+		served, needsToken    bool
+	}{
+		{"", "", "", true, false},
+		{"http://orcid.example.org", "", "", true, false},
+		{"https://orcid.example.org", "", "", false, false},
+		{"https://orcid.example.org", "a-long-enough-token", "", true, true},
+		{"http://orcid.example.org", "a-long-enough-token", "", true, true},
+		{"https://orcid.example.org", "", "127.0.0.1:9090", false, false},
+		{"http://orcid.example.org", "a-long-enough-token", "127.0.0.1:9090", false, false},
+	} {
+		c := Default()
+		c.PublicURL, c.MetricsToken, c.MetricsListen = tc.public, tc.token, tc.listen
+		if served, needs := c.MetricsOnListen(); served != tc.served || needs != tc.needsToken {
+			t.Errorf("public %q token %q listen %q: served %v needs token %v; want %v, %v", tc.public, tc.token, tc.listen,
+				served, needs, tc.served, tc.needsToken)
+		}
 	}
 }

@@ -174,6 +174,11 @@ type Service struct {
 
 	mu      sync.Mutex
 	clients map[int64]cachedClient
+
+	// compose writes an invitation's email (invitationEmail); a field so
+	// that a test can hold one tenant's rendering and show that other
+	// tenants' invitations go on meanwhile.
+	compose func(ctx context.Context, t store.Tenant, p store.Person, inv Invitation) (store.Email, error)
 }
 
 type cachedClient struct {
@@ -190,7 +195,8 @@ func New(cfg Config, st *store.Store) (*Service, error) {
 	if st == nil {
 		return nil, errors.New("connect: no store")
 	}
-	s := &Service{cfg: cfg, store: st, log: cfg.Logger, now: cfg.Now, clients: map[int64]cachedClient{}}
+	s := &Service{cfg: cfg, store: st, log: cfg.Logger, now: cfg.Now, clients: map[int64]cachedClient{},
+		compose: invitationEmail}
 	s.cfg.PublicURL = pub.String()
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

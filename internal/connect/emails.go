@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"context"
 	htmltemplate "html/template"
 	"strings"
 	texttemplate "text/template"
@@ -94,10 +95,12 @@ var invitationHTMLBody = htmltemplate.Must(htmltemplate.New("invitation").Parse(
 
 // invitationEmail composes the invitation email in the person's language.
 // The sentences are filled in as plain text first; the HTML template then
-// escapes them, so a tenant or person name cannot inject markup.
-func invitationEmail(t store.Tenant, p store.Person, inv Invitation) (store.Email, error) {
+// escapes them, so a tenant or person name cannot inject markup. A
+// tenant's own template is rendered within its budgets (see
+// renderTemplate); Invite calls this before its transaction opens.
+func invitationEmail(ctx context.Context, t store.Tenant, p store.Person, inv Invitation) (store.Email, error) {
 	lang := Language(t, p)
-	if msg, ok, err := tenantInvitationEmail(t, p, inv, lang); ok {
+	if msg, ok, err := tenantInvitationEmail(ctx, t, p, inv, lang); ok {
 		return msg, err
 	}
 	txt := invitationTexts[lang]

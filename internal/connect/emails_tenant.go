@@ -1,6 +1,7 @@
 package connect
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
@@ -28,13 +29,22 @@ type TemplateData struct {
 var ErrTemplate = errors.New("email template")
 
 // sampleData is used to check templates before they are saved.
-var sampleData = TemplateData{Name: "Ada Lovelace", GivenNames: "Ada", FamilyNames: "Lovelace", Tenant: "Journal",
-	Link: "https://orcidlink.example.org/i/SAMPLE-LINK-TOKEN", Expires: "2030-01-31",
-	SupportEmail: "help@example.org", SupportURL: "https://example.org/help", Lang: "en"}
+func sampleData() TemplateData {
+	return TemplateData{Name: "Ada Lovelace", GivenNames: "Ada", FamilyNames: "Lovelace", Tenant: "Journal",
+		Link: "https://orcidlink.example.org/i/SAMPLE-LINK-TOKEN", Expires: "2030-01-31",
+		SupportEmail: "help@example.org", SupportURL: "https://example.org/help", Lang: "en"}
+}
 
-// ValidateTemplate parses the template and renders it with sample data.
-// The subject and text are required, and the text (and the HTML, if any)
-// must contain the invitation link: an invitation without it is useless.
+// ValidateTemplate checks a tenant's template before it is saved: each
+// part within its size, made only of what an invitation needs (see
+// checkTemplate: no loops, no sub-templates, a few functions), and
+// rendered with sample data within a time and output budget. The subject
+// and text are required, and the text (and the HTML, if any, once
+// sanitised) must contain the invitation link: an invitation without it
+// is useless.
+//
+// A template that could run away is refused by its structure, before it
+// ever runs: text/template has no loop or output budget of its own.
 func ValidateTemplate(t store.EmailTemplate) error {
 	var errs []error
 	if strings.TrimSpace(t.Subject) == "" {
@@ -46,50 +56,48 @@ func ValidateTemplate(t store.EmailTemplate) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	subject, text, html, err := renderTemplate(t, sampleData)
+	ctx, cancel := context.WithTimeout(context.Background(), renderBudget)
+	defer cancel()
+	sample := sampleData()
+	subject, text, html, err := renderTemplate(ctx, t, sample)
 	if err != nil {
 		return err
 	}
 	if strings.ContainsAny(subject, "\r\n") {
 		errs = append(errs, fmt.Errorf("%w: subject: must be one line", ErrTemplate))
 	}
-	if !strings.Contains(text, sampleData.Link) {
+	if !strings.Contains(text, sample.Link) {
 		errs = append(errs, fmt.Errorf("%w: text: must contain the invitation link, {{.Link}}", ErrTemplate))
 	}
-	if t.HTML != "" && !strings.Contains(html, sampleData.Link) {
-		errs = append(errs, fmt.Errorf("%w: html: must contain the invitation link, {{.Link}}", ErrTemplate))
+	if t.HTML != "" && !strings.Contains(html, sample.Link) {
+		errs = append(errs, fmt.Errorf("%w: html: must contain the invitation link, {{.Link}} (in a link, it must be an http or https one)", ErrTemplate))
 	}
 	return errors.Join(errs...)
 }
 
-// renderTemplate fills a tenant's template. The HTML part goes through
-// html/template, so names cannot inject markup; without one, the text is
-// sent alone.
-func renderTemplate(t store.EmailTemplate, d TemplateData) (subject, text, html string, err error) {
+// renderTemplate fills a tenant's template, each part checked first (a
+// template saved before these checks existed is held to them too), and
+// rendered within the output limits and ctx's deadline. The HTML part
+// goes through html/template, so names cannot inject markup, and then
+// through the sanitiser, so that the tenant's own markup is reduced to
+// what an email may safely hold; without one, the text is sent alone.
+func renderTemplate(ctx context.Context, t store.EmailTemplate, d TemplateData) (subject, text, html string, err error) {
 	render := func(part, src string) string {
 		if err != nil || src == "" {
 			return ""
 		}
-		var b strings.Builder
-		if part == "html" {
-			var tt *htmltemplate.Template
-			if tt, err = htmltemplate.New(part).Option("missingkey=error").Parse(src); err == nil {
-				err = tt.Execute(&b, d)
-			}
-		} else {
-			var tt *texttemplate.Template
-			if tt, err = texttemplate.New(part).Option("missingkey=error").Parse(src); err == nil {
-				err = tt.Execute(&b, d)
-			}
+		var out string
+		if out, err = renderPart(ctx, part, src, d); err != nil {
+			err = fmt.Errorf("%w: %s: %w", ErrTemplate, part, err)
 		}
-		if err != nil {
-			err = fmt.Errorf("%w: %s: %v", ErrTemplate, part, err)
-		}
-		return b.String()
+		return out
 	}
 	subject = strings.TrimSpace(render("subject", t.Subject))
 	text = render("text", t.Text)
 	html = render("html", t.HTML)
+	if err == nil && html != "" {
+		html = sanitiseEmailHTML(html, d.Lang)
+	}
 	return subject, text, html, err
 }
 
@@ -107,7 +115,7 @@ func DefaultTemplate(lang string) store.EmailTemplate {
 
 // tenantInvitationEmail is the invitation from the tenant's own template
 // for lang, if it has one.
-func tenantInvitationEmail(t store.Tenant, p store.Person, inv Invitation, lang string) (store.Email, bool, error) {
+func tenantInvitationEmail(ctx context.Context, t store.Tenant, p store.Person, inv Invitation, lang string) (store.Email, bool, error) {
 	tmpl, ok := t.Settings.InvitationEmails[lang]
 	if !ok {
 		return store.Email{}, false, nil
@@ -115,9 +123,33 @@ func tenantInvitationEmail(t store.Tenant, p store.Person, inv Invitation, lang 
 	d := TemplateData{Name: strings.TrimSpace(p.GivenNames + " " + p.FamilyNames), GivenNames: p.GivenNames,
 		FamilyNames: p.FamilyNames, Tenant: t.Name, Link: inv.Link, Expires: inv.ExpiresAt.UTC().Format(time.DateOnly),
 		SupportEmail: t.SupportEmail, SupportURL: t.SupportURL, Lang: lang}
-	subject, text, html, err := renderTemplate(tmpl, d)
+	ctx, cancel := context.WithTimeout(ctx, renderBudget)
+	defer cancel()
+	subject, text, html, err := renderTemplate(ctx, tmpl, d)
 	if err != nil {
 		return store.Email{}, true, err
 	}
 	return store.Email{TenantID: t.ID, Recipient: p.Email, Subject: subject, TextBody: text, HTMLBody: html}, true, nil
+}
+
+// renderPart checks one part of a template and executes it with d.
+func renderPart(ctx context.Context, part, src string, d TemplateData) (string, error) {
+	if err := checkTemplate(part, src); err != nil {
+		return "", err
+	}
+	var exec func(w *budgetWriter) error
+	if part == "html" {
+		tt, err := htmltemplate.New(part).Option("missingkey=error").Parse(src)
+		if err != nil {
+			return "", err
+		}
+		exec = func(w *budgetWriter) error { return tt.Execute(w, d) }
+	} else {
+		tt, err := texttemplate.New(part).Option("missingkey=error").Parse(src)
+		if err != nil {
+			return "", err
+		}
+		exec = func(w *budgetWriter) error { return tt.Execute(w, d) }
+	}
+	return runBudgeted(ctx, maxRendered(part), exec)
 }

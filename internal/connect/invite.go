@@ -80,6 +80,23 @@ func (s *Service) Invite(ctx context.Context, tenantID, personID int64, actor st
 		actor = store.ActorSystem
 	}
 
+	// The email is composed before the transaction opens: a tenant's
+	// template, bounded as it is, must never hold the database while it
+	// renders, so that no invitation waits on another tenant's. Its link
+	// needs the token, made here for the store to keep (its hash).
+	token := store.NewInvitationToken()
+	var msg store.Email
+	if sendEmail {
+		msg, err = s.compose(ctx, t, p, Invitation{Link: s.InvitationURL(token),
+			Invitation: store.Invitation{TenantID: tenantID, PersonID: personID, ExpiresAt: now.Add(ttl)}})
+		if err != nil {
+			return Invitation{}, fmt.Errorf("connect: invite person %d of tenant %d: %w", personID, tenantID, err)
+		}
+		// The outbox keeps the link sealed until the email is sent, and
+		// only a redacted copy after.
+		msg.Secrets = []string{token}
+	}
+
 	var out Invitation
 	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		older, err := tx.ListInvitations(ctx, tenantID, personID)
@@ -95,16 +112,13 @@ func (s *Service) Invite(ctx context.Context, tenantID, personID int64, actor st
 		}
 		inv, raw, err := tx.CreateInvitation(ctx, store.NewInvitation{
 			TenantID: tenantID, PersonID: personID, Scopes: s.Scopes(cred), ExpiresAt: now.Add(ttl), CreatedBy: actor,
+			Token: token,
 		})
 		if err != nil {
 			return err
 		}
 		out = Invitation{Link: s.InvitationURL(raw), Invitation: inv}
 		if sendEmail {
-			msg, err := invitationEmail(t, p, out)
-			if err != nil {
-				return err
-			}
 			if _, err := tx.QueueEmail(ctx, msg); err != nil {
 				return err
 			}

@@ -93,12 +93,15 @@ type Config struct {
 	Logger      *slog.Logger
 
 	// Webhooks, if set, sends webhook deliveries (*webhooks.Deliverer),
-	// WebhookWorkers at once (default 10) in a River queue of their own;
-	// due deliveries are looked for every WebhookSweep (default
-	// DefaultWebhookSweep) and whenever KickWebhooks is called.
-	Webhooks       WebhookDeliverer
-	WebhookWorkers int
-	WebhookSweep   time.Duration
+	// WebhookWorkers at once (default DefaultWebhookWorkers) in a River
+	// queue of their own, of which one tenant may hold WebhookTenantShare
+	// (default a quarter, at least 1); due deliveries are looked for every
+	// WebhookSweep (default DefaultWebhookSweep) and whenever KickWebhooks
+	// is called.
+	Webhooks           WebhookDeliverer
+	WebhookWorkers     int
+	WebhookTenantShare int
+	WebhookSweep       time.Duration
 
 	// AfterWrite, for tests, runs inside the transaction that stores the
 	// outcome of a write to ORCID (before the job is completed); an error

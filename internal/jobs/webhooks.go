@@ -2,7 +2,10 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -26,10 +29,21 @@ type WebhookDeliverer interface {
 // (retries, and deliveries whose nudge was lost).
 const DefaultWebhookSweep = 30 * time.Second
 
+// DefaultWebhookWorkers is how many deliveries a process sends at once. A
+// worker waiting for a receiver holds no database connection, so they are
+// cheap; by default a tenant may hold a quarter of them.
+const DefaultWebhookWorkers = 16
+
 // WebhookDeliveryArgs is the job of one delivery (and of those after it
 // about the same person to the same endpoint, while they are due).
 type WebhookDeliveryArgs struct {
 	DeliveryID int64 `json:"delivery_id" river:"unique"`
+	// TenantID is the delivery's tenant, for the tenant's share of the
+	// workers (0 in jobs queued by older versions: they share one).
+	TenantID int64 `json:"tenant_id,omitempty"`
+	// Backlog: not the first due delivery of its endpoint, which takes
+	// only a few at once; it yields to every endpoint's first.
+	Backlog bool `json:"-"`
 }
 
 // Kind implements river.JobArgs.
@@ -39,8 +53,12 @@ func (WebhookDeliveryArgs) Kind() string { return "webhook_delivery" }
 // one does not count, so that a retry gets a new job. (Not that the job
 // guards anything: the delivery row's lease keeps two workers, of any
 // process, from sending it at once.)
-func (WebhookDeliveryArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: webhookQueue, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+func (a WebhookDeliveryArgs) InsertOpts() river.InsertOpts {
+	priority := 1
+	if a.Backlog {
+		priority = 2
+	}
+	return river.InsertOpts{Queue: webhookQueue, Priority: priority, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateRunning,
 		rivertype.JobStateScheduled,
 	}}}
@@ -62,15 +80,21 @@ func (q *Queue) addWebhooks(rc *river.Config, cfg Config) error {
 	if cfg.Webhooks == nil {
 		return nil
 	}
-	if err := river.AddWorkerSafely(rc.Workers, &webhookWorker{q: q, d: cfg.Webhooks, budget: cfg.RescueAfter / 4}); err != nil {
+	n := cfg.WebhookWorkers
+	if n <= 0 {
+		n = DefaultWebhookWorkers
+	}
+	share := cfg.WebhookTenantShare
+	if share <= 0 {
+		share = max(1, n/4)
+	}
+	share = min(share, n)
+	if err := river.AddWorkerSafely(rc.Workers, &webhookWorker{q: q, d: cfg.Webhooks, budget: cfg.RescueAfter / 4,
+		slots: newTenantSlots(share)}); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	if err := river.AddWorkerSafely(rc.Workers, &webhookSweepWorker{q: q}); err != nil {
 		return fmt.Errorf("jobs: %w", err)
-	}
-	n := cfg.WebhookWorkers
-	if n <= 0 {
-		n = 10
 	}
 	rc.Queues[webhookQueue] = river.QueueConfig{MaxWorkers: n}
 	every := cfg.WebhookSweep
@@ -106,13 +130,18 @@ func (q *Queue) KickWebhooks(ctx context.Context) error {
 // sweepWebhooks queues a job for each due delivery (one batch: with more
 // due, the jobs just queued are not claimed yet and a second look would
 // list them again; the next sweep goes on).
+//
+// The list takes endpoints in turn (store.DueWebhookWork), and each
+// endpoint's first delivery is queued ahead of the rest: a tenant with a
+// backlog on many endpoints does not put another's one delivery at the
+// back of the line.
 func (q *Queue) sweepWebhooks(ctx context.Context) error {
-	ids, err := q.st.DueWebhookDeliveries(ctx, 500)
+	due, err := q.st.DueWebhookWork(ctx, 500)
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if err := q.be.insert(ctx, WebhookDeliveryArgs{DeliveryID: id}); err != nil {
+	for _, d := range due {
+		if err := q.be.insert(ctx, WebhookDeliveryArgs{DeliveryID: d.ID, TenantID: d.TenantID, Backlog: d.Rank > 1}); err != nil {
 			return err
 		}
 	}
@@ -152,24 +181,81 @@ type webhookWorker struct {
 	q      *Queue
 	d      WebhookDeliverer
 	budget time.Duration
+	slots  *tenantSlots
 }
 
 // Work sends the delivery, then the deliveries queued behind it for the
 // same person and endpoint, for as long as its time budget lasts (then a
 // new job goes on): in order, without waiting for a sweep between two.
+//
+// A tenant holding its share of the workers already, or an endpoint with
+// its deliveries in flight already, puts the job back for a moment
+// (snoozed, which costs no attempt) and frees the worker for someone else:
+// a receiver that hangs holds at most its tenant's share of them, and a
+// tenant's deliveries never wait behind another tenant's.
 func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookDeliveryArgs]) error {
-	id, start := job.Args.DeliveryID, time.Now()
+	args := job.Args
+	if !w.slots.take(args.TenantID) {
+		return river.JobSnooze(snoozeFor())
+	}
+	defer w.slots.give(args.TenantID)
+	id, start := args.DeliveryID, time.Now()
 	for id != 0 {
 		if time.Since(start) > w.budget {
-			return w.q.be.insert(ctx, WebhookDeliveryArgs{DeliveryID: id})
+			return w.q.be.insert(ctx, WebhookDeliveryArgs{DeliveryID: id, TenantID: args.TenantID})
 		}
 		next, err := w.d.Deliver(ctx, id)
+		if errors.Is(err, webhooks.ErrEndpointBusy) {
+			if id == args.DeliveryID {
+				return river.JobSnooze(snoozeFor())
+			}
+			// A later delivery of the lane: this job's own is settled,
+			// so the later one gets a job of its own.
+			return w.q.be.insert(ctx, WebhookDeliveryArgs{DeliveryID: id, TenantID: args.TenantID})
+		}
 		if err != nil {
 			return err
 		}
 		id = next
 	}
 	return nil
+}
+
+// snoozeFor is how long a job that may not run yet waits: about a second,
+// at random so that a crowd of them does not come back at once. (A short
+// snooze leaves the job available in River, without the scheduler.)
+func snoozeFor() time.Duration {
+	return time.Second + rand.N(time.Second)
+}
+
+// tenantSlots counts the webhook workers each tenant holds in this
+// process, up to max each.
+type tenantSlots struct {
+	mu   sync.Mutex
+	max  int
+	held map[int64]int
+}
+
+func newTenantSlots(limit int) *tenantSlots { return &tenantSlots{max: limit, held: map[int64]int{}} }
+
+// take gives the tenant a worker slot, if it holds fewer than its share.
+func (s *tenantSlots) take(tenantID int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held[tenantID] >= s.max {
+		return false
+	}
+	s.held[tenantID]++
+	return true
+}
+
+// give returns a slot taken.
+func (s *tenantSlots) give(tenantID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held[tenantID]--; s.held[tenantID] <= 0 {
+		delete(s.held, tenantID)
+	}
 }
 
 var _ WebhookDeliverer = (*webhooks.Deliverer)(nil)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/orcid/xsdrules"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
@@ -45,14 +46,21 @@ func (p Problems) Of(field string) string {
 	return ""
 }
 
-// Limits of an article's fields, from what ORCID accepts for the work they
-// become (work-3.0.xsd and common-3.0.xsd: titles and journal titles at
-// most 1,000 characters, URLs 2,000 … a field over the limit would have ORCID
-// refuse every author's copy).
-const (
-	maxTitle = 1000
-	maxURL   = 2000
-)
+// Limits of an article's fields: what ORCID's XSDs accept for the work they
+// become (package xsdrules), since a field over the limit would have ORCID
+// refuse every author's copy. maxTitle also bounds the texts that become
+// names and roles elsewhere (contributors, editors).
+const maxTitle = 1000
+
+// maxURL bounds an article's URL; the XSD's anyURI has no length, so this
+// is ours, as for every other URL orcidlink keeps.
+const maxURL = 2000
+
+func workMax(path string) int { return xsdrules.MaxLength("work:work/" + path) }
+
+// tooLong reports whether s has more characters than the XSD allows at the
+// work path.
+func tooLong(s, path string) bool { return len([]rune(s)) > workMax(path) }
 
 // CheckArticle is the one home of an article's rules, used by the admin
 // UI, the REST API and SaveArticle alike: it puts a's fields in the form
@@ -64,14 +72,29 @@ func CheckArticle(a *store.Article) Problems {
 	add := func(field, msg string) { ps = append(ps, Problem{field, msg}) }
 	a.Title, a.JournalTitle = strings.TrimSpace(a.Title), strings.TrimSpace(a.JournalTitle)
 	a.DOI, a.ISSN, a.URL, a.Type = strings.TrimSpace(a.DOI), strings.TrimSpace(a.ISSN), strings.TrimSpace(a.URL), strings.TrimSpace(a.Type)
-	switch n := len([]rune(a.Title)); {
-	case n == 0:
-		add("title", "is required")
-	case n > maxTitle:
-		add("title", "is longer than ORCID's 1,000 characters")
+	a.Subtitle, a.Abstract, a.Language = strings.TrimSpace(a.Subtitle), strings.TrimSpace(a.Abstract), strings.TrimSpace(a.Language)
+	a.TranslatedTitle, a.TranslatedTitleLanguage = strings.TrimSpace(a.TranslatedTitle), strings.TrimSpace(a.TranslatedTitleLanguage)
+	limit := func(field, value, path string) {
+		if tooLong(value, path) {
+			add(field, "is longer than ORCID's "+strconv.Itoa(workMax(path))+" characters")
+		}
 	}
-	if len([]rune(a.JournalTitle)) > maxTitle {
-		add("journal_title", "is longer than ORCID's 1,000 characters")
+	if a.Title == "" {
+		add("title", "is required")
+	}
+	limit("title", a.Title, "work:title/common:title")
+	limit("subtitle", a.Subtitle, "work:title/common:subtitle")
+	limit("translated_title", a.TranslatedTitle, "work:title/common:translated-title")
+	limit("journal_title", a.JournalTitle, "work:journal-title")
+	limit("abstract", a.Abstract, "work:short-description")
+	switch {
+	case a.TranslatedTitle != "" && a.TranslatedTitleLanguage == "":
+		add("translated_title_language", "is required with a translated title")
+	case a.TranslatedTitleLanguage != "" && !orcid.ValidLanguage(a.TranslatedTitleLanguage):
+		add("translated_title_language", "is not one of ORCID's language codes (en, es, fr, zh_CN …)")
+	}
+	if a.Language != "" && !orcid.ValidLanguage(a.Language) {
+		add("language", "is not one of ORCID's language codes (en, es, fr, zh_CN …)")
 	}
 	if a.DOI != "" {
 		if doi, err := orcid.ParseDOI(a.DOI); err != nil {
@@ -86,6 +109,23 @@ func CheckArticle(a *store.Article) Problems {
 		} else {
 			a.ISSN = issn
 		}
+	}
+	var others []string
+	for i, x := range a.OtherISSNs {
+		issn, err := orcid.ParseISSN(x)
+		switch {
+		case err != nil:
+			add("other_issns/"+strconv.Itoa(i), "is not an ISSN with a correct check digit (1234-567X)")
+		case issn != a.ISSN && !slices.Contains(others, issn):
+			others = append(others, issn)
+		}
+	}
+	if len(others) > 10 {
+		add("other_issns", "lists more than 10 ISSNs")
+	}
+	a.OtherISSNs = others
+	if a.ISSN == "" && len(others) > 0 {
+		add("issn", "is required when other ISSNs are given: it names the journal's review group")
 	}
 	if a.URL != "" {
 		if u, err := url.Parse(a.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

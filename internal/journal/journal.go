@@ -118,7 +118,11 @@ type Result struct {
 // typed by anyone.
 func Work(a store.Article, people map[int64]Person) *orcid.Work {
 	w := &orcid.Work{Title: orcid.NewTitle(a.Title), JournalTitle: orcid.NewText(a.JournalTitle), Type: a.Type,
-		URL: orcid.NewText(a.URL)}
+		URL: orcid.NewText(a.URL), ShortDescription: a.Abstract, LanguageCode: a.Language}
+	w.Title.Subtitle = orcid.NewText(a.Subtitle)
+	if a.TranslatedTitle != "" {
+		w.Title.TranslatedTitle = &orcid.TranslatedTitle{Value: a.TranslatedTitle, LanguageCode: a.TranslatedTitleLanguage}
+	}
 	for i, c := range a.Contributors {
 		oc := orcid.Contributor{ContributorAttributes: &orcid.ContributorAttributes{Sequence: "additional", Role: "author"}}
 		if i == 0 {
@@ -158,11 +162,14 @@ func Work(a store.Article, people map[int64]Person) *orcid.Work {
 		ids = append(ids, orcid.ExternalID{Type: "source-work-id", Value: SourceWorkID(a),
 			Relationship: orcid.RelationshipSelf})
 	}
-	if a.ISSN != "" {
-		ids = append(ids, orcid.ExternalID{Type: "issn", Value: a.ISSN,
-			URL: orcid.NewText("https://portal.issn.org/resource/ISSN/" + a.ISSN), Relationship: orcid.RelationshipPartOf})
+	for _, issn := range append([]string{a.ISSN}, a.OtherISSNs...) {
+		if issn != "" {
+			ids = append(ids, orcid.ExternalID{Type: "issn", Value: issn,
+				URL: orcid.NewText("https://portal.issn.org/resource/ISSN/" + issn), Relationship: orcid.RelationshipPartOf})
+		}
 	}
 	w.ExternalIDs = orcid.NewExternalIDs(ids...)
+	w.Citation = &orcid.Citation{Type: "bibtex", Value: BibTeX(a, people)}
 	return w
 }
 
@@ -253,12 +260,50 @@ func (s *Service) SaveArticle(ctx context.Context, a store.Article) (Result, err
 // Publish publishes an article: every author's record gets its work, now
 // or once they connect; authors not connected are invited when the tenant
 // asks for it.
+//
+// Publishing is all or nothing: a work ORCID would refuse (every field is
+// checked first, as the worker's Put would) publishes nothing, and a
+// failure while the copies are queued puts the article back as it was and
+// takes back the copies already queued.
 func (s *Service) Publish(ctx context.Context, tenantID int64, articleKey string) (Result, error) {
+	before, err := s.cfg.Store.Article(ctx, tenantID, articleKey)
+	if err != nil {
+		return Result{}, fmt.Errorf("journal: publish: %w", err)
+	}
+	if ps := CheckArticle(&before); ps != nil {
+		return Result{Article: before}, fmt.Errorf("journal: publish %q: %w", articleKey, ps)
+	}
+	people, err := s.people(ctx, before)
+	if err != nil {
+		return Result{}, fmt.Errorf("journal: publish: %w", err)
+	}
+	w := Work(before, people)
+	orcid.Canonicalize(w)
+	if err := orcid.Validate(w); err != nil {
+		return Result{Article: before}, fmt.Errorf("journal: publish %q: %w", articleKey, err)
+	}
 	a, err := s.cfg.Store.SetArticleState(ctx, tenantID, articleKey, store.ArticlePublished)
 	if err != nil {
 		return Result{}, fmt.Errorf("journal: publish: %w", err)
 	}
-	return s.push(ctx, Result{Article: a})
+	res, err := s.push(ctx, Result{Article: a})
+	if err == nil || before.State == store.ArticlePublished {
+		return res, err
+	}
+	// Undo: the article goes back to its state, and what was queued for
+	// it leaves again (the condition sees the state restored).
+	ctx = context.WithoutCancel(ctx)
+	if _, uerr := s.cfg.Store.SetArticleState(ctx, tenantID, articleKey, before.State); uerr != nil {
+		return res, errors.Join(err, uerr)
+	}
+	for _, it := range res.Items {
+		_, rerr := s.cfg.Queue.RetractWhile(ctx, tenantID, it.PersonID, orcid.KindWork, WorkKey(articleKey),
+			stillArticle(a, func(cur store.Article) bool { return cur.State != store.ArticlePublished }))
+		if rerr != nil && !errors.Is(rerr, jobs.ErrSkipped) && !errors.Is(rerr, store.ErrNotFound) {
+			err = errors.Join(err, rerr)
+		}
+	}
+	return Result{Article: before}, err
 }
 
 func (s *Service) push(ctx context.Context, res Result) (Result, error) {

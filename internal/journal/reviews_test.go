@@ -1,6 +1,7 @@
 package journal_test
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,6 +109,8 @@ func TestWorkWithoutDOI(t *testing.T) {
 		}
 		software := "http://credit.niso.org/contributor-roles/software/"
 		a := store.Article{TenantID: tid, Key: "nodoi-1", Title: "No DOI Yet", JournalTitle: "Journal of X",
+			Subtitle: "A Preprint", Abstract: "What we found.", Language: "en", TranslatedTitle: "Pas encore de DOI",
+			TranslatedTitleLanguage: "fr", OtherISSNs: []string{"2049-3630"},
 			ISSN: "1741-4857", Contributors: []store.Contributor{{PersonID: r2.Person.ID}, {Name: "Charles Babbage",
 				Roles: []string{software}}, {PersonID: r1.Person.ID}}}
 		if _, err := f.svc.SaveArticle(ctx, a); err != nil {
@@ -134,8 +137,13 @@ func TestWorkWithoutDOI(t *testing.T) {
 				}
 			}
 			if len(self) != 1 || self[0] != "source-work-id:orcidlink-"+itoa(tid)+"-nodoi-1" ||
-				len(partOf) != 1 || partOf[0] != "issn:1741-4857" {
+				len(partOf) != 2 || partOf[0] != "issn:1741-4857" || partOf[1] != "issn:2049-3630" {
 				t.Fatalf("identifiers: self %v, part-of %v", self, partOf)
+			}
+			if w.Title.Subtitle == nil || w.Title.Subtitle.Value != "A Preprint" || w.ShortDescription != "What we found." ||
+				w.LanguageCode != "en" || w.Title.TranslatedTitle == nil || w.Title.TranslatedTitle.LanguageCode != "fr" ||
+				w.Citation == nil || w.Citation.Type != "bibtex" || !strings.Contains(w.Citation.Value, "Charles Babbage") {
+				t.Fatalf("work on %s: %+v", r.Link.ORCID, w)
 			}
 			var cs []string
 			for _, c := range w.Contributors.Contributor {
@@ -158,3 +166,31 @@ func TestWorkWithoutDOI(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Publishing is all or nothing: an article whose work ORCID would refuse
+// (a DOI that is not one, stored before the journal checked it) is not
+// published, and nothing is queued for anyone.
+func TestPublishAllOrNothing(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	ctx, st, tid := f.ctx, f.env.Store, f.env.Tenant.ID
+	r1, err := f.env.Connect(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.SaveArticle(ctx, store.Article{TenantID: tid, Key: "bad-1", Title: "Unchecked", DOI: "not a doi",
+		Authors: []int64{r1.Person.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.svc.Publish(ctx, tid, "bad-1")
+	var ps journal.Problems
+	if !errors.As(err, &ps) || ps.Of("doi") == "" || len(res.Items) != 0 {
+		t.Fatalf("publish: %+v, %v", res, err)
+	}
+	a, err := st.Article(ctx, tid, "bad-1")
+	if err != nil || a.State != store.ArticleDraft {
+		t.Fatalf("article after a refused publish: %+v, %v", a, err)
+	}
+	if _, err := st.ItemByKey(ctx, tid, r1.Person.ID, orcid.KindWork, journal.WorkKey("bad-1")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a copy was queued: %v", err)
+	}
+}

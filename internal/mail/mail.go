@@ -3,6 +3,8 @@
 // whatever caused it; a Sender then delivers it over SMTP. With no SMTP
 // host configured the Sender delivers nothing and messages stay in the
 // outbox, where the admin UI shows them: the demo runs with no mail server.
+// A message's secrets (an invitation's link) are sealed until it is sent;
+// marking it sent leaves only a copy without them (see store.Email.Secrets).
 package mail
 
 import (

@@ -268,3 +268,32 @@ func TestBadSettingsShowInOutbox(t *testing.T) {
 		})
 	}
 }
+
+// TestSentLinkLeavesOutbox: the recipient gets the invitation's link; the
+// outbox keeps it only until the message is sent, then a copy without it.
+func TestSentLinkLeavesOutbox(t *testing.T) {
+	srv := startServer(t, "", "")
+	st := storetest.Open(t, "sqlite", nil)
+	s := mail.New(mail.Config{SMTP: smtpConfig(t, srv), Timeout: 5 * time.Second}, st)
+	ctx := context.Background()
+	token := store.NewInvitationToken()
+	link := "https://orcidlink.example/i/" + token
+	e, err := st.QueueEmail(ctx, store.Email{Recipient: "ann@example.org", Subject: "Connect your ORCID iD",
+		TextBody: "Open " + link + "\n", HTMLBody: `<p><a href="` + link + `">Connect</a></p>`, Secrets: []string{token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.SendPending(ctx); err != nil || n != 1 {
+		t.Fatalf("SendPending = %d, %v", n, err)
+	}
+	if got := srv.messages(); len(got) != 1 || !strings.Contains(got[0].data, token) {
+		t.Fatalf("the recipient did not get the link: %+v", got)
+	}
+	after, err := st.Email(ctx, e.ID)
+	if err != nil || after.SentAt.IsZero() {
+		t.Fatalf("after sending: %+v, %v", after, err)
+	}
+	if strings.Contains(after.TextBody+after.HTMLBody+after.Subject, token) || !strings.Contains(after.TextBody, store.RedactedSecret) {
+		t.Errorf("the outbox still holds the link once sent:\n%s\n%s", after.TextBody, after.HTMLBody)
+	}
+}

@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -48,6 +49,33 @@ func TestMetrics(t *testing.T) {
 	} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestRequireToken(t *testing.T) {
+	h := metrics.RequireToken("a-long-enough-token", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("metrics"))
+	}))
+	for _, tc := range []struct {
+		auth string
+		want int
+	}{
+		{"", http.StatusUnauthorized},
+		{"Bearer wrong", http.StatusUnauthorized},
+		{"Bearer a-long-enough-token-and-more", http.StatusUnauthorized},
+		{"bearer a-long-enough-token", http.StatusOK},
+		{"Basic a-long-enough-token", http.StatusUnauthorized},
+		{"Bearer a-long-enough-token", http.StatusOK},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.want || (tc.want == http.StatusOK) != (rec.Body.String() == "metrics") {
+			t.Errorf("Authorization %q: %d %q, want %d", tc.auth, rec.Code, rec.Body.String(), tc.want)
 		}
 	}
 }

@@ -53,6 +53,14 @@ func Validate(item Item) error {
 		if it.Country != nil {
 			v.country("country", it.Country.Value)
 		}
+		v.language("language-code", it.LanguageCode)
+		if it.Title != nil && it.Title.TranslatedTitle != nil && it.Title.TranslatedTitle.Value != "" {
+			if it.Title.TranslatedTitle.LanguageCode == "" {
+				v.add("title.translated-title.language-code", "is required with a translated title")
+			} else {
+				v.language("title.translated-title.language-code", it.Title.TranslatedTitle.LanguageCode)
+			}
+		}
 	case *Funding:
 		v.title("title.title", it.Title)
 		v.oneOf("type", it.Type, FundingTypes, true)
@@ -60,6 +68,7 @@ func Validate(item Item) error {
 		v.dates(it.StartDate, it.EndDate)
 		v.organization("organization", it.Organization, true)
 		v.url("url", it.URL)
+		v.amount(it.Amount)
 	case *Affiliation:
 		v.affiliation(it)
 		v.dates(it.StartDate, it.EndDate)
@@ -375,6 +384,30 @@ func (v *validator) country(field, code string) {
 	}
 	if !ValidCountry(code) {
 		v.add(field, "%q is not an ISO 3166-1 country code such as FR or NZ", code)
+	}
+}
+
+// amount checks a funding amount as ORCID's ActivityValidator.validateFunding
+// does: a value needs a currency and a currency a value, the currency is
+// one java.util.Currency knows, and the value is a number to Java.
+func (v *validator) amount(a *Amount) {
+	switch {
+	case a == nil:
+	case a.CurrencyCode == "" && strings.TrimSpace(a.Value) != "":
+		v.add("amount.currency-code", "is required with an amount")
+	case a.CurrencyCode != "" && strings.TrimSpace(a.Value) == "":
+		v.add("amount.value", "is required with a currency code (or leave the amount out)")
+	case a.CurrencyCode != "" && !ValidCurrency(a.CurrencyCode):
+		v.add("amount.currency-code", "%q is not an ISO 4217 currency code such as EUR or USD", a.CurrencyCode)
+	case a.CurrencyCode != "" && !ValidAmount(a.Value):
+		v.add("amount.value", "%q is not a number (write 1000 or 1000.50, without separators)", a.Value)
+	}
+}
+
+// language checks an ORCID language code, when there is one.
+func (v *validator) language(field, code string) {
+	if code != "" && !ValidLanguage(code) {
+		v.add(field, "%q is not one of ORCID's language codes (ISO 639-1, e.g. en, es, fr, zh_CN)", code)
 	}
 }
 

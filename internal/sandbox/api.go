@@ -52,6 +52,14 @@ const (
 	// Outside the item model (api_summary.go).
 	opRecordSummary // GET /{iD}/summary, Member API only
 	opClient        // GET /client/{client_id}
+	// Search (search.go) and permission notifications (notifications.go).
+	opSearch             // GET /search
+	opExpandedSearch     // GET /expanded-search
+	opCSVSearch          // GET /csv-search
+	opNotificationList   // GET /{iD}/notification-permission
+	opNotificationCreate // POST /{iD}/notification-permission
+	opNotificationRead   // GET /{iD}/notification-permission/{id}
+	opNotificationDelete // DELETE /{iD}/notification-permission/{id} (archives)
 )
 
 // apiRequest is one parsed API call, handed to the operation handlers.
@@ -88,6 +96,7 @@ var readOnlyOps = map[apiOp]bool{
 	opRecord: true, opPerson: true, opActivities: true, opPersonalDetails: true,
 	opBiography: true, opEmails: true, opSection: true, opRead: true,
 	opReadSummary: true, opBulkRead: true, opRecordSummary: true, opClient: true,
+	opSearch: true, opExpandedSearch: true, opCSVSearch: true,
 }
 
 // resolveAPIPath maps the path after the version prefix to its resource,
@@ -107,6 +116,16 @@ func resolveAPIPath(path string) (orcidID string, rt apiRoute, ok bool) {
 				http.MethodGet: opGroupRead, http.MethodPut: opGroupUpdate, http.MethodDelete: opGroupDelete}}, true
 		}
 		return "", rt, false
+	}
+	if len(segs) == 1 {
+		switch segs[0] {
+		case searchPath:
+			return "", apiRoute{methods: map[string]apiOp{http.MethodGet: opSearch}}, true
+		case expandedSearchPath:
+			return "", apiRoute{methods: map[string]apiOp{http.MethodGet: opExpandedSearch}}, true
+		case csvSearchPath:
+			return "", apiRoute{methods: map[string]apiOp{http.MethodGet: opCSVSearch}}, true
+		}
 	}
 	if segs[0] == "client" && len(segs) == 2 {
 		// CLIENT_PATH "/client/{client_id:[^/]+}"; the id travels as putCode.
@@ -133,6 +152,9 @@ func resolveAPIPath(path string) (orcidID string, rt apiRoute, ok bool) {
 			return orcidID, apiRoute{methods: get(opEmails)}, true
 		case "summary":
 			return orcidID, apiRoute{methods: get(opRecordSummary), memberOnly: true}, true
+		case notificationPath:
+			return orcidID, apiRoute{memberOnly: true, methods: map[string]apiOp{
+				http.MethodGet: opNotificationList, http.MethodPost: opNotificationCreate}}, true
 		}
 		if k, found := orcid.KindForPath(segs[1], true); found {
 			m := get(opSection)
@@ -148,6 +170,10 @@ func resolveAPIPath(path string) (orcidID string, rt apiRoute, ok bool) {
 			return orcidID, apiRoute{methods: map[string]apiOp{http.MethodPost: opCreate}, kind: k}, true
 		}
 	case 3:
+		if segs[1] == notificationPath {
+			return orcidID, apiRoute{memberOnly: true, putCode: segs[2], methods: map[string]apiOp{
+				http.MethodGet: opNotificationRead, http.MethodDelete: opNotificationDelete}}, true
+		}
 		if segs[1] == "works" {
 			return orcidID, apiRoute{methods: get(opBulkRead), kind: orcid.KindWork, putCode: segs[2]}, true
 		}
@@ -229,6 +255,10 @@ func (r *Registry) serveAPI(w http.ResponseWriter, a *apiRequest, path string) e
 			return errJAXRS(http.StatusUnsupportedMediaType, "")
 		}
 	}
+	if op == opCSVSearch {
+		// The one resource that produces text/csv rather than ORCID's types.
+		acceptable = csvAcceptable(req.Header.Get("Accept"))
+	}
 	if !acceptable {
 		return errJAXRS(http.StatusNotAcceptable, "")
 	}
@@ -287,6 +317,20 @@ func (r *Registry) dispatch(w http.ResponseWriter, a *apiRequest) error {
 		return r.apiRecordSummary(w, a)
 	case opClient:
 		return r.apiClient(w, a)
+	case opSearch:
+		return r.apiSearch(w, a)
+	case opExpandedSearch:
+		return r.apiExpandedSearch(w, a)
+	case opCSVSearch:
+		return r.apiCSVSearch(w, a)
+	case opNotificationList:
+		return r.apiNotificationList(w, a)
+	case opNotificationCreate:
+		return r.apiNotificationCreate(w, a)
+	case opNotificationRead:
+		return r.apiNotificationRead(w, a)
+	case opNotificationDelete:
+		return r.apiNotificationArchive(w, a)
 	}
 	return errJAXRS(http.StatusNotFound, "")
 }

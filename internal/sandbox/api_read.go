@@ -162,7 +162,9 @@ func (r *Registry) apiRecord(w http.ResponseWriter, a *apiRequest) error {
 }
 
 // history is the record's history. Records in the sandbox are created by
-// their owner on the registration page and are always claimed and verified.
+// their owner (registration, seed, control API); an unclaimed one is not
+// claimed, and one registered on the page is unverified until its link is
+// followed.
 func (r *Registry) history(res Researcher, p *orcid.Person, acts *orcid.ActivitiesSummary) *orcid.History {
 	last := res.ModifiedAt
 	for _, t := range []*orcid.Timestamp{p.LastModifiedDate, acts.LastModifiedDate} {
@@ -177,11 +179,13 @@ func (r *Registry) history(res Researcher, p *orcid.Person, acts *orcid.Activiti
 		// No completion-date: ORCID sets completed_date only when an
 		// unclaimed record is claimed (ProfileEntityManagerImpl
 		// .claimProfileAndUpdatePreferences); it is null in record-full-3.0.json.
-		SubmissionDate:       orcid.NewTimestamp(res.CreatedAt),
-		LastModifiedDate:     orcid.NewTimestamp(last),
-		Claimed:              &claimed,
-		VerifiedEmail:        true,
-		VerifiedPrimaryEmail: true,
+		SubmissionDate:   orcid.NewTimestamp(res.CreatedAt),
+		LastModifiedDate: orcid.NewTimestamp(last),
+		Claimed:          &claimed,
+		// RecordManagerReadOnlyImpl.getHistory: whether any email, and
+		// the primary one, is verified (security.go).
+		VerifiedEmail:        res.EmailVerified,
+		VerifiedPrimaryEmail: res.EmailVerified,
 	}
 }
 
@@ -291,7 +295,11 @@ const emailVisibility = orcid.VisibilityPrivate
 
 func (r *Registry) emails(a *apiRequest, res Researcher) *orcid.Emails {
 	es := &orcid.Emails{Path: "/" + a.orcid + "/email"}
-	if res.Email == "" || !a.caller.canSeeEmail(emailVisibility) {
+	// The API lists verified emails only: MemberV3ApiServiceDelegatorImpl
+	// .viewEmails reads getVerifiedEmails, and the person and record
+	// sections getPersonDetails(orcid, false), which leaves unverified
+	// emails out. So what is listed always says verified true.
+	if res.Email == "" || !res.EmailVerified || !a.caller.canSeeEmail(emailVisibility) {
 		return es
 	}
 	yes := true

@@ -59,6 +59,7 @@ var apiMessages = map[int]struct{ dev, user string }{
 	9006: {"The client application sent a bad request to ORCID.", "The client application sent a bad request to ORCID."},
 	9007: {"301 Moved Permanently: This account is deprecated. Please refer to account: ${orcid}. ORCID ${deprecated_orcid}", "This account is deprecated. Please refer to account: ${orcid}."},
 	9008: {"", "Something went wrong in ORCID."},
+	9009: {"403 Forbidden: The notification has already been read and cannot be archived.", "The client application tried to archive a message that has already been read."},
 	9010: {"403 Forbidden: You are not the source of the ${activity}, so you are not allowed to update it.", "The client application is not the source of the resource it is trying to access."},
 	9011: {"404 Not Found: The ORCID record or item was not found.", "The resource was not found."},
 	9012: {"The client application made a bad request to the ORCID API.", "The client application made a bad request to the ORCID API."},
@@ -75,6 +76,8 @@ var apiMessages = map[int]struct{ dev, user string }{
 	9024: {"400 Bad Request: Put-code is included when not expected. When posting new activities, the put code should be omitted.", "There was an error when updating the record. Please try again. If the error persists, please contact ${clientName} for assistance."},
 	9025: {"409 Conflict: The given group-id-record already exists.", "The given group-id-record already exists."},
 	9026: {"400 Bad Request: The group you are trying to access does not exist, you may need to create it.", "The group-id-record does not exist."},
+	9028: {"No webhook found for orcid=${orcid}, and uri=${uri}.", "The resource was not found."},
+	9029: {"404 Not Found: Could not find notification with id: ${id} for ORCID: ${orcid}.", "The resource was not found."},
 	9030: {"The element '${value}' of type '${type}' is duplicated. ", "The element '${value}' of type '${type}' is duplicated. "},
 	9031: {"Put-code is required to update elements.", "There was an error when updating the record. Please try again. If the error persists, please contact ${clientName} for assistance."},
 	9034: {"400 Bad Request: The put code provided is not valid.", "There was an error when updating the record. Please try again. If the error persists, please contact ${clientName} for assistance."},
@@ -86,6 +89,7 @@ var apiMessages = map[int]struct{ dev, user string }{
 	9040: {"The item can't be deleted.", "The item can't be deleted."},
 	9041: {"404 Not Found: Biography for the given record is null.", "There is no biography for the given record."},
 	9042: {"", "Too many put codes supplied"},
+	9043: {"The start parameter for API users without credentials must be an integer between 0 and 10,000", "The start parameter for API users without credentials must be an integer between 0 and 10,000"},
 	9044: {"409 Conflict: The ORCID record is deactivated and cannot be edited.", "The ORCID record is deactivated."},
 	9045: {"400 Bad request: disambiguated-organization must be present and valid", "No valid disambiguated-organization is included in the data."},
 	9046: {"400 Bad request: organization must be present and valid", "No valid organization is included in the data."},
@@ -114,10 +118,12 @@ var devFallback = map[int]string{
 var codeStatus = map[int]int{
 	9001: 400, 9002: 401, 9004: 403, 9006: 400, 9008: 500, 9010: 403, 9011: 404, 9012: 400,
 	9013: 403, 9014: 403, 9016: 404, 9017: 401, 9019: 400, 9020: 400, 9021: 409, 9022: 400,
-	9023: 400, 9024: 400, 9025: 409, 9026: 400, 9030: 409, 9031: 409, 9034: 400, 9035: 403, 9037: 400, 9038: 403,
+	9023: 400, 9024: 400, 9025: 409, 9026: 400, 9028: 404, 9030: 409, 9031: 409, 9034: 400, 9035: 403, 9037: 400, 9038: 403,
 	9039: 403, 9040: 409, 9041: 404, 9042: 400, 9045: 400, 9046: 400, 9047: 400, 9048: 409, 9049: 400,
 	9050: 400, 9051: 400, 9053: 400, 9054: 400, 9055: 400, 9058: 400, 9060: 400, 9061: 400,
 	9062: 400,
+	// Notifications (notifications.go) and search (search.go).
+	9009: 403, 9029: 404, 9043: 400,
 	// Record states (checkProfile, states.go).
 	9007: 301, 9018: 409, 9036: 409, 9044: 409,
 }

@@ -24,12 +24,17 @@ type researcherJSON struct {
 	Primary           string      `json:"primary,omitempty"`
 	CreatedBy         string      `json:"created_by,omitempty"`
 	StateChangedAt    *time.Time  `json:"state_changed_at,omitempty"`
+	// EmailVerified and TwoFactor: whether the email is verified and
+	// whether signing in asks for a second factor (security.go).
+	EmailVerified bool `json:"email_verified"`
+	TwoFactor     bool `json:"two_factor"`
 }
 
 func (r *Registry) researcherJSON(x Researcher) researcherJSON {
 	j := researcherJSON{ORCID: x.ORCID, URI: r.IDURI(x.ORCID), GivenNames: x.GivenNames, FamilyNames: x.FamilyNames,
 		CreditName: x.CreditName, Email: x.Email, Biography: x.Biography, DefaultVisibility: x.DefaultVisibility,
-		NamesVisibility: x.NamesVisibility, State: x.State, Primary: x.PrimaryORCID, CreatedBy: x.CreatedByClient}
+		NamesVisibility: x.NamesVisibility, State: x.State, Primary: x.PrimaryORCID, CreatedBy: x.CreatedByClient,
+		EmailVerified: x.EmailVerified, TwoFactor: x.Using2FA}
 	if x.State != StateActive {
 		t := x.StateChangedAt
 		j.StateChangedAt = &t

@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"io/fs"
+
+	"github.com/orcidlink/orcidlink/internal/orcid"
 	"os"
 	"regexp"
 	"slices"
@@ -9,10 +11,15 @@ import (
 	"testing"
 )
 
+// translatedGoFiles are the files whose texts the translated pages show:
+// page titles (r.localized), .T(...) calls, form errors and notices.
+var translatedGoFiles = []string{"site.go", "myorcid.go", "settings.go", "accounts.go", "security.go", "twofactor.go", "interstitials.go"}
+
 // siteTranslationKeys collects every text the pages translate: the keys of
-// .T, .Tf and .Around in the templates, the literal keys of .T(...) and the
-// titles of the translated pages in site.go, what the consent and account
-// pages list for each scope, and the registration form's field errors.
+// .T, .Tf and .Around in the templates, the literal keys of .T(...), the
+// titles of the translated pages, the form errors and notices of
+// translatedGoFiles, what the consent and account pages list for each
+// scope, and the visibility names the settings and record pages show.
 func siteTranslationKeys(t *testing.T) map[string]bool {
 	t.Helper()
 	keys := map[string]bool{}
@@ -34,31 +41,66 @@ func siteTranslationKeys(t *testing.T) map[string]bool {
 	goKey := []*regexp.Regexp{
 		regexp.MustCompile(`\.T\(` + str + `\)`),
 		regexp.MustCompile(`r\.localized\(req, ` + str),
+		// Field errors the forms show: registration (CreateResearcher),
+		// settings, the interstitials.
+		regexp.MustCompile(`&FieldError\{"(?:given_names|email|password|biography|organization)", ` + str + `\}`),
+		// Form failures of /my-orcid, the 2FA forms and the interstitials.
+		regexp.MustCompile(`\bfail\((?:"[a-z_]+", )?` + str + `\)`),
+		regexp.MustCompile(`renderTwoFactor\([^)]*, ` + str + `\)`),
+		regexp.MustCompile(`return ` + str + `, nil`),
+		// The notices of /my-orcid.
+		regexp.MustCompile(`"(?:visibility|deleted|added)": ` + str),
 	}
-	b, err := os.ReadFile("site.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, re := range goKey {
-		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
-			keys[m[1]] = true
+	for _, f := range translatedGoFiles {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, re := range goKey {
+			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+				keys[m[1]] = true
+			}
 		}
 	}
+	delete(keys, "")
 	for _, s := range permissionOrder {
 		if d := Describe(s); d != s { // a scope without words is shown as is
 			keys[d] = true
 		}
 	}
-	// The field errors the registration page shows (CreateResearcher).
-	b, err = os.ReadFile("accounts.go")
-	if err != nil {
-		t.Fatal(err)
+	for _, v := range orcid.Visibilities {
+		keys[v] = true
 	}
-	fieldErr := regexp.MustCompile(`&FieldError\{"(?:given_names|email|password)", ` + str + `\}`)
-	for _, m := range fieldErr.FindAllStringSubmatch(string(b), -1) {
-		keys[m[1]] = true
+	for _, it := range interstitialOrder() {
+		keys[interstitialTitle(it.Switch)] = true
 	}
 	return keys
+}
+
+// translatedPages are the templates shown in the researcher's language:
+// every text on them goes through .T (or .Tf, .Around).
+var translatedPages = []string{"account", "authorize", "error", "interstitial", "layout", "myorcid",
+	"register", "signin", "signin2fa", "signout", "twofactor"}
+
+// TestTranslatedPagesHaveNoBareText: with template actions, tags and
+// comments taken out, a translated page has no words left, so no English
+// text escapes translation; a text added without .T fails here.
+func TestTranslatedPagesHaveNoBareText(t *testing.T) {
+	strip := regexp.MustCompile(`(?s)\{\{.*?\}\}|<!--.*?-->|<[^>]*>|&[a-z]+;`)
+	letters := regexp.MustCompile(`\pL{2,}`)
+	for _, name := range translatedPages {
+		b, err := templateFS.ReadFile("templates/" + name + ".html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest := strip.ReplaceAllString(string(b), " ")
+		for _, w := range letters.FindAllString(rest, -1) {
+			if w == "ORCID" || w == "iD" { // the brand, in every language
+				continue
+			}
+			t.Errorf("%s.html: %q is not translated (wrap it in .T)", name, w)
+		}
+	}
 }
 
 // TestSiteTranslationsComplete: every text the registry's own pages

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -98,8 +99,11 @@ type myOrcidPage struct {
 	IDTypes    []string
 	Errors     map[string]string
 	WorkForm   addWorkForm
-	Notice     string
+	Notice     string // an English message key
 	Done       string // what the notice reports: visibility, deleted, added
+	// EmailVerified is where a verification link led ("true" when the
+	// owner just verified their email, security.go).
+	EmailVerified string
 }
 
 type addWorkForm struct {
@@ -133,9 +137,10 @@ func (r *Registry) renderMyOrcid(w http.ResponseWriter, req *http.Request, statu
 		return
 	}
 	p := myOrcidPage{
-		pageCommon: r.common(req, "My ORCID record", ""), Researcher: res, RecordURL: r.IDURI(res.ORCID),
+		pageCommon: r.localized(req, "My ORCID record", ""), Researcher: res, RecordURL: r.IDURI(res.ORCID),
 		FormToken: r.formToken(sess.ID, "my-orcid", ""), Visibility: orcid.Visibilities, WorkTypes: orcid.WorkTypes,
 		IDTypes: orcid.IdentifierTypeNames(), Errors: errs, WorkForm: form, Notice: notice, Done: done,
+		EmailVerified: req.URL.Query().Get("emailVerified"),
 	}
 	names := map[string]string{}
 	for _, row := range rows {
@@ -262,6 +267,13 @@ func (r *Registry) handleAddWork(w http.ResponseWriter, req *http.Request) {
 		r.renderMyOrcid(w, req, http.StatusBadRequest, form, map[string]string{field: msg}, "", "")
 	}
 	switch {
+	case !res.EmailVerified:
+		// ORCID's record page asks for a verified email before the
+		// researcher adds anything (orcid-angular panel.component openModal
+		// and VerificationEmailModalService; names and emails excepted).
+		// Clients still write through the API.
+		fail("email", "You need to verify your email address before you can add information to your ORCID record.")
+		return
 	case form.Title == "":
 		fail("title", "A title is required.")
 		return
@@ -293,23 +305,30 @@ func (r *Registry) handleAddWork(w http.ResponseWriter, req *http.Request) {
 		fail("work", asAPIError(err).developerMessage())
 		return
 	}
-	now := r.now()
-	vis := orcid.Visibility(res.DefaultVisibility)
-	src := &orcid.Source{SourceOrcid: r.orcidIdentifier(mediaType{json: true}, res.ORCID), SourceName: orcid.NewText(res.DisplayName())}
-	// Display index 0: what ORCID gives items the researcher enters.
-	row := StoredItem{ORCID: res.ORCID, Kind: string(orcid.KindWork), Visibility: string(vis), DisplayIndex: 0,
-		CreatedAt: now, ModifiedAt: now}
-	if _, err := r.store.CreateItemFunc(req.Context(), row, func(pc int64) ([]byte, error) {
-		work.SetPutCode(pc)
-		setDisplayIndex(work, 0)
-		work.SetPath(orcid.KindWork.ItemPath(res.ORCID, pc))
-		work.SetVisibility(vis)
-		work.SetDates(now, now)
-		work.SetSource(src)
-		return itemBody(work)
-	}); err != nil {
+	if err := r.addOwnItem(req.Context(), res, orcid.KindWork, work); err != nil {
 		r.serverError(w, req, fmt.Errorf("add work: %w", err))
 		return
 	}
 	http.Redirect(w, req, r.BaseURL()+"/my-orcid?done=added", http.StatusSeeOther)
+}
+
+// addOwnItem stores an item the researcher enters: the researcher is its
+// source (source-orcid), it takes the default visibility, and its display
+// index is 0, what ORCID gives items the researcher enters.
+func (r *Registry) addOwnItem(ctx context.Context, res Researcher, kind orcid.ItemKind, item orcid.Item) error {
+	now := r.now()
+	vis := orcid.Visibility(res.DefaultVisibility)
+	src := &orcid.Source{SourceOrcid: r.orcidIdentifier(mediaType{json: true}, res.ORCID), SourceName: orcid.NewText(res.DisplayName())}
+	row := StoredItem{ORCID: res.ORCID, Kind: string(kind), Visibility: string(vis), DisplayIndex: 0,
+		CreatedAt: now, ModifiedAt: now}
+	_, err := r.store.CreateItemFunc(ctx, row, func(pc int64) ([]byte, error) {
+		item.SetPutCode(pc)
+		setDisplayIndex(item, 0)
+		item.SetPath(kind.ItemPath(res.ORCID, pc))
+		item.SetVisibility(vis)
+		item.SetDates(now, now)
+		item.SetSource(src)
+		return itemBody(item)
+	})
+	return err
 }

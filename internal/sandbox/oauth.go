@@ -46,7 +46,7 @@ const (
 // clientCredentialScopes are ScopePathType.isClientCreditalScope: granted by
 // the two-legged flow only, refused at /oauth/authorize.
 var clientCredentialScopes = map[string]bool{ScopeReadPublic: true, ScopeWebhook: true,
-	ScopeGroupIDRecordRead: true, ScopeGroupIDRecordUpdate: true}
+	ScopeGroupIDRecordRead: true, ScopeGroupIDRecordUpdate: true, ScopePremiumNotification: true}
 
 // ignoredOIDCScopes are standard OpenID Connect scopes ORCID silently drops
 // (OrcidOAuth2RequestValidator.OpenIDConnectScopesToIgnore).
@@ -420,7 +420,9 @@ func (r *Registry) handleAuthorizeDecision(w http.ResponseWriter, req *http.Requ
 		if a.State != "" {
 			target += "&state=" + url.QueryEscape(a.State)
 		}
-		http.Redirect(w, req, target, http.StatusFound)
+		// ORCID shows its interstitials after a denial too
+		// (interstitials.go).
+		r.leaveForClient(w, req, a, sess, target)
 		return
 	}
 	r.approve(w, req, a, sess)
@@ -455,7 +457,7 @@ func (r *Registry) approve(w http.ResponseWriter, req *http.Request, a authReque
 		r.serverError(w, req, fmt.Errorf("create authorization code: %w", err))
 		return
 	}
-	http.Redirect(w, req, appendQuery(a.RedirectURI, "code", c.Code, "state", a.State), http.StatusFound)
+	r.leaveForClient(w, req, a, sess, appendQuery(a.RedirectURI, "code", c.Code, "state", a.State))
 }
 
 // approveImplicit mints a short-lived token and puts it in the redirect
@@ -497,7 +499,7 @@ func (r *Registry) approveImplicit(w http.ResponseWriter, req *http.Request, a a
 		}
 		kv = append(kv, "id_token", idt)
 	}
-	http.Redirect(w, req, appendFragment(a.RedirectURI, kv...), http.StatusFound)
+	r.leaveForClient(w, req, a, sess, appendFragment(a.RedirectURI, kv...))
 }
 
 // appendFragment adds name/value pairs to a URL's fragment, after any
@@ -769,6 +771,11 @@ func (r *Registry) grantAuthorizationCode(ctx context.Context, c Client, form ur
 func (r *Registry) grantClientCredentials(ctx context.Context, c Client, requested Scopes) (tokenResponse, error) {
 	if containsScope(requested, ScopeWebhook) && !c.Premium {
 		return tokenResponse{}, tokErr(400, "invalid_scope", "Invalid scope: "+ScopeWebhook)
+	}
+	// ORCID gives /premium-notification to premium members only
+	// (notifications_part2.xml: insert_scope_for_premium_members).
+	if containsScope(requested, ScopePremiumNotification) && !c.Premium {
+		return tokenResponse{}, tokErr(400, "invalid_scope", "Invalid scope: "+ScopePremiumNotification)
 	}
 	// Scopes outside the client's own are InvalidScopeException
 	// (OrcidClientCredentialsChecker.validateScope): a public client has

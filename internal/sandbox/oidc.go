@@ -91,7 +91,12 @@ func (r *Registry) idToken(c Client, res Researcher, accessToken string, authTim
 		AuthTime: authTime.Unix(), Nonce: nonce,
 	}
 	if c.Member() {
-		cl.AMR = "pwd" // "mfa" for users with two-factor sign-in, which the emulator has not
+		// "mfa" for researchers who sign in with a second factor
+		// (twofactor.go), as OpenIDConnectTokenEnhancer says.
+		cl.AMR = "pwd"
+		if res.Using2FA {
+			cl.AMR = "mfa"
+		}
 	}
 	if res.NamesVisibility == "public" {
 		cl.GivenName, cl.FamilyName, cl.Name = res.GivenNames, res.FamilyNames, res.CreditName

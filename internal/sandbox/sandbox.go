@@ -46,6 +46,19 @@ type Config struct {
 	// known organisation and an ISSN with a valid check digit as a known
 	// journal, from which an issn: group is made on first use as ORCID does.
 	Strict bool
+	// WebhookInterval is how often pending premium webhooks are delivered,
+	// ORCID's scheduler period (minutes there): 0 means
+	// DefaultWebhookInterval, negative only on demand (DeliverWebhooks,
+	// POST /_sandbox/webhooks/flush). WebhookRetryDelay is ORCID's
+	// webhookRetryDelayMinutes: a failed callback waits failures × delay;
+	// 0 means DefaultWebhookRetryDelay.
+	WebhookInterval   time.Duration
+	WebhookRetryDelay time.Duration
+	// WebhookClient makes the deliveries; nil means WebhookClient(nil):
+	// ORCID's 20-second timeout, no redirects followed, any address.
+	// A program exposing the registry to others passes one whose dialer
+	// refuses the addresses it must protect (webhooks.go).
+	WebhookClient *http.Client
 }
 
 // Defaults documented by ORCID for API v2.0 and later.
@@ -64,7 +77,8 @@ type Registry struct {
 	keys    *signingKey
 	limits  *limiters
 	faults  *faultState
-	i18n    *catalog // the site pages' translations (i18n.go)
+	i18n    *catalog  // the site pages' translations (i18n.go)
+	hooks   *webhooks // premium webhook deliveries (webhooks.go)
 	handler http.Handler
 
 	mu sync.Mutex // serialises iD minting
@@ -109,11 +123,15 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 		return nil, err
 	}
 	r.handler = r.routes()
+	r.startWebhooks(cfg)
 	return r, nil
 }
 
 // Close closes the database.
-func (r *Registry) Close() error { return r.store.Close() }
+func (r *Registry) Close() error {
+	r.stopWebhooks()
+	return r.store.Close()
+}
 
 // Handler serves the whole registry. Mount it at the path of BaseURL
 // (stripping that prefix).
@@ -142,11 +160,15 @@ func (r *Registry) routes() http.Handler {
 	r.registerOAuthRoutes(mux)
 	r.registerAPIRoutes(mux)
 	r.registerControlRoutes(mux)
+	r.registerInboxRoutes(mux)
+	r.registerWebhookControlRoutes(mux)
 	// Browsers post the site's forms; refuse cross-origin ones (CSRF).
 	// OAuth and API endpoints are called by servers, which send no
 	// Sec-Fetch-Site or Origin headers, so the check lets them through.
 	cop := http.NewCrossOriginProtection()
-	return r.logRequests(cop.Handler(mux))
+	// API paths without /v3.0/ (webhooks, other versions) fit no pattern
+	// of mux; unversioned answers them as ORCID's API hosts do (versions.go).
+	return r.logRequests(cop.Handler(r.unversioned(mux)))
 }
 
 func (r *Registry) logRequests(next http.Handler) http.Handler {

@@ -16,6 +16,9 @@ const (
 	ScopeWebhook           = "/webhook"
 	ScopeActivitiesLimited = "/activities/read-limited"
 	ScopePersonLimited     = "/person/read-limited"
+	// ScopePremiumNotification is the two-legged scope of premium members
+	// for permission notifications (notifications.go).
+	ScopePremiumNotification = "/premium-notification"
 )
 
 // implied lists what a granted scope also grants, after ORCID's
@@ -48,7 +51,7 @@ var threeLegged = map[string]bool{
 var memberOnly = map[string]bool{
 	ScopeReadLimited: true, ScopeActivitiesUpdate: true, ScopePersonUpdate: true,
 	ScopeActivitiesLimited: true, ScopePersonLimited: true, ScopeWebhook: true,
-	ScopeGroupIDRecordRead: true, ScopeGroupIDRecordUpdate: true,
+	ScopeGroupIDRecordRead: true, ScopeGroupIDRecordUpdate: true, ScopePremiumNotification: true,
 }
 
 // Scopes is a set of scope strings; ORCID treats scope as a set, so order

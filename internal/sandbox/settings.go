@@ -16,6 +16,9 @@ type SettingsChange struct {
 	NamesVisibility   *string `json:"names_visibility,omitempty"`
 	CreditName        *string `json:"credit_name,omitempty"`
 	Biography         *string `json:"biography,omitempty"`
+	// EmailVerified marks the email verified or not (control API only:
+	// the researcher verifies by following the emailed link).
+	EmailVerified *bool `json:"email_verified,omitempty"`
 }
 
 // maxBiography is the limit of ORCID's biography form
@@ -79,6 +82,11 @@ func (r *Registry) UpdateResearcherSettings(ctx context.Context, orcidID string,
 	}
 	if err := r.store.UpdateResearcherSettings(ctx, res.ORCID, in, r.now()); err != nil {
 		return res, err
+	}
+	if ch.EmailVerified != nil {
+		if err := r.store.setEmailVerified(ctx, res.ORCID, *ch.EmailVerified, unix(r.now())); err != nil {
+			return res, err
+		}
 	}
 	return r.store.Researcher(ctx, res.ORCID)
 }

@@ -72,6 +72,7 @@ func (r *Registry) registerSiteRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /developer-tools/researchers", r.handleDevToolsResearcher)
 	mux.HandleFunc("GET /outbox", r.handleOutbox)
 	r.registerRecordOwnerRoutes(mux)
+	r.registerAccountSecurityRoutes(mux)
 }
 
 // ---- rendering ----
@@ -360,6 +361,9 @@ type signinPage struct {
 	// RefusedState is the state of a record that may not sign in, which
 	// the page names so scripts and tests can tell it from a bad password.
 	RefusedState string
+	// Verified reports where a verification link led (security.go):
+	// "true", "false" or "invalid".
+	Verified string
 }
 
 func (r *Registry) signinData(req *http.Request, oauth url.Values, returnTo string) signinPage {
@@ -400,6 +404,12 @@ func (r *Registry) handleSigninPage(w http.ResponseWriter, req *http.Request) {
 	if oauth != nil {
 		p.Username = r.prefillUsername(req.Context(), oauth)
 	}
+	switch {
+	case q.Get("invalidVerifyUrl") == "true":
+		p.Verified = "invalid"
+	case q.Get("emailVerified") != "":
+		p.Verified = q.Get("emailVerified")
+	}
 	r.render(w, req, http.StatusOK, "signin", p)
 }
 
@@ -420,6 +430,12 @@ func (r *Registry) handleSignin(w http.ResponseWriter, req *http.Request) {
 			p.Error, p.RefusedState = sr.Message, string(sr.State)
 		}
 		r.render(w, req, http.StatusUnauthorized, "signin", p)
+		return
+	}
+	if res.Using2FA {
+		// The password is right; ORCID's sign-in now asks for the code
+		// (verificationCodeRequired) before signing in (twofactor.go).
+		r.renderSecondStep(w, req, http.StatusOK, res.ORCID, f.Get("oauth"), f.Get("return_to"), "", false)
 		return
 	}
 	if err := r.startSession(w, req, res.ORCID); err != nil {
@@ -477,6 +493,8 @@ func (r *Registry) handleRegister(w http.ResponseWriter, req *http.Request) {
 	res, err := r.CreateResearcher(req.Context(), NewResearcher{
 		GivenNames: f.Get("given_names"), FamilyNames: f.Get("family_names"),
 		Email: f.Get("email"), Password: f.Get("password"), DefaultVisibility: f.Get("default_visibility"),
+		// A new account's email waits for the link of the welcome message.
+		EmailVerified: new(false),
 	})
 	if err != nil {
 		var fe *FieldError
@@ -513,11 +531,11 @@ Your ORCID iD: %s
 Your ORCID record: %s
 
 Please verify your email address by following this link:
-%s/verify-email (the offline sandbox treats every address as verified)
+%s
 
 Kind regards,
 The ORCID team (offline sandbox)
-`, res.DisplayName(), res.ORCID, r.IDURI(res.ORCID), r.BaseURL())
+`, res.DisplayName(), res.ORCID, r.IDURI(res.ORCID), r.verifyLink(res.Email))
 	if err := r.store.AddEmail(ctx, Email{To: res.Email, Subject: "[ORCID] Welcome to ORCID - verify your email address", Body: body, CreatedAt: r.now()}); err != nil {
 		return fmt.Errorf("welcome email: %w", err)
 	}
@@ -622,6 +640,14 @@ type accountPage struct {
 	Errors     map[string]string
 	Saved      bool
 	Visibility []string
+	// Email verification and two-factor sign-in (security.go,
+	// twofactor.go): the notice of a sent verification email or of 2FA
+	// switched off, the backup codes left, and the error of the disable
+	// form.
+	VerificationSent bool
+	TwoFactorOff     bool
+	BackupCodesLeft  int
+	TwoFactorError   string
 }
 
 func (r *Registry) handleAccount(w http.ResponseWriter, req *http.Request) {
@@ -629,6 +655,12 @@ func (r *Registry) handleAccount(w http.ResponseWriter, req *http.Request) {
 }
 
 func (r *Registry) renderAccount(w http.ResponseWriter, req *http.Request, status int, errs map[string]string) {
+	r.renderAccountWith(w, req, status, errs, "")
+}
+
+// renderAccountWith is renderAccount with an error of the form that
+// switches two-factor sign-in off (an English message key).
+func (r *Registry) renderAccountWith(w http.ResponseWriter, req *http.Request, status int, errs map[string]string, twoFactorErr string) {
 	ctx := req.Context()
 	sess, res, ok := r.currentSession(req)
 	if !ok {
@@ -665,6 +697,16 @@ func (r *Registry) renderAccount(w http.ResponseWriter, req *http.Request, statu
 		pageCommon: r.localized(req, "Account settings", ""), Researcher: res, RecordURL: r.IDURI(res.ORCID),
 		FormToken: r.formToken(sess.ID, "account", ""), Revoked: req.URL.Query().Get("revoked"),
 		Errors: errs, Saved: req.URL.Query().Get("saved") != "", Visibility: orcid.Visibilities,
+		VerificationSent: req.URL.Query().Get("verification") == "sent", TwoFactorOff: req.URL.Query().Get("2fa") == "disabled",
+	}
+	if twoFactorErr != "" {
+		p.TwoFactorError = p.T(twoFactorErr)
+	}
+	if res.Using2FA {
+		if p.BackupCodesLeft, err = r.store.unusedBackupCodes(ctx, res.ORCID); err != nil {
+			r.serverError(w, req, err)
+			return
+		}
 	}
 	for _, o := range orgs {
 		o.Permissions = permissions(scopes[o.ClientID])

@@ -184,6 +184,11 @@ type Researcher struct {
 	PrimaryORCID    string
 	StateChangedAt  time.Time
 	CreatedByClient string
+	// EmailVerified and Using2FA come from account_security (security.go):
+	// whether the primary email is verified, and whether signing in asks
+	// for a second factor. Records without a row are verified, without 2FA.
+	EmailVerified bool
+	Using2FA      bool
 }
 
 // DisplayName is what ORCID shows and returns as the token's "name".
@@ -220,7 +225,9 @@ func (s *store) CreateResearcher(ctx context.Context, r Researcher) error {
 
 const researcherCols = `orcid, given_names, family_names, credit_name, email, password_hash, biography,
 	default_visibility, names_visibility, created_at, modified_at,
-	state, primary_orcid, state_changed_at, created_by_client`
+	state, primary_orcid, state_changed_at, created_by_client,
+	COALESCE((SELECT s.email_verified FROM account_security s WHERE s.orcid = researchers.orcid), 1),
+	COALESCE((SELECT s.using_2fa FROM account_security s WHERE s.orcid = researchers.orcid), 0)`
 
 func scanResearcher(row interface{ Scan(...any) error }) (Researcher, error) {
 	var r Researcher
@@ -228,7 +235,7 @@ func scanResearcher(row interface{ Scan(...any) error }) (Researcher, error) {
 	var state string
 	err := row.Scan(&r.ORCID, &r.GivenNames, &r.FamilyNames, &r.CreditName, &r.Email, &r.PasswordHash,
 		&r.Biography, &r.DefaultVisibility, &r.NamesVisibility, &created, &modified,
-		&state, &r.PrimaryORCID, &stateAt, &r.CreatedByClient)
+		&state, &r.PrimaryORCID, &stateAt, &r.CreatedByClient, &r.EmailVerified, &r.Using2FA)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
 	}

@@ -202,10 +202,10 @@ func validateFunding(f *orcid.Funding, wc writeCheck) error {
 			return errValidation("Please specify a currency code")
 		case a.CurrencyCode != "" && blank(a.Value):
 			return errValidation("Please specify an amount or remove the amount tag")
-		case a.CurrencyCode != "":
-			if _, err := strconv.ParseFloat(strings.TrimSpace(a.Value), 64); err != nil {
-				return newAPIError(9054, nil, "")
-			}
+		case a.CurrencyCode != "" && !orcid.ValidAmount(a.Value):
+			// Double.parseDouble's grammar, not Go's: "1e3" and "12d"
+			// pass, "1,000" and "0x1" do not.
+			return newAPIError(9054, nil, "")
 		}
 	}
 	if err := putCodeOnCreate(f, wc); err != nil {

@@ -106,6 +106,22 @@ func checkCountry(c string) *bodyFault {
 	return enumFault("Iso3166Country", c)
 }
 
+// checkCurrency: orcid-model reads currency-code into a java.util.Currency
+// through CurrencyAdapter, whose unmarshal turns Currency.getInstance's
+// refusal into IllegalEnumValueException (value, enum java.util.Currency):
+// XML 9051. Jackson reaches the same adapter (ORCID's JSON provider honours
+// JAXB annotations) and wraps the exception, which has no message, so the
+// JSON 9047 names only its class and the property path; that text is
+// derived from Jackson's wrapping, not observed (UNVERIFIED).
+func checkCurrency(a *orcid.Amount) *bodyFault {
+	if a == nil || a.CurrencyCode == "" || orcid.ValidCurrency(a.CurrencyCode) {
+		return nil
+	}
+	return &bodyFault{kind: faultEnum, enum: "java.util.Currency", value: a.CurrencyCode,
+		msg: `org.orcid.jaxb.model.common.adapters.IllegalEnumValueException (through reference chain: ` +
+			`org.orcid.jaxb.model.v3.release.record.Funding["amount"]->org.orcid.jaxb.model.v3.release.common.Amount["currency-code"])`}
+}
+
 func checkOrgEnums(o *orcid.Organization) *bodyFault {
 	if o == nil || o.Address == nil {
 		return nil
@@ -144,7 +160,7 @@ func checkEnums(v any) error {
 		return firstFault(fs...)
 	case *orcid.Funding:
 		return firstFault(checkVisibility(x.Visibility), checkEnum("FundingType", orcid.FundingTypes, x.Type),
-			checkExternalIDEnums(extIDs(x.ExternalIDs)...), checkOrgEnums(x.Organization))
+			checkCurrency(x.Amount), checkExternalIDEnums(extIDs(x.ExternalIDs)...), checkOrgEnums(x.Organization))
 	case *orcid.Affiliation:
 		return firstFault(checkVisibility(x.Visibility), checkExternalIDEnums(extIDs(x.ExternalIDs)...), checkOrgEnums(x.Organization))
 	case *orcid.PeerReview:

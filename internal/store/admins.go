@@ -32,6 +32,9 @@ type AdminUser struct {
 
 func (u *AdminUser) normalize() error {
 	u.Email = strings.TrimSpace(u.Email)
+	if err := checkTexts("email", u.Email, "name", u.Name); err != nil {
+		return err
+	}
 	if !strings.Contains(u.Email, "@") {
 		return fmt.Errorf("%w: %q is not an email address", ErrInvalid, u.Email)
 	}

@@ -24,14 +24,23 @@ func (s ArticleState) valid() bool {
 // Article is a tenant's article (the journal workflow, issue 6), named by
 // the tenant's own Key.
 type Article struct {
-	ID           int64
-	TenantID     int64
-	Key          string
-	Title        string
-	JournalTitle string
+	ID       int64
+	TenantID int64
+	Key      string
+	Title    string
+	Subtitle string
+	// TranslatedTitle is the title in TranslatedTitleLanguage (an ORCID
+	// language code).
+	TranslatedTitle, TranslatedTitleLanguage string
+	// Abstract becomes the work's short description; Language (an ORCID
+	// language code) the language it is written in.
+	Abstract, Language string
+	JournalTitle       string
 	// ISSN is the journal's ("" for none): it names the review group of
-	// the article's peer reviews.
-	ISSN string
+	// the article's peer reviews. OtherISSNs are the journal's others (the
+	// electronic one of a printed journal, say).
+	ISSN       string
+	OtherISSNs []string
 	// Type is the ORCID work type; "" is saved as journal-article.
 	Type string
 	DOI  string
@@ -82,12 +91,16 @@ type ArticleReview struct {
 }
 
 const articleCols = `id, tenant_id, article_key, title, journal_title, issn, work_type, doi, url, pub_year, pub_month,
-	pub_day, review_mode, state, created_at, updated_at`
+	pub_day, review_mode, subtitle, translated_title, translated_title_language, abstract, language, other_issns,
+	state, created_at, updated_at`
 
 func scanArticle(r scanner) (Article, error) {
 	var a Article
+	var others string
 	err := r.Scan(&a.ID, &a.TenantID, &a.Key, &a.Title, &a.JournalTitle, &a.ISSN, &a.Type, &a.DOI, &a.URL, &a.PubYear,
-		&a.PubMonth, &a.PubDay, &a.ReviewMode, &a.State, timeDest{&a.CreatedAt}, timeDest{&a.UpdatedAt})
+		&a.PubMonth, &a.PubDay, &a.ReviewMode, &a.Subtitle, &a.TranslatedTitle, &a.TranslatedTitleLanguage, &a.Abstract,
+		&a.Language, &others, &a.State, timeDest{&a.CreatedAt}, timeDest{&a.UpdatedAt})
+	a.OtherISSNs = strings.Fields(others)
 	return a, err
 }
 
@@ -95,11 +108,24 @@ func (a *Article) normalize() error {
 	a.Key, a.Title = strings.TrimSpace(a.Key), strings.TrimSpace(a.Title)
 	a.JournalTitle, a.ISSN = strings.TrimSpace(a.JournalTitle), strings.TrimSpace(a.ISSN)
 	a.Type, a.DOI, a.URL = strings.TrimSpace(a.Type), strings.TrimSpace(a.DOI), strings.TrimSpace(a.URL)
+	a.Subtitle, a.Abstract, a.Language = strings.TrimSpace(a.Subtitle), strings.TrimSpace(a.Abstract), strings.TrimSpace(a.Language)
+	a.TranslatedTitle, a.TranslatedTitleLanguage = strings.TrimSpace(a.TranslatedTitle), strings.TrimSpace(a.TranslatedTitleLanguage)
+	a.OtherISSNs = strings.Fields(strings.Join(a.OtherISSNs, " "))
 	if a.Type == "" {
 		a.Type = "journal-article"
 	}
 	if a.State == "" {
 		a.State = ArticleDraft
+	}
+	if err := checkTexts("key", a.Key, "title", a.Title, "subtitle", a.Subtitle, "translated_title", a.TranslatedTitle,
+		"translated_title_language", a.TranslatedTitleLanguage, "journal_title", a.JournalTitle, "issn", a.ISSN,
+		"other_issns", strings.Join(a.OtherISSNs, " "), "type", a.Type, "doi", a.DOI, "url", a.URL,
+		"language", a.Language); err != nil {
+		return err
+	}
+	// An abstract is the one field with paragraphs.
+	if err := CheckText("abstract", a.Abstract, true); err != nil {
+		return err
 	}
 	switch {
 	case a.Key == "" || len(a.Key) > 200:
@@ -126,6 +152,9 @@ func (a *Article) normalize() error {
 	for i := range a.Contributors {
 		c := &a.Contributors[i]
 		c.Name = strings.TrimSpace(c.Name)
+		if err := CheckText(fmt.Sprintf("contributors/%d/name", i), c.Name, false); err != nil {
+			return err
+		}
 		switch {
 		case c.PersonID == 0 && (c.Name == "" || len(c.Name) > 1000):
 			return fmt.Errorf("%w: contributor %d needs a person or a name of 1 to 1,000 bytes", ErrInvalid, i+1)
@@ -169,9 +198,11 @@ func (o *ops) SaveArticle(ctx context.Context, a Article) (_ Article, removed []
 				state = a.State
 			}
 			rows, err := o.query(ctx, `UPDATE articles SET title = ?, journal_title = ?, issn = ?, work_type = ?, doi = ?,
-				url = ?, pub_year = ?, pub_month = ?, pub_day = ?, review_mode = ?, state = ?, updated_at = ?
+				url = ?, pub_year = ?, pub_month = ?, pub_day = ?, review_mode = ?, subtitle = ?, translated_title = ?,
+				translated_title_language = ?, abstract = ?, language = ?, other_issns = ?, state = ?, updated_at = ?
 				WHERE id = ? AND tenant_id = ? RETURNING `+articleCols,
 				a.Title, a.JournalTitle, a.ISSN, a.Type, a.DOI, a.URL, a.PubYear, a.PubMonth, a.PubDay, string(a.ReviewMode),
+				a.Subtitle, a.TranslatedTitle, a.TranslatedTitleLanguage, a.Abstract, a.Language, strings.Join(a.OtherISSNs, " "),
 				string(state), now,
 				old.ID, a.TenantID)
 			got, err := collect(rows, err, scanArticle)
@@ -197,10 +228,12 @@ func (o *ops) SaveArticle(ctx context.Context, a Article) (_ Article, removed []
 				return err
 			}
 			rows, err := o.query(ctx, `INSERT INTO articles (tenant_id, article_key, title, journal_title, issn, work_type,
-				doi, url, pub_year, pub_month, pub_day, review_mode, state, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+articleCols,
+				doi, url, pub_year, pub_month, pub_day, review_mode, subtitle, translated_title, translated_title_language,
+				abstract, language, other_issns, state, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+articleCols,
 				a.TenantID, a.Key, a.Title, a.JournalTitle, a.ISSN, a.Type, a.DOI, a.URL, a.PubYear, a.PubMonth, a.PubDay,
-				string(a.ReviewMode), string(a.State), now, now)
+				string(a.ReviewMode), a.Subtitle, a.TranslatedTitle, a.TranslatedTitleLanguage, a.Abstract, a.Language,
+				strings.Join(a.OtherISSNs, " "), string(a.State), now, now)
 			got, err := collect(rows, err, scanArticle)
 			if err != nil {
 				return dbErr(err, ErrNotFound)

@@ -395,6 +395,36 @@ func (o *ops) ResolvePeople(ctx context.Context, tenantID int64, emails, refs []
 	return out, nil
 }
 
+// KnownPersonIDs says which of ids are people of the tenant: the
+// contributors an articles file names by person_id, checked a chunk of
+// rows at once as ResolvePeople checks emails and references.
+func (o *ops) KnownPersonIDs(ctx context.Context, tenantID int64, ids []int64) (_ map[int64]bool, err error) {
+	defer wrap(&err, "resolve person ids of tenant %d", tenantID)
+	out := map[int64]bool{}
+	const per = 500
+	for start := 0; start < len(ids); start += per {
+		chunk := ids[start:min(start+per, len(ids))]
+		args := []any{tenantID}
+		ph := make([]string, len(chunk))
+		for i, id := range chunk {
+			ph[i] = "?"
+			args = append(args, id)
+		}
+		rows, err := o.query(ctx, `SELECT id FROM people WHERE tenant_id = ? AND id IN (`+strings.Join(ph, ", ")+`)`, args...)
+		got, err := collect(rows, err, func(r scanner) (int64, error) {
+			var id int64
+			return id, r.Scan(&id)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range got {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
 // AbandonBatch deletes a batch whose upload broke off while it was being
 // validated (the client went away, the file was too large), with the rows
 // stored so far: an upload either completes or leaves nothing. A batch

@@ -96,6 +96,11 @@ func testBatches(t *testing.T, e *env) {
 		t.Fatalf("resolved %+v", refs)
 	}
 
+	ids, err := e.s.KnownPersonIDs(e.ctx, tn.ID, []int64{p2.ID, p2.ID + 1000})
+	want(t, "known ids", err, nil)
+	if len(ids) != 1 || !ids[p2.ID] {
+		t.Fatalf("known ids %v", ids)
+	}
 	// Another tenant sees none of it.
 	other, _ := e.itemFixture(t, "batches-other")
 	_, err = e.s.Batch(e.ctx, other.ID, b.ID)
@@ -110,6 +115,9 @@ func testBatches(t *testing.T, e *env) {
 	}
 	if refs, err := e.s.ResolvePeople(e.ctx, other.ID, []string{"bo@example.org"}, []string{"R-2"}); err != nil || len(refs.ByEmail)+len(refs.ByRef) != 0 {
 		t.Fatalf("another tenant resolves %+v, %v", refs, err)
+	}
+	if ids, err := e.s.KnownPersonIDs(e.ctx, other.ID, []int64{p2.ID}); err != nil || len(ids) != 0 {
+		t.Fatalf("another tenant knows ids %v, %v", ids, err)
 	}
 	list, err := e.s.ListBatches(e.ctx, tn.ID, 10)
 	want(t, "list", err, nil)

@@ -48,6 +48,8 @@ func runConformance(t *testing.T, newDB func(t *testing.T) (driver, dsn string))
 		{"CallLog", testCallLog},
 		{"AdminUsers", testAdminUsers},
 		{"Outbox", testOutbox},
+		{"OutboxSealed", testOutboxSealed},
+		{"ControlCharacters", testControlCharacters},
 		{"Transactions", testTransactions},
 		{"Sessions", testSessions},
 		{"Items", testItems},

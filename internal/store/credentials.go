@@ -37,6 +37,9 @@ func (c *Credential) validate() error {
 	if c.Name == "" {
 		return fmt.Errorf("%w: credential name is empty", ErrInvalid)
 	}
+	if err := checkTexts("name", c.Name, "client_id", c.ClientID); err != nil {
+		return err
+	}
 	switch c.Env.Name {
 	case "production", "sandbox", "custom":
 	default:

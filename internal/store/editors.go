@@ -60,6 +60,9 @@ func dayText(t time.Time) string {
 func (o *ops) SaveEditor(ctx context.Context, e Editor) (_ Editor, err error) {
 	defer wrap(&err, "save editor %d of tenant %d", e.ID, e.TenantID)
 	e.Role, e.Journal = strings.TrimSpace(e.Role), strings.TrimSpace(e.Journal)
+	if err := checkTexts("role", e.Role, "journal", e.Journal); err != nil {
+		return Editor{}, err
+	}
 	switch {
 	case e.Role == "" || len(e.Role) > 1000 || e.Journal == "" || len(e.Journal) > 1000:
 		return Editor{}, fmt.Errorf("%w: an editor needs a role and a journal (1 to 1,000 bytes)", ErrInvalid)

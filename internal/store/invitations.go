@@ -60,11 +60,21 @@ type NewInvitation struct {
 	Scopes    []string
 	ExpiresAt time.Time
 	CreatedBy string
+	// Token is the raw token of the link, from NewInvitationToken, when
+	// the caller needs the link before the transaction that creates the
+	// invitation (to compose its email outside it); "" makes a new one.
+	Token string
+}
+
+// NewInvitationToken returns a random token for an invitation's link
+// (NewInvitation.Token).
+func NewInvitationToken() string {
+	return rand.Text() // 26 base32 characters, 130 random bits
 }
 
 // newToken returns a random token for a link and the hash the store keeps.
 func newToken() (raw string, hash []byte) {
-	raw = rand.Text() // 26 base32 characters, 130 random bits
+	raw = NewInvitationToken()
 	return raw, hashToken(raw)
 }
 
@@ -101,6 +111,13 @@ func (o *ops) CreateInvitation(ctx context.Context, in NewInvitation) (_ Invitat
 		return Invitation{}, "", err
 	}
 	raw, hash := newToken()
+	if in.Token != "" {
+		// As strong as ours: a caller's token is the capability too.
+		if len(in.Token) < len(raw) {
+			return Invitation{}, "", fmt.Errorf("%w: an invitation token needs %d characters at least, from NewInvitationToken", ErrInvalid, len(raw))
+		}
+		raw, hash = in.Token, hashToken(in.Token)
+	}
 	inv, err := scanInvitation(o.queryRow(ctx, `INSERT INTO invitations (tenant_id, person_id, token_hash, scopes,
 		created_at, expires_at, state, created_by) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) RETURNING `+invitationCols,
 		in.TenantID, in.PersonID, hash, strings.Join(in.Scopes, " "), timeText(o.now()), timeText(in.ExpiresAt), in.CreatedBy))

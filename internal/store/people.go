@@ -112,6 +112,10 @@ func (p *Person) normalize() error {
 	if p.TenantID == 0 {
 		return fmt.Errorf("%w: person has no tenant", ErrInvalid)
 	}
+	if err := checkTexts("given_names", p.GivenNames, "family_names", p.FamilyNames, "email", p.Email,
+		"external_ref", p.ExternalRef, "language", p.Language); err != nil {
+		return err
+	}
 	if p.GivenNames == "" && p.FamilyNames == "" {
 		return fmt.Errorf("%w: person has no name", ErrInvalid)
 	}

@@ -26,6 +26,8 @@ var sealedTables = []sealedTable{
 		aad: func(id int64, extra, column string) []byte { return tokenAAD(id, orcid.ID(extra), column) }},
 	{table: "webhook_endpoints", columns: []string{"secret"},
 		aad: func(id int64, _, _ string) []byte { return webhookSecretAAD(id) }},
+	{table: "emails", columns: []string{"sealed"},
+		aad: func(id int64, _, _ string) []byte { return emailAAD(id) }},
 }
 
 // ResealAll re-encrypts, under the ring's primary key, every sealed value

@@ -188,6 +188,12 @@ func (t *Tenant) normalize() error {
 	if strings.TrimSpace(t.Name) == "" {
 		return fmt.Errorf("%w: tenant name is empty", ErrInvalid)
 	}
+	p := t.Settings.Publisher
+	if err := checkTexts("name", t.Name, "support_email", t.SupportEmail, "support_url", t.SupportURL,
+		"organization/name", p.Name, "organization/city", p.City, "organization/region", p.Region, "organization/country", p.Country,
+		"organization/ror", p.ROR); err != nil {
+		return err
+	}
 	if t.CredentialID == 0 {
 		return fmt.Errorf("%w: tenant has no credential", ErrInvalid)
 	}

@@ -27,6 +27,13 @@ type WebhookEndpoint struct {
 	Active      bool     // an inactive endpoint gets no new deliveries, and its pending ones wait
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// The circuit, kept by FinishWebhookDelivery: Timeouts is how many
+	// attempts in a row got no answer in time; ParkedUntil, when set, is
+	// until when the endpoint gets no attempt at all (the circuit is open),
+	// and once past, it gets one attempt at a time until one is answered
+	// (half-open). Saving the endpoint closes the circuit.
+	Timeouts    int
+	ParkedUntil time.Time
 }
 
 // Subscribes reports whether the endpoint wants events of type typ.
@@ -74,7 +81,8 @@ func validEventType(t string) bool {
 	return true
 }
 
-const webhookEndpointCols = `id, tenant_id, url, description, event_types, secret, active, created_at, updated_at`
+const webhookEndpointCols = `id, tenant_id, url, description, event_types, secret, active, created_at, updated_at,
+	timeouts, parked_until`
 
 func (o *ops) scanWebhookEndpoint(r scanner) (WebhookEndpoint, error) {
 	var e WebhookEndpoint
@@ -82,7 +90,7 @@ func (o *ops) scanWebhookEndpoint(r scanner) (WebhookEndpoint, error) {
 	var sealed []byte
 	var active int
 	if err := r.Scan(&e.ID, &e.TenantID, &e.URL, &e.Description, &types, &sealed, &active,
-		timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}); err != nil {
+		timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}, &e.Timeouts, timeDest{&e.ParkedUntil}); err != nil {
 		return WebhookEndpoint{}, err
 	}
 	e.EventTypes = strings.Split(types, ",")
@@ -149,6 +157,8 @@ func (o *ops) ListWebhookEndpoints(ctx context.Context, tenantID int64) (_ []Web
 
 // UpdateWebhookEndpoint changes an endpoint's URL, description, event
 // types and active flag; a non-empty Secret replaces the secret (rotation).
+// It closes the endpoint's circuit: an administrator who saves it (a new
+// URL, the receiver fixed) wants it tried now.
 func (o *ops) UpdateWebhookEndpoint(ctx context.Context, e WebhookEndpoint) (_ WebhookEndpoint, err error) {
 	defer wrap(&err, "update webhook endpoint %d of tenant %d", e.ID, e.TenantID)
 	if err := e.validate(); err != nil {
@@ -163,7 +173,8 @@ func (o *ops) UpdateWebhookEndpoint(ctx context.Context, e WebhookEndpoint) (_ W
 		sealed = ring.Seal([]byte(e.Secret), webhookSecretAAD(e.ID))
 	}
 	out, err := o.scanWebhookEndpoint(o.queryRow(ctx, `UPDATE webhook_endpoints SET url = ?, description = ?,
-		event_types = ?, active = ?, secret = COALESCE(?, secret), updated_at = ? WHERE id = ? AND tenant_id = ? RETURNING `+
+		event_types = ?, active = ?, secret = COALESCE(?, secret), updated_at = ?, timeouts = 0, parked_until = NULL
+		WHERE id = ? AND tenant_id = ? RETURNING `+
 		webhookEndpointCols, e.URL, e.Description, strings.Join(e.EventTypes, ","), boolInt(e.Active), sealed,
 		timeText(o.now()), e.ID, e.TenantID))
 	return out, notFound(err)
@@ -430,18 +441,52 @@ func (o *ops) RedeliverWebhook(ctx context.Context, tenantID, id int64) (_ Deliv
 const laneHead = `NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
 	AND p.person_id = d.person_id AND p.state = 'pending' AND p.id < d.id)`
 
-// claimable is the condition that a pending delivery d may be sent now.
+// claimable is the condition that a pending delivery d may be sent now;
+// its three parameters are the time now.
 const claimable = `d.state = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?)
-	AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.active = 1) AND ` + laneHead
+	AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.active = 1
+		AND (e.parked_until IS NULL OR e.parked_until <= ?)) AND ` + laneHead
 
 // DueWebhookDeliveries lists up to limit deliveries that may be sent now:
-// due, not being sent, of an active endpoint, and first in their lane.
+// due, not being sent, of an active endpoint whose circuit is not open, and
+// first in their lane; in the order of DueWebhookWork.
 func (o *ops) DueWebhookDeliveries(ctx context.Context, limit int) (_ []int64, err error) {
+	due, err := o.DueWebhookWork(ctx, limit)
+	ids := make([]int64, len(due))
+	for i, d := range due {
+		ids[i] = d.ID
+	}
+	return ids, err
+}
+
+// DueDelivery is a delivery that may be sent now, with what a queue needs
+// to schedule it fairly.
+type DueDelivery struct {
+	ID         int64
+	TenantID   int64
+	EndpointID int64
+	// Rank is its place among its endpoint's due deliveries (1 for the
+	// one due first): an endpoint can take only so many at once, and the
+	// ones past that wait anyway.
+	Rank int
+}
+
+// DueWebhookWork lists up to limit deliveries that may be sent now (see
+// DueWebhookDeliveries), taking endpoints in turn: each endpoint's first
+// due delivery, oldest first, then each one's second, and so on. A tenant
+// whose endpoints have thousands waiting thus does not fill the list ahead
+// of another tenant's one.
+func (o *ops) DueWebhookWork(ctx context.Context, limit int) (_ []DueDelivery, err error) {
 	defer wrap(&err, "due webhook deliveries")
 	now := timeText(o.now())
-	rows, err := o.query(ctx, `SELECT d.id FROM webhook_deliveries d WHERE `+claimable+
-		` ORDER BY d.next_attempt_at, d.id LIMIT ?`, now, now, limitOr(limit, 100, 1000))
-	return collect(rows, err, func(r scanner) (id int64, err error) { return id, r.Scan(&id) })
+	rows, err := o.query(ctx, `SELECT id, tenant_id, endpoint_id, rank FROM (
+		SELECT d.id, d.tenant_id, d.endpoint_id, d.next_attempt_at,
+			ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS rank
+		FROM webhook_deliveries d WHERE `+claimable+`) due
+		ORDER BY rank, next_attempt_at, id LIMIT ?`, now, now, now, limitOr(limit, 100, 1000))
+	return collect(rows, err, func(r scanner) (d DueDelivery, err error) {
+		return d, r.Scan(&d.ID, &d.TenantID, &d.EndpointID, &d.Rank)
+	})
 }
 
 // DeliveryWork is a claimed delivery with what sending it needs.
@@ -457,27 +502,99 @@ type DeliveryWork struct {
 
 // ClaimWebhookDelivery takes a delivery for sending until now+lease, if it
 // may be sent now (see DueWebhookDeliveries). ok is false when it may not
-// (not due, first in lane, active, or another process has it): there is
-// nothing to do. Only one claimant wins, on either engine.
+// (not due, first in lane, active, circuit not open, or another process has
+// it): there is nothing to do. Only one claimant wins, on either engine.
+// It puts no cap on the endpoint's deliveries in flight; the queue uses
+// ClaimWebhookDeliveryCapped.
 func (o *ops) ClaimWebhookDelivery(ctx context.Context, id int64, lease time.Duration) (_ DeliveryWork, ok bool, err error) {
+	w, res, err := o.ClaimWebhookDeliveryCapped(ctx, id, lease, 0)
+	return w, res == Claimed, err
+}
+
+// ClaimResult is what ClaimWebhookDeliveryCapped did.
+type ClaimResult int
+
+const (
+	// ClaimNone: the delivery may not be sent now (settled, not due, not
+	// first of its lane, endpoint inactive, or another process has it);
+	// there is nothing to do with it.
+	ClaimNone ClaimResult = iota
+	// Claimed: the delivery is the caller's until its lease runs out.
+	Claimed
+	// ClaimBusy: it could be sent, but its endpoint already has as many
+	// deliveries in flight as it may; try again a little later.
+	ClaimBusy
+	// ClaimParked: its endpoint's circuit is open (ParkedUntil); nothing is
+	// sent there until then, and a sweep after that time finds it due.
+	ClaimParked
+)
+
+// ClaimWebhookDeliveryCapped is ClaimWebhookDelivery with a cap on the
+// deliveries of one endpoint in flight at once, across every process:
+// maxInFlight (0 for none), and 1 while the endpoint's circuit is half-open
+// (parked once, not answered since), so that one probe finds out whether it
+// is back rather than a wave of attempts. Claims of one endpoint's
+// deliveries take its row's lock, so that two processes cannot both count
+// one slot free.
+func (o *ops) ClaimWebhookDeliveryCapped(ctx context.Context, id int64, lease time.Duration, maxInFlight int) (_ DeliveryWork, res ClaimResult, err error) {
 	defer wrap(&err, "claim webhook delivery %d", id)
 	var w DeliveryWork
 	err = o.atomic(ctx, func(o *ops) error {
 		now := o.now()
 		// As stored: microseconds, so that Finish can compare it.
 		w.LeaseUntil = now.Add(lease).UTC().Truncate(time.Microsecond)
+		var parkedUntil time.Time
+		// A no-op write locks the endpoint's row until commit on
+		// PostgreSQL (SQLite's transactions hold the whole database): the
+		// count below stays true until our lease is written. Same lock
+		// order as FinishWebhookDelivery: endpoint, then delivery.
+		err := o.queryRow(ctx, `UPDATE webhook_endpoints SET timeouts = timeouts
+			WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = ?) RETURNING parked_until`, id).
+			Scan(timeDest{&parkedUntil})
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !parkedUntil.IsZero() && parkedUntil.After(now) {
+			res = ClaimParked
+			return nil
+		}
+		limit := maxInFlight
+		if !parkedUntil.IsZero() {
+			limit = 1 // half-open: one probe
+		}
+		if limit > 0 {
+			var inFlight int
+			if err := o.queryRow(ctx, `SELECT COUNT(*) FROM webhook_deliveries f
+				WHERE f.endpoint_id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)
+				AND f.state = 'pending' AND f.lease_until > ?`, id, timeText(now)).Scan(&inFlight); err != nil {
+				return err
+			}
+			if inFlight >= limit {
+				// Busy only if it could go otherwise: a settled or
+				// waiting delivery has nothing to come back for.
+				ok, err := o.exists(ctx, `SELECT 1 FROM webhook_deliveries d WHERE d.id = ? AND `+claimable,
+					id, timeText(now), timeText(now), timeText(now))
+				if ok && err == nil {
+					res = ClaimBusy
+				}
+				return err
+			}
+		}
 		// The conditions are on the updated row itself: on PostgreSQL, a
 		// second claimant waits for the first and then re-checks them on
 		// the row the first one wrote, lease included.
-		res, err := o.exec(ctx, `UPDATE webhook_deliveries AS d SET lease_until = ? WHERE d.id = ? AND `+claimable,
-			timeText(w.LeaseUntil), id, timeText(now), timeText(now))
-		if err := affected(res, err); err != nil {
+		err = affected(o.exec(ctx, `UPDATE webhook_deliveries AS d SET lease_until = ? WHERE d.id = ? AND `+claimable,
+			timeText(w.LeaseUntil), id, timeText(now), timeText(now), timeText(now)))
+		if err != nil {
 			if errors.Is(err, ErrNotFound) {
 				return nil
 			}
 			return err
 		}
-		ok = true
+		res = Claimed
 		if w.Delivery, err = scanDelivery(o.queryRow(ctx, `SELECT `+deliveryCols+deliveryFrom+` WHERE d.id = ?`, id)); err != nil {
 			return err
 		}
@@ -487,7 +604,10 @@ func (o *ops) ClaimWebhookDelivery(ctx context.Context, id int64, lease time.Dur
 		w.Event, err = scanEvent(o.queryRow(ctx, `SELECT `+eventCols+` FROM webhook_events WHERE id = ?`, w.Delivery.EventID))
 		return err
 	})
-	return w, ok && err == nil, err
+	if err != nil {
+		return DeliveryWork{}, ClaimNone, err
+	}
+	return w, res, nil
 }
 
 // DeliveryOutcome is how an attempt ended.
@@ -502,6 +622,13 @@ type DeliveryOutcome struct {
 	Error         string
 	// LeaseUntil is the claim's (DeliveryWork.LeaseUntil), required.
 	LeaseUntil time.Time
+	// TimedOut: the endpoint gave no answer in time. It counts towards
+	// the endpoint's circuit (WebhookEndpoint.Timeouts); any answer, even
+	// an error status, resets it and closes the circuit.
+	TimedOut bool
+	// ParkUntil, with TimedOut, opens the endpoint's circuit until then
+	// (the deliverer decides when enough timeouts are enough).
+	ParkUntil time.Time
 }
 
 // ErrLeaseLost is FinishWebhookDelivery's error when the claim ran out
@@ -533,6 +660,19 @@ func (o *ops) FinishWebhookDelivery(ctx context.Context, id int64, out DeliveryO
 	}
 	var d Delivery
 	err = o.atomic(ctx, func(o *ops) error {
+		// The circuit first, for the lock order of the claim (endpoint,
+		// then delivery); a lost lease below rolls it back.
+		if out.TimedOut {
+			if _, err := o.exec(ctx, `UPDATE webhook_endpoints SET timeouts = timeouts + 1,
+				parked_until = COALESCE(?, parked_until) WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = ?)`,
+				timeText(out.ParkUntil), id); err != nil {
+				return err
+			}
+		} else if _, err := o.exec(ctx, `UPDATE webhook_endpoints SET timeouts = 0, parked_until = NULL
+			WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = ?) AND (timeouts <> 0 OR parked_until IS NOT NULL)`,
+			id); err != nil {
+			return err
+		}
 		err := affected(o.exec(ctx, `UPDATE webhook_deliveries SET state = ?, attempts = attempts + 1, next_attempt_at = ?,
 			lease_until = NULL, last_attempt_at = ?, last_status = ?, last_response = ?, last_error = ?,
 			delivered_at = COALESCE(?, delivered_at) WHERE id = ? AND state = 'pending' AND lease_until = ?`,

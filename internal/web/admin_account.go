@@ -43,14 +43,20 @@ func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, a 
 		s.render(w, r, http.StatusUnprocessableEntity, "admin_account", s.adminPage(r, a, "Your account", adminAccountData{Errors: errs}))
 		return
 	}
-	hash, err := HashPassword(next)
+	hash, err := s.hashPassword(r.Context(), next)
 	if err != nil {
 		s.adminFail(w, r, a, "hash the password", err)
 		return
 	}
 	u := *a
 	u.PasswordHash = hash
-	if _, err := s.store.UpdateAdminUser(r.Context(), u); err != nil {
+	ctx := r.Context()
+	if err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.UpdateAdminUser(ctx, u); err != nil {
+			return err
+		}
+		return adminAuditIn(ctx, tx, a, 0, 0, "admin.password_changed", map[string]any{"admin": a.ID})
+	}); err != nil {
 		s.adminFail(w, r, a, "change the password", err)
 		return
 	}
@@ -59,6 +65,5 @@ func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, a 
 		s.adminFail(w, r, a, "renew session", err)
 		return
 	}
-	s.adminAudit(r, a, 0, 0, "admin.password_changed", map[string]any{"admin": a.ID})
 	s.adminRedirect(w, r, "/admin/account", "Your password is changed.")
 }

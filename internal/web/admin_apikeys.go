@@ -42,17 +42,25 @@ func (s *Server) adminAPIKeys(w http.ResponseWriter, r *http.Request, a *store.A
 // session.
 func (s *Server) adminAPIKeyCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
-	if name == "" || len(name) > 200 {
+	if _, bad := store.ControlCharacter(name, false); bad || name == "" || len(name) > 200 {
 		s.adminAPIKeysPage(w, r, a, t, http.StatusBadRequest, adminAPIKeysData{Name: name,
-			Error: "Give the key a name of at most 200 characters, e.g. the system that will use it."})
+			Error: "Give the key a name of at most 200 printable characters, e.g. the system that will use it."})
 		return
 	}
-	k, key, err := s.store.CreateAPIKey(r.Context(), store.NewAPIKey{TenantID: t.ID, Name: name, CreatedBy: store.ActorAdmin(a.ID)})
+	ctx := r.Context()
+	var k store.APIKey
+	var key string
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if k, key, err = tx.CreateAPIKey(ctx, store.NewAPIKey{TenantID: t.ID, Name: name, CreatedBy: store.ActorAdmin(a.ID)}); err != nil {
+			return err
+		}
+		return adminAuditIn(ctx, tx, a, t.ID, 0, "api_key.created", map[string]any{"key": k.ID, "prefix": k.Prefix, "name": k.Name})
+	})
 	if err != nil {
 		s.adminFail(w, r, a, "create the API key", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, 0, "api_key.created", map[string]any{"key": k.ID, "prefix": k.Prefix, "name": k.Name})
 	s.adminAPIKeysPage(w, r, a, t, http.StatusCreated, adminAPIKeysData{Key: key, New: k})
 }
 
@@ -68,12 +76,17 @@ func (s *Server) adminAPIKeyRevoke(w http.ResponseWriter, r *http.Request, a *st
 		return
 	}
 	if err == nil {
-		err = s.store.RevokeAPIKey(r.Context(), t.ID, id)
+		ctx := r.Context()
+		err = s.store.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.RevokeAPIKey(ctx, t.ID, id); err != nil {
+				return err
+			}
+			return adminAuditIn(ctx, tx, a, t.ID, 0, "api_key.revoked", map[string]any{"key": k.ID, "prefix": k.Prefix, "name": k.Name})
+		})
 	}
 	if err != nil {
 		s.adminFail(w, r, a, "revoke the API key", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, 0, "api_key.revoked", map[string]any{"key": k.ID, "prefix": k.Prefix, "name": k.Name})
 	s.adminRedirect(w, r, adminTenantPath(t.ID)+"/api-keys", "API key “"+k.Name+"” revoked: it no longer opens the API.")
 }

@@ -121,7 +121,11 @@ func (s *Server) adminArticleSave(w http.ResponseWriter, r *http.Request, a *sto
 		JournalTitle: strings.TrimSpace(r.PostFormValue("journal_title")), ISSN: strings.TrimSpace(r.PostFormValue("issn")),
 		DOI: strings.TrimSpace(r.PostFormValue("doi")), URL: strings.TrimSpace(r.PostFormValue("url")),
 		PubYear: num("year"), PubMonth: num("month"), PubDay: num("day"),
-		ReviewMode: store.ReviewMode(strings.TrimSpace(r.PostFormValue("review_mode")))}
+		ReviewMode: store.ReviewMode(strings.TrimSpace(r.PostFormValue("review_mode"))),
+		Subtitle:   strings.TrimSpace(r.PostFormValue("subtitle")), TranslatedTitle: strings.TrimSpace(r.PostFormValue("translated_title")),
+		TranslatedTitleLanguage: strings.TrimSpace(r.PostFormValue("translated_title_language")),
+		Abstract:                strings.TrimSpace(r.PostFormValue("abstract")), Language: strings.TrimSpace(r.PostFormValue("language")),
+		OtherISSNs: strings.FieldsFunc(r.PostFormValue("other_issns"), func(c rune) bool { return c == ',' || c == ' ' || c == ';' })}
 	// A mistyped year is a problem to show, never a date silently emptied.
 	for _, k := range []string{"year", "month", "day"} {
 		if v := strings.TrimSpace(r.PostFormValue(k)); v != "" {
@@ -204,7 +208,24 @@ func (s *Server) adminArticleChange(w http.ResponseWriter, r *http.Request, a *s
 		return
 	}
 	res, err := change(r.Context(), t.ID, key)
-	if err != nil {
+	var ps journal.Problems
+	var ve *orcid.ValidationError
+	switch {
+	case errors.As(err, &ps), errors.As(err, &ve):
+		// What ORCID would refuse: the article stays as it was, and the
+		// page says what to correct.
+		art, aerr := s.store.Article(r.Context(), t.ID, key)
+		if aerr != nil {
+			s.adminFail(w, r, a, what+" the article", errors.Join(err, aerr))
+			return
+		}
+		msg := "The article was not " + what + "ed: please correct the fields marked below."
+		if ve != nil {
+			msg = "The article was not " + what + "ed: ORCID would refuse its work: " + ve.Error()
+		}
+		s.adminArticlesPage(w, r, a, t, http.StatusBadRequest, adminArticlesData{Article: art, Problems: ps, Error: msg})
+		return
+	case err != nil:
 		s.adminFail(w, r, a, what+" the article", err)
 		return
 	}

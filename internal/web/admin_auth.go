@@ -17,9 +17,10 @@ const (
 	sessFlash   = "admin.flash"
 )
 
-// Sign-in throttling: after maxLoginFailures wrong passwords in a row the
-// account is locked for lockDuration. The count only resets on a success,
-// so once past the limit every further wrong password locks it again.
+// Sign-in throttling: after adminMaxLoginFailures wrong passwords in a row
+// from one address, that address may not try the account for
+// adminLockDuration (signInGuard). The count only resets on a success, so
+// once past the limit every further wrong password locks it again.
 const (
 	adminMaxLoginFailures = 5
 	adminLockDuration     = 15 * time.Minute
@@ -186,49 +187,76 @@ func (s *Server) adminSignIn(w http.ResponseWriter, r *http.Request) {
 		refuse("Enter your email and password.")
 		return
 	}
-	u, err := s.store.AdminUserByEmail(ctx, email)
-	if errors.Is(err, store.ErrNotFound) {
-		// Spend the time a real check costs (see dummyHash).
-		_, _ = VerifyPassword(dummyHash(), password)
-		s.log.InfoContext(ctx, "admin sign-in refused: unknown email", "remote", r.RemoteAddr)
+	ip := ClientIP(r, s.cfg.TrustedProxies)
+	from := clientKey(ip)
+	// The address's budget is spent before anything costs: a flood is
+	// answered at once, without a hash or a database read.
+	if ok, wait := s.signIn.allow(from); !ok {
+		s.log.InfoContext(ctx, "admin sign-in throttled", "remote", ip)
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		s.render(w, r, http.StatusTooManyRequests, "admin_signin", page{Title: "Sign in",
+			Data: adminSignInData{Email: email, Next: next, Error: "Too many sign-in attempts from your network. Wait a minute and try again."}})
+		return
+	}
+	if s.signIn.locked(from, email) {
+		// Locked for this address only; it knows it failed five times, so
+		// skipping the hash tells it nothing new, and saves the work.
+		s.log.InfoContext(ctx, "admin sign-in refused: locked for this address", "remote", ip)
 		refuse(adminSignInFailed)
 		return
 	}
-	if err != nil {
+	u, err := s.store.AdminUserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.adminFail(w, r, nil, "sign in", err)
 		return
 	}
+	known := err == nil
 	now := s.now()
-	if u.LockedUntil.After(now) {
-		// Locked: the password is not even compared, but the time is spent
-		// all the same, and the answer is the usual one.
-		_, _ = VerifyPassword(dummyHash(), password)
-		s.log.InfoContext(ctx, "admin sign-in refused: account locked", "admin", u.ID, "remote", r.RemoteAddr)
-		refuse(adminSignInFailed)
+	// An unknown email, or an account an administrator locked, is checked
+	// against dummyHash: the time spent is the same as for a wrong
+	// password, so timing does not tell which addresses have accounts.
+	genuine := known && !u.LockedUntil.After(now)
+	hash := dummyHash()
+	if genuine {
+		hash = u.PasswordHash
+	}
+	var ok bool
+	if !s.signIn.hash(ctx, func() {
+		ok, err = VerifyPassword(hash, password)
+	}) {
+		s.log.WarnContext(ctx, "admin sign-in refused: password hashing busy", "remote", ip)
+		w.Header().Set("Retry-After", "5")
+		s.render(w, r, http.StatusServiceUnavailable, "admin_signin", page{Title: "Sign in",
+			Data: adminSignInData{Email: email, Next: next, Error: "Signing in is busy. Try again in a few seconds."}})
 		return
 	}
-	ok, err := VerifyPassword(u.PasswordHash, password)
-	if err != nil {
+	if err != nil && genuine {
 		s.log.ErrorContext(ctx, "admin password hash unreadable", "admin", u.ID, "err", err)
 	}
-	if !ok {
-		n, err := s.store.RecordLoginFailure(ctx, u.ID)
-		if err != nil {
-			s.adminFail(w, r, nil, "record failed sign-in", err)
-			return
-		}
-		if n >= adminMaxLoginFailures {
-			if err := s.store.LockAdminUser(ctx, u.ID, now.Add(adminLockDuration)); err != nil {
-				s.adminFail(w, r, nil, "lock administrator", err)
-				return
+	if !genuine || !ok {
+		lockedNow := s.signIn.failed(from, email)
+		switch {
+		case !known:
+			s.log.InfoContext(ctx, "admin sign-in refused: unknown email", "remote", ip)
+		case !genuine:
+			s.log.InfoContext(ctx, "admin sign-in refused: account locked", "admin", u.ID, "remote", ip)
+		default:
+			// The count is kept for the record; it locks nobody out, as
+			// the lock is per address (see signInGuard).
+			n, err := s.store.RecordLoginFailure(ctx, u.ID)
+			if err != nil {
+				s.log.WarnContext(ctx, "record failed sign-in", "admin", u.ID, "err", err)
 			}
-			s.log.WarnContext(ctx, "admin account locked after failed sign-ins", "admin", u.ID, "failures", n, "remote", r.RemoteAddr)
-		} else {
-			s.log.InfoContext(ctx, "admin sign-in refused: wrong password", "admin", u.ID, "failures", n, "remote", r.RemoteAddr)
+			if lockedNow {
+				s.log.WarnContext(ctx, "admin sign-in locked for an address after failed attempts", "admin", u.ID, "failures", n, "remote", ip)
+			} else {
+				s.log.InfoContext(ctx, "admin sign-in refused: wrong password", "admin", u.ID, "failures", n, "remote", ip)
+			}
 		}
 		refuse(adminSignInFailed)
 		return
 	}
+	s.signIn.succeeded(from, email)
 	if err := s.store.RecordLoginSuccess(ctx, u.ID); err != nil {
 		s.adminFail(w, r, nil, "record sign-in", err)
 		return
@@ -240,7 +268,7 @@ func (s *Server) adminSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(ctx, sessAdminID, u.ID)
-	s.log.InfoContext(ctx, "admin signed in", "admin", u.ID)
+	s.log.InfoContext(ctx, "admin signed in", "admin", u.ID, "remote", ip)
 	http.Redirect(w, r, adminSafeNext(next), http.StatusSeeOther)
 }
 

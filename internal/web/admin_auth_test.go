@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -120,24 +122,27 @@ func TestAdminSessionCookie(t *testing.T) {
 	}
 }
 
-// Five wrong passwords lock the account for 15 minutes: the right password
-// is then refused too, with the same message as a wrong one or an unknown
-// email, so the form tells nothing about which accounts exist.
+// Five wrong passwords from one address lock the account for that address
+// for 15 minutes: the right password is then refused from there too, with
+// the same message as a wrong one or an unknown email, so the form tells
+// nothing about which accounts exist. The lock is the stranger's alone:
+// the administrator, from another address, signs in all the while.
 func TestAdminSignInLockout(t *testing.T) {
-	env := newAdminEnv(t, adminEnvOptions{})
+	env := newAdminEnv(t, adminEnvOptions{trustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 	u := env.addAdmin(t, "site@example.org", store.RoleSiteAdmin)
+	const stranger, home = "203.0.113.7", "198.51.100.20"
 	c := env.client(t)
-	try := func(email, password string) adminAnswer {
+	try := func(from, email, password string) adminAnswer {
 		t.Helper()
-		return c.post("/admin/signin", url.Values{"email": {email}, "password": {password}})
+		return c.postFrom(from, "/admin/signin", url.Values{"email": {email}, "password": {password}})
 	}
 
-	unknown := try("nobody@example.org", adminTestPassword)
+	unknown := try(stranger, "nobody@example.org", adminTestPassword)
 	if unknown.status != http.StatusUnauthorized {
 		t.Fatalf("unknown email: %d, want 401", unknown.status)
 	}
 	for i := 1; i <= 5; i++ {
-		a := try("site@example.org", "wrong password "+string(rune('0'+i)))
+		a := try(stranger, "site@example.org", "wrong password "+string(rune('0'+i)))
 		if a.status != http.StatusUnauthorized {
 			t.Fatalf("wrong password %d: %d, want 401", i, a.status)
 		}
@@ -145,32 +150,78 @@ func TestAdminSignInLockout(t *testing.T) {
 			t.Errorf("wrong password %d says %q, unknown email says %q: they must read the same", i, msg, want)
 		}
 	}
-	got, err := env.st.AdminUser(context.Background(), u.ID)
-	if err != nil {
-		t.Fatal(err)
+	if got, err := env.st.AdminUser(context.Background(), u.ID); err != nil || got.FailedLogins != 5 || !got.LockedUntil.IsZero() {
+		t.Fatalf("after 5 failures from one address: failed %d, locked until %v (%v); want 5 recorded and no lock for everyone",
+			got.FailedLogins, got.LockedUntil, err)
 	}
-	if d := time.Until(got.LockedUntil); d < 14*time.Minute || d > 16*time.Minute {
-		t.Fatalf("after 5 failures locked until %v (in %v), want about 15 minutes from now", got.LockedUntil, d)
+	for _, tc := range []struct {
+		name, from, email string
+		want              int
+	}{
+		{"right password from the stranger's address", stranger, "site@example.org", http.StatusUnauthorized},
+		{"same email in other case from the stranger's address", stranger, "SITE@example.org", http.StatusUnauthorized},
+		{"right password from the administrator's address", home, "site@example.org", http.StatusSeeOther},
+	} {
+		a := try(tc.from, tc.email, adminTestPassword)
+		if a.status != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, a.status, tc.want)
+		}
+		if tc.want == http.StatusUnauthorized && adminSignInMessage(a.body) != adminSignInMessage(unknown.body) {
+			t.Errorf("%s: a locked account answers differently from an unknown email", tc.name)
+		}
 	}
-	locked := try("site@example.org", adminTestPassword)
-	if locked.status != http.StatusUnauthorized {
-		t.Fatalf("right password while locked: %d, want 401", locked.status)
-	}
-	if adminSignInMessage(locked.body) != adminSignInMessage(unknown.body) {
-		t.Error("a locked account answers differently from an unknown email")
-	}
-	if a := c.get("/admin/"); a.status != http.StatusSeeOther {
-		t.Errorf("dashboard after refused sign-ins: %d, want a redirect to sign in", a.status)
-	}
-
-	// Once the lock has passed (an administrator clears it here), the
-	// right password works again and resets the count.
-	if err := env.st.LockAdminUser(context.Background(), u.ID, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	c.signIn("site@example.org", adminTestPassword)
 	if got, _ := env.st.AdminUser(context.Background(), u.ID); got.FailedLogins != 0 {
 		t.Errorf("failed count after a success: %d, want 0", got.FailedLogins)
+	}
+	// An account an administrator locked stays locked, and reads the same.
+	if err := env.st.LockAdminUser(context.Background(), u.ID, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if a := env.client(t).postFrom(home, "/admin/signin", url.Values{"email": {"site@example.org"}, "password": {adminTestPassword}}); a.status != http.StatusUnauthorized || adminSignInMessage(a.body) != adminSignInMessage(unknown.body) {
+		t.Errorf("locked account: %d %q, want 401 with the usual message", a.status, adminSignInMessage(a.body))
+	}
+}
+
+// A flood of sign-in attempts from one address is answered 429 once its
+// budget is spent, without costing a hash, while another address signs in
+// as usual; a request that merely claims another address in
+// X-Forwarded-For, from a peer that is not a trusted proxy, is counted as
+// the peer.
+func TestAdminSignInFloodThrottled(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		trusted []netip.Prefix
+		// wantOther is what the other address gets after the flood.
+		wantOther int
+	}{
+		{"behind a trusted proxy", []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, http.StatusSeeOther},
+		{"no trusted proxy: X-Forwarded-For is not believed", nil, http.StatusTooManyRequests},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newAdminEnv(t, adminEnvOptions{trustedProxies: tc.trusted})
+			env.addAdmin(t, "site@example.org", store.RoleSiteAdmin)
+			flooder := env.client(t)
+			var throttled, refused int
+			for i := range 30 {
+				a := flooder.postFrom("203.0.113.66", "/admin/signin", url.Values{"email": {fmt.Sprintf("guess%d@example.org", i)},
+					"password": {"not the password"}})
+				switch a.status {
+				case http.StatusTooManyRequests:
+					throttled++
+				case http.StatusUnauthorized:
+					refused++
+				default:
+					t.Fatalf("attempt %d: %d", i, a.status)
+				}
+			}
+			if refused > 10 || throttled < 20 {
+				t.Errorf("of 30 attempts from one address, %d were checked and %d throttled; want at most 10 checked", refused, throttled)
+			}
+			a := env.client(t).postFrom("198.51.100.20", "/admin/signin", url.Values{"email": {"site@example.org"}, "password": {adminTestPassword}})
+			if a.status != tc.wantOther {
+				t.Errorf("sign-in from another address after the flood: %d, want %d", a.status, tc.wantOther)
+			}
+		})
 	}
 }
 

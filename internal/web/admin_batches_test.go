@@ -15,6 +15,7 @@ import (
 
 	"github.com/orcidlink/orcidlink/internal/batch"
 	"github.com/orcidlink/orcidlink/internal/jobs"
+	"github.com/orcidlink/orcidlink/internal/journal"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
@@ -32,7 +33,11 @@ func newBatchEnv(t *testing.T) *adminEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lb.Service, err = batch.New(batch.Config{Store: env.st, Queue: q, Inviter: env.svc}); err != nil {
+	papers, err := journal.New(journal.Config{Store: env.st, Queue: q, Inviter: env.svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lb.Service, err = batch.New(batch.Config{Store: env.st, Queue: q, Inviter: env.svc, Journal: papers}); err != nil {
 		t.Fatal(err)
 	}
 	if err := q.Start(ctx); err != nil {
@@ -160,6 +165,19 @@ func TestAdminBatches(t *testing.T) {
 	waitBatch(t, c, goodURL)
 	if n := strings.Count(c.get(goodURL+"/result.csv").body, ",done,"); n != 24 {
 		t.Errorf("%d rows done, want 24", n)
+	}
+
+	// Articles, by the journal's rules: the valid row of a file with
+	// mistakes, on request, saved through the journal workflow.
+	wantContains(t, "articles template", c.get(base+"/batch-templates/articles.csv"), http.StatusOK, "key,title,subtitle,")
+	up = c.upload(base+"/batches", "articles", "articles.csv", batchTestdata(t, "articles_mistakes.csv"))
+	artURL := up.location
+	wantContains(t, "articles report", c.get(artURL), http.StatusOK, `id="import-valid"`, "Import only the 1 valid rows",
+		"bad-doi", "unknown-person", "contributor 2: no person stranger@example.org")
+	c.post(artURL+"/import", url.Values{"only_valid": {"1"}})
+	waitBatch(t, c, artURL)
+	if a, err := env.st.Article(context.Background(), mine.ID, "a01"); err != nil || a.DOI != "10.5555/a01" || len(a.Contributors) != 2 {
+		t.Errorf("article a01 imported from the admin UI: %+v, %v", a, err)
 	}
 
 	// Another tenant's path, or no sign-in, shows nothing.

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -117,8 +118,21 @@ func adminPlural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// adminAudit appends an event done by the administrator. The change it records
-// has happened already, so a failure to record it is logged, not shown.
+// adminAuditIn appends an event done by the administrator in tx, the
+// transaction that makes the change it records: the two are kept or lost
+// together, so a client that goes away mid-request (cancelling the
+// request's context) cannot leave a change with no record of it.
+func adminAuditIn(ctx context.Context, tx *store.Tx, a *store.AdminUser, tenantID, personID int64, action string, detail map[string]any) error {
+	_, err := tx.AppendAudit(ctx, store.AuditEvent{TenantID: tenantID, PersonID: personID,
+		Actor: store.ActorAdmin(a.ID), Action: action, Detail: auditDetail(detail)})
+	return err
+}
+
+// adminAudit appends an event done by the administrator, after a change
+// made by a service that runs its own transactions (the queue, the journal
+// workflow, batch files, webhooks). The change has happened already, so a
+// failure to record it is logged, not shown. Changes made through the
+// store directly use adminAuditIn instead.
 func (s *Server) adminAudit(r *http.Request, a *store.AdminUser, tenantID, personID int64, action string, detail map[string]any) {
 	_, err := s.store.AppendAudit(r.Context(), store.AuditEvent{TenantID: tenantID, PersonID: personID,
 		Actor: store.ActorAdmin(a.ID), Action: action, Detail: auditDetail(detail)})

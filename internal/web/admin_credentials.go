@@ -315,10 +315,17 @@ func (s *Server) adminCredentialNew(w http.ResponseWriter, r *http.Request, a *s
 func (s *Server) adminCredentialCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
 	f, c, errs := s.adminReadCredentialForm(r, nil)
 	if !errs.any() {
-		created, err := s.store.CreateCredential(r.Context(), c)
-		if err == nil {
-			s.adminAudit(r, a, 0, 0, "credential.created", map[string]any{"credential": created.ID,
+		ctx := r.Context()
+		var created store.Credential
+		err := s.store.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if created, err = tx.CreateCredential(ctx, c); err != nil {
+				return err
+			}
+			return adminAuditIn(ctx, tx, a, 0, 0, "credential.created", map[string]any{"credential": created.ID,
 				"environment": created.Env.Name, "api": created.API, "client_id": created.ClientID})
+		})
+		if err == nil {
 			s.adminRedirect(w, r, adminCredentialPath(created.ID), "Credential "+created.Name+" saved.")
 			return
 		}
@@ -351,10 +358,17 @@ func (s *Server) adminCredentialEdit(w http.ResponseWriter, r *http.Request, a *
 func (s *Server) adminCredentialUpdate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, old store.Credential) {
 	f, c, errs := s.adminReadCredentialForm(r, &old)
 	if !errs.any() {
-		updated, err := s.store.UpdateCredential(r.Context(), c)
-		if err == nil {
-			s.adminAudit(r, a, 0, 0, "credential.updated", map[string]any{"credential": updated.ID,
+		ctx := r.Context()
+		var updated store.Credential
+		err := s.store.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if updated, err = tx.UpdateCredential(ctx, c); err != nil {
+				return err
+			}
+			return adminAuditIn(ctx, tx, a, 0, 0, "credential.updated", map[string]any{"credential": updated.ID,
 				"secret_changed": c.ClientSecret != "", "client_id": updated.ClientID})
+		})
+		if err == nil {
 			s.adminRedirect(w, r, adminCredentialPath(updated.ID), "Credential "+updated.Name+" saved.")
 			return
 		}

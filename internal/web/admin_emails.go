@@ -74,14 +74,19 @@ func (s *Server) adminTenantEmailsSave(w http.ResponseWriter, r *http.Request, a
 		emails = nil
 	}
 	t.Settings.InvitationEmails = emails
-	if _, err := s.store.UpdateTenant(r.Context(), t); err != nil {
-		s.adminFail(w, r, a, "save the invitation emails", err)
-		return
-	}
 	langs := make([]string, 0, len(emails))
 	for l := range emails {
 		langs = append(langs, l)
 	}
-	s.adminAudit(r, a, t.ID, 0, "tenant.emails_updated", map[string]any{"custom_languages": langs})
+	ctx := r.Context()
+	if err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.UpdateTenant(ctx, t); err != nil {
+			return err
+		}
+		return adminAuditIn(ctx, tx, a, t.ID, 0, "tenant.emails_updated", map[string]any{"custom_languages": langs})
+	}); err != nil {
+		s.adminFail(w, r, a, "save the invitation emails", err)
+		return
+	}
 	s.adminRedirect(w, r, adminTenantPath(t.ID), "Invitation emails saved.")
 }

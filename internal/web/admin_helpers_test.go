@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -33,6 +34,9 @@ type adminEnvOptions struct {
 	items   web.ItemQueue  // the sync queue, for sending items again
 	journal web.Journal    // the journal workflow
 	batches web.BatchFiles // batch files
+	// trustedProxies believe X-Forwarded-For from these addresses: with
+	// the loopback trusted, a test can speak as many clients.
+	trustedProxies []netip.Prefix
 }
 
 // newAdminEnv starts the server. With tls, the public URL is https, so
@@ -50,7 +54,8 @@ func newAdminEnv(t *testing.T, opts adminEnvOptions) *adminEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws, err := web.New(web.Config{PublicURL: base, Items: opts.items, Journal: opts.journal, Batches: opts.batches}, st, svc)
+	ws, err := web.New(web.Config{PublicURL: base, Items: opts.items, Journal: opts.journal, Batches: opts.batches,
+		TrustedProxies: opts.trustedProxies}, st, svc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,6 +129,20 @@ func (c *adminClient) post(path string, form url.Values) adminAnswer {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	return c.do(req)
+}
+
+// postFrom is post as the client at address from, behind a trusted proxy
+// (adminEnvOptions.trustedProxies).
+func (c *adminClient) postFrom(from, path string, form url.Values) adminAnswer {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("X-Forwarded-For", from)
 	return c.do(req)
 }
 

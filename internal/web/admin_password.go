@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -33,6 +34,20 @@ const (
 const minPasswordLen = 12
 
 var errBadHash = errors.New("not an argon2id hash")
+
+// errHashBusy is a password that could not be hashed because every
+// hashing slot stayed taken (signInGuard).
+var errHashBusy = errors.New("password hashing is busy: try again in a few seconds")
+
+// hashPassword is HashPassword within the server's limit of hashes at
+// once, so that changing passwords adds to the same 19 MiB budget as
+// signing in.
+func (s *Server) hashPassword(ctx context.Context, password string) (hash string, err error) {
+	if !s.signIn.hash(ctx, func() { hash, err = HashPassword(password) }) {
+		return "", errHashBusy
+	}
+	return hash, err
+}
 
 // HashPassword hashes a password for store.AdminUser.PasswordHash. It is
 // exported for the command that creates the first administrator.

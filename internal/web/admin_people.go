@@ -159,17 +159,25 @@ func (s *Server) adminPersonConflict(r *http.Request, t store.Tenant, f adminPer
 func (s *Server) adminPersonCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
 	f, errs := adminReadPersonForm(r, t)
 	if !errs.any() {
-		p, err := s.store.CreatePerson(r.Context(), store.Person{TenantID: t.ID, GivenNames: f.GivenNames,
-			FamilyNames: f.FamilyNames, Email: f.Email, ExternalRef: f.ExternalRef, Language: f.Language})
+		ctx := r.Context()
+		var p store.Person
+		err := s.store.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			p, err = tx.CreatePerson(ctx, store.Person{TenantID: t.ID, GivenNames: f.GivenNames,
+				FamilyNames: f.FamilyNames, Email: f.Email, ExternalRef: f.ExternalRef, Language: f.Language})
+			if err != nil {
+				return err
+			}
+			return adminAuditIn(ctx, tx, a, t.ID, p.ID, "person.created", nil)
+		})
 		switch {
 		case err == nil:
-			s.adminAudit(r, a, t.ID, p.ID, "person.created", nil)
 			s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), adminDisplayName(p)+" added. Invite them when you are ready.")
 			return
 		case errors.Is(err, store.ErrConflict):
 			s.adminPersonConflict(r, t, f, errs)
 		case errors.Is(err, store.ErrInvalid):
-			errs.add("email", "The person was refused: "+adminStoreReason(err))
+			adminStoreInvalid(errs, err, "email", nil)
 		default:
 			s.adminFail(w, r, a, "add the person", err)
 			return
@@ -190,16 +198,21 @@ func (s *Server) adminPersonUpdate(w http.ResponseWriter, r *http.Request, a *st
 	if !errs.any() {
 		p.GivenNames, p.FamilyNames, p.Email, p.ExternalRef, p.Language = f.GivenNames, f.FamilyNames, f.Email,
 			f.ExternalRef, f.Language
-		_, err := s.store.UpdatePerson(r.Context(), p)
+		ctx := r.Context()
+		err := s.store.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.UpdatePerson(ctx, p); err != nil {
+				return err
+			}
+			return adminAuditIn(ctx, tx, a, t.ID, p.ID, "person.updated", nil)
+		})
 		switch {
 		case err == nil:
-			s.adminAudit(r, a, t.ID, p.ID, "person.updated", nil)
 			s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), adminDisplayName(p)+" saved.")
 			return
 		case errors.Is(err, store.ErrConflict):
 			s.adminPersonConflict(r, t, f, errs)
 		case errors.Is(err, store.ErrInvalid):
-			errs.add("email", "The person was refused: "+adminStoreReason(err))
+			adminStoreInvalid(errs, err, "email", nil)
 		default:
 			s.adminFail(w, r, a, "save the person", err)
 			return
@@ -516,12 +529,17 @@ func (s *Server) adminPersonDelete(w http.ResponseWriter, r *http.Request, a *st
 			return
 		}
 	}
-	if err := s.store.DeletePerson(ctx, t.ID, p.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.DeletePerson(ctx, t.ID, p.ID); err != nil {
+			return err
+		}
+		// The person is gone, so the event is the tenant's (the store
+		// refuses a person id that no longer exists).
+		return adminAuditIn(ctx, tx, a, t.ID, 0, "person.deleted", map[string]any{"person": p.ID})
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.adminFail(w, r, a, "delete the person", err)
 		return
 	}
-	// The person is gone, so the event is the tenant's (the store refuses a
-	// person id that no longer exists).
-	s.adminAudit(r, a, t.ID, 0, "person.deleted", map[string]any{"person": p.ID})
 	s.adminRedirect(w, r, adminTenantPath(t.ID)+"/people", adminDisplayName(p)+" was deleted.")
 }

@@ -77,6 +77,11 @@ func TestAdminTenantPublisherAndReinvite(t *testing.T) {
 	if !strings.Contains(form, `name="reinvite_on_revocation" checked`) || !strings.Contains(form, `value="Wellington"`) {
 		t.Errorf("edit form does not show the stored settings")
 	}
+	// The country is chosen from ORCID's list: GB is there, UK is not.
+	if !strings.Contains(form, `<option value="NZ" selected>New Zealand (NZ)</option>`) || !strings.Contains(form, `<option value="GB"`) ||
+		strings.Contains(form, `<option value="UK"`) {
+		t.Errorf("edit form does not offer ORCID's countries with the stored one chosen")
+	}
 	// Turned off and the publisher cleared: both stored.
 	v = adminTenantValues(cred.ID)
 	if a := c.post(edit, v); a.status != http.StatusSeeOther {

@@ -2,6 +2,10 @@ package web
 
 import "net/http"
 
+// adminBatchUploadRoute takes a file of up to adminBatchUploadLimit bytes
+// (bodyLimits); every other route takes a form.
+const adminBatchUploadRoute = "POST /admin/tenants/{tid}/batches"
+
 // registerAdminRoutes serves the administrators' UI under /admin/. The whole
 // route table is here, so who may reach what can be read in one place:
 //
@@ -39,7 +43,7 @@ func (s *Server) registerAdminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/tenants/{tid}/editors/{id}/end", s.adminTenantRoute(s.adminEditorEnd))
 	mux.HandleFunc("GET /admin/tenants/{tid}/emails", s.adminTenantRoute(s.adminTenantEmails))
 	mux.HandleFunc("GET /admin/tenants/{tid}/batches", s.adminTenantRoute(s.adminBatches))
-	mux.HandleFunc("POST /admin/tenants/{tid}/batches", s.adminTenantRoute(s.adminBatchUpload))
+	mux.HandleFunc(adminBatchUploadRoute, s.adminTenantRoute(s.adminBatchUpload))
 	mux.HandleFunc("GET /admin/tenants/{tid}/batch-templates/{file}", s.adminTenantRoute(s.adminBatchTemplate))
 	mux.HandleFunc("GET /admin/tenants/{tid}/batches/{bid}", s.adminBatchRoute(s.adminBatch))
 	mux.HandleFunc("GET /admin/tenants/{tid}/batches/{bid}/status", s.adminBatchRoute(s.adminBatchStatus))

@@ -187,8 +187,10 @@ type adminTenantFormData struct {
 	// another (that would start it with no links).
 	Site bool
 	New  bool
-	// ReviewModes are the review models to choose from.
+	// ReviewModes are the review models to choose from, Countries the
+	// countries.
 	ReviewModes []store.ReviewMode
+	Countries   []adminCountry
 	// DefaultTTLDays is how long invitations last when the tenant does
 	// not say.
 	DefaultTTLDays int
@@ -331,7 +333,7 @@ func (s *Server) adminTenantFormPage(w http.ResponseWriter, r *http.Request, a *
 		cs[i].ClientSecret = ""
 	}
 	d.Credentials, d.Languages, d.Site = cs, adminLanguages, a.Role == store.RoleSiteAdmin
-	d.ReviewModes = store.ReviewModes
+	d.ReviewModes, d.Countries = store.ReviewModes, adminCountryList()
 	d.DefaultTTLDays = int(connect.DefaultInvitationTTL / (24 * time.Hour))
 	if d.Errors == nil {
 		d.Errors = adminFieldErrors{}
@@ -351,10 +353,17 @@ func (s *Server) adminTenantNew(w http.ResponseWriter, r *http.Request, a *store
 func (s *Server) adminTenantCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
 	f, t, errs := adminReadTenantForm(r, store.Tenant{}, true)
 	if !errs.any() {
-		created, err := s.store.CreateTenant(r.Context(), t)
+		ctx := r.Context()
+		var created store.Tenant
+		err := s.store.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if created, err = tx.CreateTenant(ctx, t); err != nil {
+				return err
+			}
+			return adminAuditIn(ctx, tx, a, created.ID, 0, "tenant.created", map[string]any{"slug": created.Slug})
+		})
 		switch {
 		case err == nil:
-			s.adminAudit(r, a, created.ID, 0, "tenant.created", map[string]any{"slug": created.Slug})
 			s.adminRedirect(w, r, adminTenantPath(created.ID), "Tenant "+created.Name+" created.")
 			return
 		case errors.Is(err, store.ErrConflict):
@@ -362,7 +371,7 @@ func (s *Server) adminTenantCreate(w http.ResponseWriter, r *http.Request, a *st
 		case errors.Is(err, store.ErrNotFound):
 			errs.add("credential_id", "That credential no longer exists. Choose another.")
 		case errors.Is(err, store.ErrInvalid):
-			errs.add("name", "The store refused this tenant: "+adminStoreReason(err))
+			adminStoreInvalid(errs, err, "name", adminTenantFormName)
 		default:
 			s.adminFail(w, r, a, "create the tenant", err)
 			return
@@ -379,14 +388,21 @@ func (s *Server) adminTenantUpdate(w http.ResponseWriter, r *http.Request, a *st
 	site := a.Role == store.RoleSiteAdmin
 	f, changed, errs := adminReadTenantForm(r, t, site)
 	if !errs.any() {
-		updated, err := s.store.UpdateTenant(r.Context(), changed)
-		switch {
-		case err == nil:
+		ctx := r.Context()
+		var updated store.Tenant
+		err := s.store.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if updated, err = tx.UpdateTenant(ctx, changed); err != nil {
+				return err
+			}
 			detail := map[string]any{"slug": updated.Slug}
 			if updated.CredentialID != t.CredentialID {
 				detail["credential_from"], detail["credential_to"] = t.CredentialID, updated.CredentialID
 			}
-			s.adminAudit(r, a, t.ID, 0, "tenant.updated", detail)
+			return adminAuditIn(ctx, tx, a, t.ID, 0, "tenant.updated", detail)
+		})
+		switch {
+		case err == nil:
 			s.adminRedirect(w, r, adminTenantPath(t.ID), "Tenant "+updated.Name+" saved.")
 			return
 		case errors.Is(err, store.ErrConflict):
@@ -394,13 +410,22 @@ func (s *Server) adminTenantUpdate(w http.ResponseWriter, r *http.Request, a *st
 		case errors.Is(err, store.ErrNotFound):
 			errs.add("credential_id", "That credential no longer exists. Choose another.")
 		case errors.Is(err, store.ErrInvalid):
-			errs.add("name", "The store refused this tenant: "+adminStoreReason(err))
+			adminStoreInvalid(errs, err, "name", adminTenantFormName)
 		default:
 			s.adminFail(w, r, a, "save the tenant", err)
 			return
 		}
 	}
 	s.adminTenantFormPage(w, r, a, http.StatusUnprocessableEntity, adminTenantFormData{Form: f, Errors: errs})
+}
+
+// adminTenantFormName is the tenant form's name of a store field: the
+// organisation's fields are the publisher's on the form.
+func adminTenantFormName(field string) string {
+	if rest, ok := strings.CutPrefix(field, "organization/"); ok {
+		return "publisher_" + rest
+	}
+	return field
 }
 
 func adminTenantPath(id int64) string { return "/admin/tenants/" + strconv.FormatInt(id, 10) }

@@ -94,6 +94,9 @@ func adminReadUserForm(r *http.Request, creating bool) (adminUserForm, string, a
 	if msg := adminCheckEmail(f.Email, true); msg != "" {
 		errs.add("email", msg)
 	}
+	if err := store.CheckText("name", f.Name, false); err != nil {
+		adminStoreInvalid(errs, err, "name", nil)
+	}
 	switch store.Role(f.Role) {
 	case store.RoleSiteAdmin, store.RoleTenantManager:
 	default:
@@ -126,7 +129,7 @@ func (s *Server) adminUserNew(w http.ResponseWriter, r *http.Request, a *store.A
 func (s *Server) adminUserCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
 	f, password, errs := adminReadUserForm(r, true)
 	if !errs.any() {
-		hash, err := HashPassword(password)
+		hash, err := s.hashPassword(r.Context(), password)
 		if err != nil {
 			s.adminFail(w, r, a, "hash the password", err)
 			return
@@ -140,11 +143,13 @@ func (s *Server) adminUserCreate(w http.ResponseWriter, r *http.Request, a *stor
 			if err != nil {
 				return err
 			}
-			return tx.SetUserTenants(ctx, created.ID, adminManagedTenants(f))
+			if err := tx.SetUserTenants(ctx, created.ID, adminManagedTenants(f)); err != nil {
+				return err
+			}
+			return adminAuditIn(ctx, tx, a, 0, 0, "admin.created", map[string]any{"admin": created.ID, "role": created.Role})
 		})
 		switch {
 		case err == nil:
-			s.adminAudit(r, a, 0, 0, "admin.created", map[string]any{"admin": created.ID, "role": created.Role})
 			s.adminRedirect(w, r, "/admin/users", created.Email+" can now sign in.")
 			return
 		case errors.Is(err, store.ErrConflict):
@@ -225,7 +230,7 @@ func (s *Server) adminUserUpdate(w http.ResponseWriter, r *http.Request, a *stor
 	changed := u
 	changed.Email, changed.Name, changed.Role = f.Email, f.Name, store.Role(f.Role)
 	if password != "" {
-		hash, err := HashPassword(password)
+		hash, err := s.hashPassword(r.Context(), password)
 		if err != nil {
 			s.adminFail(w, r, a, "hash the password", err)
 			return
@@ -245,12 +250,14 @@ func (s *Server) adminUserUpdate(w http.ResponseWriter, r *http.Request, a *stor
 				return err
 			}
 		}
-		return tx.SetUserTenants(ctx, u.ID, adminManagedTenants(f))
+		if err := tx.SetUserTenants(ctx, u.ID, adminManagedTenants(f)); err != nil {
+			return err
+		}
+		return adminAuditIn(ctx, tx, a, 0, 0, "admin.updated", map[string]any{"admin": u.ID, "role": changed.Role,
+			"password_changed": password != "", "unlocked": unlock})
 	})
 	switch {
 	case err == nil:
-		s.adminAudit(r, a, 0, 0, "admin.updated", map[string]any{"admin": u.ID, "role": changed.Role,
-			"password_changed": password != "", "unlocked": unlock})
 		s.adminRedirect(w, r, "/admin/users", changed.Email+" saved.")
 		return
 	case errors.Is(err, store.ErrConflict):
@@ -274,10 +281,16 @@ func (s *Server) adminUserDelete(w http.ResponseWriter, r *http.Request, a *stor
 		s.adminRedirect(w, r, "/admin/users", "You cannot delete your own account; ask another site administrator.")
 		return
 	}
-	if err := s.store.DeleteAdminUser(r.Context(), u.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	ctx := r.Context()
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteAdminUser(ctx, u.ID); err != nil {
+			return err
+		}
+		return adminAuditIn(ctx, tx, a, 0, 0, "admin.deleted", map[string]any{"admin": u.ID})
+	})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.adminFail(w, r, a, "delete the administrator", err)
 		return
 	}
-	s.adminAudit(r, a, 0, 0, "admin.deleted", map[string]any{"admin": u.ID})
 	s.adminRedirect(w, r, "/admin/users", u.Email+" can no longer sign in.")
 }

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -47,6 +48,17 @@ type Config struct {
 	// Webhooks manages the tenants' webhook endpoints; nil means one
 	// without a queue to nudge (redeliveries then wait for its sweep).
 	Webhooks *webhooks.Service
+	// TrustedProxies are the addresses whose X-Forwarded-For is believed
+	// when telling who sent a request (sign-in throttling); empty, the
+	// connection's peer is the client.
+	TrustedProxies []netip.Prefix
+	// HashConcurrency is how many password hashes (19 MiB each) may run
+	// at once; 0 means half the CPUs, at least one.
+	HashConcurrency int
+	// UploadTimeout is how long a file upload may take to arrive (the
+	// server's read timeout is sized for forms); 0 means
+	// DefaultUploadTimeout.
+	UploadTimeout time.Duration
 }
 
 // Server serves every page.
@@ -59,6 +71,7 @@ type Server struct {
 	pages    map[string]*template.Template
 	log      *slog.Logger
 	now      func() time.Time
+	signIn   *signInGuard
 }
 
 // New prepares the server: templates are parsed once here, so a broken
@@ -78,6 +91,7 @@ func New(cfg Config, st *store.Store, svc *connect.Service) (*Server, error) {
 	if s.cfg.Webhooks == nil {
 		s.cfg.Webhooks = webhooks.NewService(st, nil, s.log)
 	}
+	s.signIn = newSignInGuard(cfg.HashConcurrency, s.now)
 	s.sessions = scs.New()
 	s.sessions.Lifetime = 12 * time.Hour
 	s.sessions.IdleTimeout = 2 * time.Hour
@@ -88,10 +102,11 @@ func New(cfg Config, st *store.Store, svc *connect.Service) (*Server, error) {
 	s.sessions.Cookie.Path = "/"
 	switch st.Driver() {
 	case "postgres":
-		s.sessions.Store = postgresstore.NewWithCleanupInterval(st.DB(), 30*time.Minute)
+		s.sessions.Store = sessionStore{postgresstore.NewWithCleanupInterval(st.DB(), 30*time.Minute)}
 	default:
-		s.sessions.Store = sqlite3store.NewWithCleanupInterval(st.DB(), 30*time.Minute)
+		s.sessions.Store = sessionStore{sqlite3store.NewWithCleanupInterval(st.DB(), 30*time.Minute)}
 	}
+	s.sessions.ErrorFunc = s.sessionError
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
@@ -118,7 +133,82 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusForbidden, "This form was sent from another site, so it was refused.", "Go back to the page, reload it and try again.", nil)
 	}))
-	return s.recover(securityHeaders(cop.Handler(s.sessions.LoadAndSave(mux))))
+	return s.limitBodies(mux, s.recover(securityHeaders(cop.Handler(s.sessions.LoadAndSave(mux)))))
+}
+
+// Request bodies: a form is small, so every route takes at most
+// formBodyLimit, except the routes in bodyLimits (file uploads), which
+// also get uploadTimeout to arrive instead of the server's read timeout.
+const (
+	formBodyLimit = 1 << 20
+	// DefaultUploadTimeout is how long an upload may take to arrive, and
+	// its answer to leave, when Config.UploadTimeout is zero.
+	DefaultUploadTimeout = 15 * time.Minute
+)
+
+var bodyLimits = map[string]int64{
+	adminBatchUploadRoute: adminBatchUploadLimit,
+}
+
+// limitBodies bounds the body of every request by its route, before any
+// handler reads it: an anonymous client cannot make a handler buffer more
+// than formBodyLimit, however the handler reads its form.
+func (s *Server) limitBodies(mux *http.ServeMux, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := int64(formBodyLimit)
+		if _, pattern := mux.Handler(r); bodyLimits[pattern] > 0 {
+			limit = bodyLimits[pattern]
+			extendDeadlines(w, s.cfg.UploadTimeout)
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// extendDeadlines gives a request that uploads a file longer than the
+// server's read and write timeouts, which are sized for forms.
+func extendDeadlines(w http.ResponseWriter, d time.Duration) {
+	if d <= 0 {
+		d = DefaultUploadTimeout
+	}
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(d)
+	// Not every ResponseWriter has a connection (tests' recorders); the
+	// server's own timeouts then stay.
+	_ = rc.SetReadDeadline(deadline)
+	_ = rc.SetWriteDeadline(deadline)
+}
+
+// errSessionCommit marks a failure to save a session, as opposed to one
+// to read it.
+var errSessionCommit = errors.New("save session")
+
+// sessionStore tells the session manager's saves apart from its reads.
+// A session is saved on every request that has one (its idle timeout
+// moves on), so with the disk full every page would fail after it was
+// rendered; see sessionError.
+type sessionStore struct{ scs.Store }
+
+func (st sessionStore) Commit(token string, b []byte, expiry time.Time) error {
+	if err := st.Store.Commit(token, b, expiry); err != nil {
+		return fmt.Errorf("%w: %w", errSessionCommit, err)
+	}
+	return nil
+}
+
+// sessionError answers a request whose session could not be read or
+// saved. A GET or HEAD whose session could not be saved is answered all
+// the same: it changes nothing, and what is lost (the idle timeout moved
+// on, a flash message shown once) is not worth failing a read-only page
+// over when the disk is full. Anything else is a 500, since a form whose
+// session is not saved would seem to work and then not have.
+func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errSessionCommit) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		s.log.WarnContext(r.Context(), "session not saved; serving the page anyway", "path", r.URL.Path, "err", err)
+		return
+	}
+	s.log.ErrorContext(r.Context(), "session", "path", r.URL.Path, "err", err)
+	http.Error(w, "Something went wrong on our side. Please try again in a moment.", http.StatusInternalServerError)
 }
 
 func securityHeaders(next http.Handler) http.Handler {
@@ -193,7 +283,8 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"join": strings.Join,
+	"join":      strings.Join,
+	"hasPrefix": strings.HasPrefix,
 	// langName names a language in itself, for the language switch.
 	"langName": func(l string) string {
 		if n, ok := languageNames[l]; ok {

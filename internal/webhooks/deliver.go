@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -22,7 +23,23 @@ const (
 	DefaultMaxAttempts = 20
 	// MaxResponse is how much of a response body is kept for the admin UI.
 	MaxResponse = 1024
+	// DefaultMaxInFlight is how many deliveries one endpoint gets at once,
+	// across processes: enough to keep a healthy receiver busy, few enough
+	// that a hanging one holds only that many workers.
+	DefaultMaxInFlight = 2
+	// DefaultCircuitTimeouts is how many attempts in a row may time out
+	// before the endpoint is parked.
+	DefaultCircuitTimeouts = 3
+	// DefaultPark is how long an endpoint is parked the first time; each
+	// probe that times out again doubles it, up to DefaultMaxPark.
+	DefaultPark    = time.Minute
+	DefaultMaxPark = time.Hour
 )
+
+// ErrEndpointBusy is Deliver's answer when the delivery could go but its
+// endpoint already has its share of deliveries in flight: try it again a
+// little later. Nothing was sent.
+var ErrEndpointBusy = errors.New("webhooks: the endpoint has as many deliveries in flight as it may")
 
 // DefaultBackoff is the wait after failed attempt n (1, 2, ...): 30
 // seconds doubling up to 6 hours, each ±20% at random so that endpoints
@@ -50,7 +67,20 @@ type DeliverConfig struct {
 	MaxAttempts int
 	// Backoff is the wait after failed attempt n; nil is DefaultBackoff.
 	Backoff func(n int) time.Duration
-	Logger  *slog.Logger
+	// MaxInFlight caps one endpoint's deliveries in flight at once;
+	// 0 is DefaultMaxInFlight.
+	MaxInFlight int
+	// CircuitTimeouts is how many attempts in a row may time out before
+	// the endpoint is parked (its circuit opens): no attempt at all until
+	// Park has passed, then one at a time until one is answered, each
+	// further timeout parking it twice as long, up to MaxPark. An endpoint
+	// that hangs would otherwise hold a worker for Timeout per delivery.
+	// Zeros are DefaultCircuitTimeouts, DefaultPark and DefaultMaxPark.
+	CircuitTimeouts int
+	Park, MaxPark   time.Duration
+	// Now is the clock; nil is time.Now. Tests share it with the store's.
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Deliverer sends deliveries. It is safe for concurrent use, by any number
@@ -75,6 +105,21 @@ func NewDeliverer(cfg DeliverConfig) (*Deliverer, error) {
 	if cfg.Backoff == nil {
 		cfg.Backoff = DefaultBackoff
 	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.CircuitTimeouts <= 0 {
+		cfg.CircuitTimeouts = DefaultCircuitTimeouts
+	}
+	if cfg.Park <= 0 {
+		cfg.Park = DefaultPark
+	}
+	if cfg.MaxPark <= 0 {
+		cfg.MaxPark = DefaultMaxPark
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -93,8 +138,10 @@ func NewDeliverer(cfg DeliverConfig) (*Deliverer, error) {
 func (d *Deliverer) lease() time.Duration { return 2*d.cfg.Timeout + 30*time.Second }
 
 // Deliver makes one attempt at a delivery, if it may be sent now (due,
-// first of its endpoint's deliveries about its person, endpoint active,
-// not being sent by another worker); otherwise it does nothing. When the
+// first of its endpoint's deliveries about its person, endpoint active and
+// not parked, not being sent by another worker); otherwise it does
+// nothing. If it could go but its endpoint has MaxInFlight deliveries in
+// flight already, err is ErrEndpointBusy and nothing is sent. When the
 // delivery is settled (delivered, or given up), next is the following
 // delivery about the same person to the same endpoint if that one is due
 // now, for the caller to deliver next; else 0. A failed HTTP attempt is
@@ -102,20 +149,30 @@ func (d *Deliverer) lease() time.Duration { return 2*d.cfg.Timeout + 30*time.Sec
 // database.
 func (d *Deliverer) Deliver(ctx context.Context, id int64) (next int64, err error) {
 	st := d.cfg.Store
-	w, ok, err := st.ClaimWebhookDelivery(ctx, id, d.lease())
-	if err != nil || !ok {
+	w, res, err := st.ClaimWebhookDeliveryCapped(ctx, id, d.lease(), d.cfg.MaxInFlight)
+	if err != nil {
 		return 0, err
+	}
+	switch res {
+	case store.Claimed:
+	case store.ClaimBusy:
+		return 0, ErrEndpointBusy
+	default:
+		return 0, nil
 	}
 	out := d.attempt(ctx, w)
 	if !out.Delivered {
 		if w.Delivery.Attempts+1 >= d.cfg.MaxAttempts {
 			out.GiveUp = true
 		} else {
-			out.NextAttemptAt = time.Now().Add(d.cfg.Backoff(w.Delivery.Attempts + 1))
+			out.NextAttemptAt = d.cfg.Now().Add(d.cfg.Backoff(w.Delivery.Attempts + 1))
+		}
+		if out.TimedOut {
+			out.ParkUntil = d.parkUntil(w.Endpoint.Timeouts + 1)
 		}
 		d.log.InfoContext(ctx, "webhook delivery failed", "tenant", w.Delivery.TenantID, "endpoint", w.Endpoint.ID,
 			"delivery", id, "event", w.Event.UID, "attempt", w.Delivery.Attempts+1, "status", out.Status,
-			"err", out.Error, "gave_up", out.GiveUp)
+			"err", out.Error, "gave_up", out.GiveUp, "parked_until", out.ParkUntil)
 	}
 	// What happened at the endpoint must be recorded even if the job is
 	// being cancelled.
@@ -137,13 +194,26 @@ func (d *Deliverer) Deliver(ctx context.Context, id int64) (next int64, err erro
 		return 0, nil
 	}
 	n, err := st.NextWebhookDelivery(ctx, dl.EndpointID, dl.PersonID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && n.NextAttemptAt.After(time.Now())) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && n.NextAttemptAt.After(d.cfg.Now())) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("webhooks: %w", err)
 	}
 	return n.ID, nil
+}
+
+// parkUntil is when an endpoint whose attempts timed out n times in a row
+// may be tried again, or the zero time while n is below the threshold.
+func (d *Deliverer) parkUntil(n int) time.Time {
+	if n < d.cfg.CircuitTimeouts {
+		return time.Time{}
+	}
+	park := d.cfg.Park
+	for i := d.cfg.CircuitTimeouts; i < n && park < d.cfg.MaxPark; i++ {
+		park *= 2
+	}
+	return d.cfg.Now().Add(min(park, d.cfg.MaxPark))
 }
 
 // attempt POSTs the event to the endpoint and says how it went.
@@ -161,7 +231,12 @@ func (d *Deliverer) attempt(ctx context.Context, w store.DeliveryWork) store.Del
 	req.Header.Set(DeliveryIDHeader, strconv.FormatInt(w.Delivery.ID, 10))
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return store.DeliveryOutcome{Error: err.Error()}
+		// Only a timeout counts for the circuit: a refused connection
+		// fails at once and holds no worker, and a cancelled job says
+		// nothing about the endpoint.
+		var ne net.Error
+		timedOut := errors.As(err, &ne) && ne.Timeout() && ctx.Err() == nil
+		return store.DeliveryOutcome{Error: err.Error(), TimedOut: timedOut}
 	}
 	defer resp.Body.Close()
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, MaxResponse))

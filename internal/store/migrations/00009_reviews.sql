@@ -5,6 +5,13 @@
 -- +goose Up
 -- '' takes the tenant's review model (TenantSettings.ReviewMode).
 ALTER TABLE articles ADD COLUMN review_mode TEXT NOT NULL DEFAULT '';
+-- What a work can say of an article besides its title (issue 12).
+ALTER TABLE articles ADD COLUMN subtitle TEXT NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN translated_title TEXT NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN translated_title_language TEXT NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN abstract TEXT NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN language TEXT NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN other_issns TEXT NOT NULL DEFAULT ''; -- space-separated
 
 -- A group-id-record registered with a credential: groups live in one ORCID
 -- registry (sandbox or production), so a tenant moved to another
@@ -70,6 +77,12 @@ CREATE TABLE review_consents (
 -- +goose Down
 DROP TABLE review_consents;
 DROP TABLE editors;
+ALTER TABLE articles DROP COLUMN other_issns;
+ALTER TABLE articles DROP COLUMN language;
+ALTER TABLE articles DROP COLUMN abstract;
+ALTER TABLE articles DROP COLUMN translated_title_language;
+ALTER TABLE articles DROP COLUMN translated_title;
+ALTER TABLE articles DROP COLUMN subtitle;
 DELETE FROM article_contributors WHERE person_id IS NULL;
 ALTER TABLE article_contributors DROP COLUMN roles;
 ALTER TABLE article_contributors DROP COLUMN name;
