@@ -33,11 +33,14 @@ burst rather than serve it faster, so a client that keeps the registry busy
 from start to end gets 1.00.
 `
 
-// runBench is "orcidlink bench": only "sync" so far.
+// runBench is "orcidlink bench": "sync", and "http" (bench_http.go).
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "http" {
+		return runBenchHTTP(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "sync" {
-		fmt.Fprint(stderr, benchUsage)
-		return errors.New("bench: expected the subcommand sync")
+		fmt.Fprint(stderr, benchUsage+"\n"+benchHTTPUsage)
+		return errors.New("bench: expected the subcommand sync or http")
 	}
 	fs := flag.NewFlagSet("bench sync", flag.ContinueOnError)
 	fs.SetOutput(stderr)

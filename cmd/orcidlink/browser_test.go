@@ -84,6 +84,10 @@ func TestBrowserProductJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#signin-email"), adminEmail),
 		chromedp.SendKeys(chromedp.CSS("#signin-password"), adminPassword),
 		chromedp.Click(chromedp.CSS("#signin-submit")),
+	)
+	// The printed password is one-time: the first sign-in chooses one.
+	chooseOwnPassword(t, ctx, adminPassword, "vivid marble anchor lantern")
+	do(t, ctx, "new tenant",
 		chromedp.WaitVisible(chromedp.CSS("#new-tenant")),
 		chromedp.Click(chromedp.CSS("#new-tenant")),
 		chromedp.WaitVisible(chromedp.CSS("#tenant-form")),
@@ -207,8 +211,13 @@ func TestBrowserProductJourney(t *testing.T) {
 	)
 	bobToken := accessToken(t, data, tenantID, bobID)
 
-	// Ada disconnects herself; the administrator removes Bob's iD.
-	do(t, ada, "disconnect", chromedp.Click(chromedp.CSS("#disconnect")), chromedp.WaitVisible(chromedp.CSS("#disconnected-message")))
+	// Ada disconnects herself, confirming on the page that says what it
+	// does; the administrator removes Bob's iD.
+	do(t, ada, "disconnect", chromedp.Click(chromedp.CSS("#disconnect")), chromedp.WaitVisible(chromedp.CSS("#confirm-disconnect")))
+	if got := textOf(t, ada, "#disconnect-explained"); !strings.Contains(got, "revokes the access of Journal of Browser Tests") {
+		t.Errorf("the disconnect confirmation says %q", got)
+	}
+	do(t, ada, "confirm disconnect", chromedp.Click(chromedp.CSS("#confirm-disconnect")), chromedp.WaitVisible(chromedp.CSS("#disconnected-message")))
 	do(t, ctx, "remove Bob's iD",
 		chromedp.Navigate(base+"/admin/tenants/"+strconv.FormatInt(tenantID, 10)+"/people/"+strconv.FormatInt(bobID, 10)),
 		chromedp.WaitVisible(chromedp.CSS("#remove-id")),
@@ -217,6 +226,53 @@ func TestBrowserProductJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#confirm-remove-id")),
 		chromedp.WaitVisible(chromedp.CSS("#person-removed")),
 	)
+	// Bob's old link, used to connect, no longer leads anywhere.
+	do(t, bob, "Bob's old link", chromedp.Navigate(bobLink), chromedp.WaitVisible(chromedp.CSS("#problem-what")))
+	if got := textOf(t, bob, "#page-title"); !strings.Contains(got, "no longer valid") {
+		t.Errorf("Bob's old link after removal shows %q", got)
+	}
+
+	// Inviting everyone again asks first, with the count, and leaves out
+	// Ada, who disconnected on purpose; Bob, whose iD was removed, is
+	// invited.
+	outboxTo := func(email string) int {
+		t.Helper()
+		do(t, ctx, "outbox", chromedp.Navigate(base+"/admin/outbox"), chromedp.WaitVisible(chromedp.CSS("#outbox")))
+		return strings.Count(textOf(t, ctx, "#outbox"), email)
+	}
+	adaEmails, bobEmails := outboxTo("ada@example.org"), outboxTo("bob@example.org")
+	do(t, ctx, "invite everyone again",
+		chromedp.Navigate(base+"/admin/credentials/"+cred),
+		chromedp.WaitVisible(chromedp.CSS("#reinvite")),
+		chromedp.Click(chromedp.CSS("#reinvite")),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-reinvite")),
+	)
+	if got := textOf(t, ctx, "#reinvite-count"); !strings.HasPrefix(got, "1 person will get an email") {
+		t.Errorf("the confirmation counts %q", got)
+	}
+	if got := textOf(t, ctx, "#left-out-"+strconv.FormatInt(tenantID, 10)); !strings.Contains(got, "Ada Lovelace: disconnected their iD themselves") ||
+		strings.Contains(got, "Bob") {
+		t.Errorf("left out: %q", got)
+	}
+	if adaEmails != outboxTo("ada@example.org") || bobEmails != outboxTo("bob@example.org") {
+		t.Fatal("emails went out before the confirmation")
+	}
+	do(t, ctx, "confirm invite everyone again",
+		chromedp.Navigate(base+"/admin/credentials/"+cred+"/reinvite"),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-reinvite")),
+		chromedp.Click(chromedp.CSS("#confirm-reinvite")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	if got := textOf(t, ctx, ".flash"); !strings.Contains(got, "1 person invited again") || !strings.Contains(got, "1 person was left out") {
+		t.Errorf("after re-inviting: %q", got)
+	}
+	if got := outboxTo("ada@example.org"); got != adaEmails {
+		t.Errorf("Ada, who disconnected, got %d more emails", got-adaEmails)
+	}
+	if got := outboxTo("bob@example.org"); got != bobEmails+1 {
+		t.Errorf("Bob got %d more emails, want 1", got-bobEmails)
+	}
+
 	for who, tok := range map[string]string{"Ada": adaToken, "Bob": bobToken} {
 		req, _ := http.NewRequest("GET", base+"/sandbox/oauth/userinfo", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)

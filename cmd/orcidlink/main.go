@@ -5,8 +5,11 @@
 //	orcidlink serve [--config FILE] [--listen ADDR] [--data DIR]      run orcidlink
 //	orcidlink check-config [--config FILE]                            report every configuration problem
 //	orcidlink rotate-key [--config FILE]                              re-seal secrets under the newest key
+//	orcidlink admin reset-password [--config FILE] EMAIL             print a one-time password for an administrator
+//	orcidlink admin create-api-key [--config FILE] --tenant SLUG      print a new REST API key for a tenant
 //	orcidlink sandbox [--listen ADDR] [--db PATH] [--seed FILE]       run the offline ORCID registry
 //	orcidlink bench sync [--works N] [--people M] [--rate R]          measure sync against the registry
+//	orcidlink review-pack --tenant SLUG [--out FILE] [--config FILE]   evidence for ORCID's integration review
 //	orcidlink version
 //
 // Run "orcidlink COMMAND --help" for the flags of a command.
@@ -38,8 +41,15 @@ Usage:
                                    ORCID sandbox, emails kept in the outbox)
   orcidlink check-config [flags]   check the configuration and report every problem at once
   orcidlink rotate-key [flags]     re-encrypt stored tokens and secrets under the newest key
+  orcidlink admin reset-password EMAIL
+                                   give an administrator a one-time password (they choose their own at sign-in)
+  orcidlink admin create-api-key --tenant SLUG [--name NAME]
+                                   make a REST API key for a tenant, printed on the last line
   orcidlink sandbox [flags]        run the offline ORCID registry on its own
   orcidlink bench sync [flags]     push works through the offline registry at its rate limit and report
+  orcidlink review-pack --tenant SLUG [flags]
+                                   write the evidence ORCID's integration review asks for: one HTML file
+                                   with a screenshot of every researcher step and the documentation
   orcidlink version                print the version
 
 Run "orcidlink COMMAND --help" for a command's flags.
@@ -60,10 +70,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runCheckConfig(ctx, args[1:], getenv, stdout, stderr)
 	case "rotate-key":
 		err = runRotateKey(ctx, args[1:], getenv, stdout, stderr)
+	case "admin":
+		err = runAdmin(ctx, args[1:], getenv, stdout, stderr)
 	case "sandbox":
 		err = runSandbox(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = runBench(ctx, args[1:], stdout, stderr)
+	case "review-pack":
+		err = runReviewPack(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "orcidlink", version)
 	case "help", "-h", "--help":

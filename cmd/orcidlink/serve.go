@@ -24,6 +24,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/mail"
 	"github.com/orcidlink/orcidlink/internal/metrics"
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/problems"
 	"github.com/orcidlink/orcidlink/internal/sandbox"
 	"github.com/orcidlink/orcidlink/internal/seal"
 	"github.com/orcidlink/orcidlink/internal/setup"
@@ -141,7 +142,8 @@ func openStore(ctx context.Context, cfg config.Config, ring *seal.Ring) (*store.
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
-	return store.Open(ctx, store.Config{Driver: cfg.DatabaseDriver(), DSN: cfg.DatabaseDSN(), Sealer: ring})
+	return store.Open(ctx, store.Config{Driver: cfg.DatabaseDriver(), DSN: cfg.DatabaseDSN(), Sealer: ring,
+		MaxConns: cfg.DatabaseMaxConns, ConnMaxIdleTime: time.Duration(cfg.DatabaseConnMaxIdleTime)})
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -198,6 +200,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	var queue *jobs.Queue
 	var hooks *webhooks.Service // set once the queue exists, before anything is served
 	met := metrics.New(st, log)
+	// Credentials are checked, and administrators told, by the problems
+	// service; a repaired credential sends its waiting items through the
+	// queue and invites its waiting researchers through connect.
+	var inviter *connect.Service
+	watch, err := problems.New(problems.Config{Store: st, PublicURL: public, Logger: log, EmailQueued: sender.Kick,
+		Resume: func(ctx context.Context, credentialID int64) (int, error) {
+			return queue.ResumeCredential(ctx, credentialID)
+		},
+		Reinvite: func(ctx context.Context, tenantID, personID int64) error {
+			_, err := inviter.Invite(ctx, tenantID, personID, store.ActorSystem, true)
+			if errors.Is(err, connect.ErrAlreadyConnected) {
+				return nil
+			}
+			return err
+		}})
+	if err != nil {
+		return err
+	}
 	svc, err := connect.New(connect.Config{
 		PublicURL: public, Logger: log, EmailQueued: sender.Kick, OnCall: met.ObserveCall,
 		Limiter: func(c store.Credential) orcid.Limiter { return jobs.NewSharedLimiter(st, jobs.BudgetKey(c.ID), 0, 0) },
@@ -206,11 +226,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 				log.Warn("resume items after connection", "tenant", tenantID, "person", personID, "err", err)
 			}
 		},
-		EventsRecorded: func(ctx context.Context) { hooks.Kick(ctx) },
+		EventsRecorded:    func(ctx context.Context) { hooks.Kick(ctx) },
+		CredentialRefused: watch.Refused,
 	}, st)
 	if err != nil {
 		return err
 	}
+	inviter = svc
 	pgDSN := ""
 	if cfg.DatabaseDriver() == "postgres" {
 		pgDSN = cfg.DatabaseDSN()
@@ -223,8 +245,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	queue, err = jobs.New(ctx, jobs.Config{Store: st, PostgresDSN: pgDSN, Clients: svc, CallContext: connect.WithCallContext,
-		Revoker: svc, Logger: log, CallLogRetention: time.Duration(cfg.CallLogRetention), Webhooks: deliverer})
+	queue, err = jobs.New(ctx, jobs.Config{Store: st, PostgresDSN: pgDSN, PostgresMaxConns: max(4, cfg.DatabaseMaxConns/2),
+		Clients: svc, CallContext: connect.WithCallContext,
+		Revoker: svc, Logger: log, CallLogRetention: time.Duration(cfg.CallLogRetention), Webhooks: deliverer, Watcher: watch,
+		Reminders: svc})
 	if err != nil {
 		return err
 	}
@@ -264,6 +288,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}()
 	site, err := web.New(web.Config{PublicURL: public, Logger: log, Items: queue, Journal: papers, Webhooks: hooks, Batches: files,
+		EmailQueued: sender.Kick, Problems: watch,
 		TrustedProxies: cfg.TrustedProxyPrefixes(), HashConcurrency: cfg.SignInHashConcurrency}, st, svc)
 	if err != nil {
 		return err
@@ -309,7 +334,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(w, "ready")
 	})
 
-	shownPassword, err := setup.FirstAdmin(ctx, st, cfg.AdminEmail, cfg.AdminPassword, web.HashPassword)
+	shownPassword, err := setup.FirstAdmin(ctx, st, cfg.AdminEmail, cfg.AdminPassword, web.HashPassword, log)
 	if err != nil {
 		return err
 	}
@@ -346,7 +371,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	fmt.Fprintf(stdout, "orcidlink listening on %s\n  admin sign-in      %s/admin/signin\n", public, public)
 	if shownPassword != "" {
-		fmt.Fprintf(stdout, "  administrator      %s / %s   (shown once: change it at /admin/account)\n", orDefault(cfg.AdminEmail, setup.DefaultAdminEmail), shownPassword)
+		fmt.Fprintf(stdout, "  administrator      %s / %s   (shown once: the first sign-in asks for your own)\n", orDefault(cfg.AdminEmail, setup.DefaultAdminEmail), shownPassword)
 	}
 	if reg != nil {
 		fmt.Fprintf(stdout, "  ORCID sandbox      %s/sandbox/   (offline registry; demo tenant %q)\n", public, demo.Slug)

@@ -46,6 +46,9 @@ type Connector interface {
 	Invite(ctx context.Context, tenantID, personID int64, actor string, sendEmail bool) (connect.Invitation, error)
 	Resend(ctx context.Context, tenantID, personID int64, actor string) (connect.Invitation, error)
 	Disconnect(ctx context.Context, tenantID, personID int64, actor string) error
+	// InviteUpgrades asks connected people for what the tenant asks now
+	// and their link lacks (PATCH /tenant, "upgrade_invitations").
+	InviteUpgrades(ctx context.Context, tenantID int64, actor string) (connect.MassResult, error)
 }
 
 // Queue writes items to ORCID records and imports records; *jobs.Queue is

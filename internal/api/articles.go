@@ -11,29 +11,37 @@ import (
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
+// articleFields are an article's own fields, alike in what the API takes
+// (articleInput) and what it shows (article).
+type articleFields struct {
+	Key                     string   `json:"key"` // in a POST body; PUT takes it from the path
+	Title                   string   `json:"title"`
+	Subtitle                string   `json:"subtitle"`
+	TranslatedTitle         string   `json:"translated_title"`
+	TranslatedTitleLanguage string   `json:"translated_title_language"`
+	Abstract                string   `json:"abstract"`
+	Language                string   `json:"language"`
+	JournalTitle            string   `json:"journal_title"`
+	ISSN                    string   `json:"issn"`
+	OtherISSNs              []string `json:"other_issns"`
+	Type                    string   `json:"type"`
+	DOI                     string   `json:"doi"`
+	URL                     string   `json:"url"`
+	PublicationDate         *pubDate `json:"publication_date"`
+	// ReviewMode is open, anonymous or double-anonymous; "" takes the
+	// tenant's.
+	ReviewMode string `json:"review_mode"`
+}
+
 // article is an article as the API shows it, with its contributors and,
 // for each, the state of their copy on ORCID.
 type article struct {
-	Key                     string        `json:"key"`
-	Title                   string        `json:"title"`
-	Subtitle                string        `json:"subtitle"`
-	TranslatedTitle         string        `json:"translated_title"`
-	TranslatedTitleLanguage string        `json:"translated_title_language"`
-	Abstract                string        `json:"abstract"`
-	Language                string        `json:"language"`
-	JournalTitle            string        `json:"journal_title"`
-	ISSN                    string        `json:"issn"`
-	OtherISSNs              []string      `json:"other_issns"`
-	Type                    string        `json:"type"`
-	DOI                     string        `json:"doi"`
-	URL                     string        `json:"url"`
-	PublicationDate         *pubDate      `json:"publication_date"`
-	ReviewMode              string        `json:"review_mode"`
-	State                   string        `json:"state"`
-	Contributors            []contributor `json:"contributors"`
-	Reviews                 []review      `json:"reviews"`
-	CreatedAt               time.Time     `json:"created_at"`
-	UpdatedAt               time.Time     `json:"updated_at"`
+	articleFields
+	State        string        `json:"state"`
+	Contributors []contributor `json:"contributors"`
+	Reviews      []review      `json:"reviews"`
+	CreatedAt    time.Time     `json:"created_at"`
+	UpdatedAt    time.Time     `json:"updated_at"`
 }
 
 type pubDate struct {
@@ -68,23 +76,7 @@ type articleList struct {
 
 // articleInput is the body of POST /articles and PUT /articles/{key}.
 type articleInput struct {
-	Key                     string   `json:"key"` // POST only; PUT takes it from the path
-	Title                   string   `json:"title"`
-	Subtitle                string   `json:"subtitle"`
-	TranslatedTitle         string   `json:"translated_title"`
-	TranslatedTitleLanguage string   `json:"translated_title_language"`
-	Abstract                string   `json:"abstract"`
-	Language                string   `json:"language"`
-	JournalTitle            string   `json:"journal_title"`
-	ISSN                    string   `json:"issn"`
-	OtherISSNs              []string `json:"other_issns"`
-	Type                    string   `json:"type"`
-	DOI                     string   `json:"doi"`
-	URL                     string   `json:"url"`
-	PublicationDate         *pubDate `json:"publication_date"`
-	// ReviewMode is open, anonymous or double-anonymous; "" takes the
-	// tenant's.
-	ReviewMode   string    `json:"review_mode"`
+	articleFields
 	Contributors []contrib `json:"contributors"`
 }
 
@@ -104,10 +96,11 @@ type reviewInput struct {
 // articleOf builds the answer: the article, every contributor's copy and
 // the reviews.
 func (s *Server) articleOf(c *call, a store.Article) (article, error) {
-	out := article{Key: a.Key, Title: a.Title, Subtitle: a.Subtitle, TranslatedTitle: a.TranslatedTitle,
+	out := article{articleFields: articleFields{Key: a.Key, Title: a.Title, Subtitle: a.Subtitle, TranslatedTitle: a.TranslatedTitle,
 		TranslatedTitleLanguage: a.TranslatedTitleLanguage, Abstract: a.Abstract, Language: a.Language,
-		JournalTitle: a.JournalTitle, ISSN: a.ISSN, OtherISSNs: append([]string{}, a.OtherISSNs...), Type: a.Type, DOI: a.DOI, URL: a.URL,
-		ReviewMode: string(a.ReviewMode), State: string(a.State), Contributors: []contributor{}, Reviews: []review{}, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+		JournalTitle: a.JournalTitle, ISSN: a.ISSN, OtherISSNs: append([]string{}, a.OtherISSNs...), Type: a.Type, DOI: a.DOI,
+		URL: a.URL, ReviewMode: string(a.ReviewMode)}, State: string(a.State), Contributors: []contributor{}, Reviews: []review{},
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if a.PubYear > 0 {
 		out.PublicationDate = &pubDate{Year: a.PubYear, Month: a.PubMonth, Day: a.PubDay}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/orcidlink/orcidlink/internal/jobs/jobstest"
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/store/storetest"
 	"github.com/orcidlink/orcidlink/internal/webhooks"
 	"github.com/orcidlink/orcidlink/internal/webhooks/webhookstest"
@@ -143,7 +144,15 @@ func TestJourney(t *testing.T) {
 			t.Fatalf("item.retracted %+v", retracted)
 		}
 
-		// The endpoint's deliveries, newest first, all delivered.
+		// The endpoint's deliveries, newest first, all delivered. The
+		// receiver has the last event before its delivery is recorded as
+		// delivered (its answer comes first, then the deliverer writes it
+		// down), so that is waited for, not assumed.
+		// (Polled in the store: polling the API would spend the key's rate.)
+		eventually(t, "every delivery recorded as delivered", func() bool {
+			pending, err := e.st.ListWebhookDeliveries(e.ctx, e.a.ID, store.DeliveryQuery{State: store.DeliveryPending})
+			return err == nil && len(pending) == 0
+		})
 		ds := c.want(200, "GET", "/webhooks/"+hid+"/deliveries", nil)["items"].([]any)
 		var types []string
 		for _, d := range ds {

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"regexp"
 	"slices"
@@ -298,6 +299,26 @@ func TestOpenAPI(t *testing.T) {
 		"city": "Providence", "country": "US", "ror": "05gq02987"}, "review_mode": "open"}); got["review_mode"] != "open" ||
 		got["organization"].(map[string]any)["ror"] != "https://ror.org/05gq02987" {
 		t.Fatalf("patched tenant %v", got)
+	}
+	// What researchers are asked for, mapped to the fewest scopes, and the
+	// reminder schedule; widening with upgrade_invitations says how many
+	// were emailed.
+	if got := c.want(200, "GET", "/tenant", nil); fmt.Sprint(got["asks"]) != "[works affiliations person read-limited]" ||
+		fmt.Sprint(got["reminder_days"]) != "[7 21]" {
+		t.Fatalf("tenant defaults %v", got)
+	}
+	bad = c.want(422, "PATCH", "/tenant", map[string]any{"asks": []string{"works", "everything"}, "reminder_days": []int{0}})
+	if got := pointers(bad); !slices.Equal(got, []string{"/asks/1", "/reminder_days/0"}) {
+		t.Fatalf("asks problems %v", got)
+	}
+	narrow := c.want(200, "PATCH", "/tenant", map[string]any{"asks": []string{"affiliations", "works"}, "reminder_days": []int{}})
+	if fmt.Sprint(narrow["scopes"]) != "[openid /activities/update]" || fmt.Sprint(narrow["asks"]) != "[works affiliations]" ||
+		fmt.Sprint(narrow["reminder_days"]) != "[]" || narrow["upgrade_invitations_sent"] != nil {
+		t.Fatalf("narrowed tenant %v", narrow)
+	}
+	wide := c.want(200, "PATCH", "/tenant", map[string]any{"asks": []string{"works", "person"}, "upgrade_invitations": true})
+	if fmt.Sprint(wide["scopes"]) != "[openid /activities/update /person/update]" || wide["upgrade_invitations_sent"] == nil {
+		t.Fatalf("widened tenant %v", wide)
 	}
 	// An affiliation that names no organisation gets the tenant's.
 	dist := c.want(201, "POST", "/people/"+id1+"/"+sectionFor(orcid.KindDistinction), map[string]any{"key": "fellow",

@@ -2,8 +2,12 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
 
+	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/journal"
+	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
@@ -15,6 +19,15 @@ type tenantView struct {
 	Name         string        `json:"name"`
 	Organization *organization `json:"organization"`
 	ReviewMode   string        `json:"review_mode"`
+	// Asks are what researchers are asked to allow; Scopes the ORCID
+	// scopes that takes under the tenant's credential (read-only).
+	Asks   []store.Ask `json:"asks"`
+	Scopes []string    `json:"scopes"`
+	// ReminderDays are the days after an invitation when reminders go.
+	ReminderDays []int `json:"reminder_days"`
+	// UpgradeInvitations counts the scope-upgrade invitations a PATCH
+	// sent, when it asked for them.
+	UpgradeInvitations *int `json:"upgrade_invitations_sent,omitempty"`
 }
 
 type organization struct {
@@ -30,10 +43,16 @@ type organization struct {
 type tenantPatch struct {
 	Organization json.RawMessage `json:"organization"`
 	ReviewMode   *string         `json:"review_mode"`
+	Asks         *[]store.Ask    `json:"asks"`
+	ReminderDays *[]int          `json:"reminder_days"`
+	// UpgradeInvitations: when the asks widen, email every connected
+	// person whose link lacks a new permission an invitation saying which.
+	UpgradeInvitations bool `json:"upgrade_invitations"`
 }
 
-func tenantOf(t store.Tenant) tenantView {
-	v := tenantView{Slug: t.Slug, Name: t.Name, ReviewMode: string(t.Settings.ReviewMode.Or(""))}
+func tenantOf(t store.Tenant, cred store.Credential) tenantView {
+	v := tenantView{Slug: t.Slug, Name: t.Name, ReviewMode: string(t.Settings.ReviewMode.Or("")),
+		Asks: t.Settings.AskList(), Scopes: connect.TenantScopes(t, cred), ReminderDays: t.Settings.Reminders()}
 	if p := t.Settings.Publisher; p != (store.Publisher{}) {
 		v.Organization = &organization{Name: p.Name, ROR: p.ROR, City: p.City, Region: p.Region, Country: p.Country}
 	}
@@ -45,7 +64,11 @@ func (s *Server) getTenant(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	return ok(tenantOf(t))
+	cred, err := s.st.Credential(c.ctx, t.CredentialID)
+	if err != nil {
+		return reply{}, err
+	}
+	return ok(tenantOf(t, cred))
 }
 
 func (s *Server) patchTenant(c *call) (reply, error) {
@@ -79,6 +102,28 @@ func (s *Server) patchTenant(c *call) (reply, error) {
 		}
 		t.Settings.ReviewMode = m
 	}
+	before := t
+	if in.Asks != nil {
+		asks := append([]store.Ask{}, *in.Asks...)
+		for i, a := range asks {
+			if !slices.Contains(store.AllAsks(), a) {
+				errs.body(fmt.Sprintf("/asks/%d", i), fmt.Sprintf("must be one of %v", store.AllAsks()))
+			}
+		}
+		t.Settings.Asks = asks
+	}
+	if in.ReminderDays != nil {
+		days := append([]int{}, *in.ReminderDays...)
+		if len(days) > store.MaxReminders {
+			errs.body("/reminder_days", fmt.Sprintf("at most %d reminders", store.MaxReminders))
+		}
+		for i, d := range days {
+			if d < 1 || d > store.MaxReminderDays {
+				errs.body(fmt.Sprintf("/reminder_days/%d", i), fmt.Sprintf("must be from 1 to %d", store.MaxReminderDays))
+			}
+		}
+		t.Settings.ReminderDays = days
+	}
 	if err := errs.err(); err != nil {
 		return reply{}, err
 	}
@@ -87,9 +132,33 @@ func (s *Server) patchTenant(c *call) (reply, error) {
 		if t, err = tx.UpdateTenant(c.ctx, t); err != nil {
 			return err
 		}
-		return s.auditIn(c, tx, 0, "tenant.updated", map[string]any{"organization": in.Organization != nil, "review_mode": in.ReviewMode != nil})
+		return s.auditIn(c, tx, 0, "tenant.updated", map[string]any{"organization": in.Organization != nil,
+			"review_mode": in.ReviewMode != nil, "asks": in.Asks != nil, "reminder_days": in.ReminderDays != nil})
 	}); err != nil {
 		return reply{}, err
 	}
-	return ok(tenantOf(t))
+	cred, err := s.st.Credential(c.ctx, t.CredentialID)
+	if err != nil {
+		return reply{}, err
+	}
+	v := tenantOf(t, cred)
+	if in.UpgradeInvitations && widened(before, t, cred) {
+		res, err := s.cfg.Connect.InviteUpgrades(c.ctx, c.tenant, c.actor())
+		if err != nil {
+			return reply{}, err
+		}
+		v.UpgradeInvitations = &res.Invited
+	}
+	return ok(v)
+}
+
+// widened reports whether after asks for an ORCID scope before did not.
+func widened(before, after store.Tenant, cred store.Credential) bool {
+	old := connect.TenantScopes(before, cred)
+	for _, sc := range connect.TenantScopes(after, cred) {
+		if sc != orcid.ScopeAuthenticate && !slices.Contains(old, sc) {
+			return true
+		}
+	}
+	return false
 }

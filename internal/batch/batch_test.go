@@ -34,7 +34,7 @@ type fixture struct {
 	ana, ben store.Person
 }
 
-func newFixture(t *testing.T, driver string) *fixture {
+func newFixture(t testing.TB, driver string) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	opts := jobstest.Options{Driver: driver}
@@ -86,7 +86,7 @@ func newFixture(t *testing.T, driver string) *fixture {
 	return f
 }
 
-func (f *fixture) person(t *testing.T, given, family, email, ref string) store.Person {
+func (f *fixture) person(t testing.TB, given, family, email, ref string) store.Person {
 	t.Helper()
 	p, err := f.st.CreatePerson(f.ctx, store.Person{TenantID: f.tid, GivenNames: given, FamilyNames: family, Email: email, ExternalRef: ref})
 	if err != nil {

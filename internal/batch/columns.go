@@ -1,7 +1,6 @@
 package batch
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/orcid/xsdrules"
+	"github.com/orcidlink/orcidlink/internal/safecsv"
 )
 
 // Kind is what the rows of a file are.
@@ -284,7 +284,7 @@ func WriteTemplate(w io.Writer, k Kind, f Format) error {
 	}
 	switch f {
 	case CSV:
-		cw := csv.NewWriter(w)
+		cw := safecsv.NewWriter(w)
 		head, ex := make([]string, len(cols)), make([]string, len(cols))
 		for i, c := range cols {
 			head[i], ex[i] = c.Name, c.Example

@@ -68,7 +68,7 @@ var codeTable = []struct {
 	{CodeNotText, "a JSON value that is an object or an array"},
 	{CodeRequired, "a value is needed"},
 	{CodeNoPerson, "neither email nor person-ref"},
-	{CodeTooLong, "longer than the column allows"},
+	{CodeTooLong, "longer than the column allows; a value over 256 KB or a row over 1 MB, refused as it is read"},
 	{CodeBadCharacter, "control characters"},
 	{CodeBadEmail, "not an email address"},
 	{CodeBadORCID, "malformed iD or wrong check digit"},

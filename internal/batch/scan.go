@@ -2,6 +2,7 @@ package batch
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -377,7 +378,8 @@ func (s *jsonSplitter) value() (jsonValue, error) {
 			if valLen > int64(s.lim.cell) {
 				if !valOver {
 					valOver = true
-					valPreview = preview(s.seg[valStart:])
+					// A text's preview starts inside its quotes.
+					valPreview = preview(bytes.TrimPrefix(bytes.TrimLeft(s.seg[valStart:], " \t\r\n"), []byte{'"'}))
 					s.seg = s.seg[:valStart]
 				}
 				return

@@ -17,7 +17,6 @@ package batch
 
 import (
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +30,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/jobs"
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/safecsv"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
@@ -510,7 +510,7 @@ func (s *Service) WriteReportCSV(ctx context.Context, w io.Writer, tenantID, bat
 	if err := json.Unmarshal(b.FileProblems, &fileProbs); err != nil {
 		return fmt.Errorf("batch: report: %w", err)
 	}
-	cw := csv.NewWriter(w)
+	cw := safecsv.NewWriter(w)
 	cw.Write([]string{"row", "line", "column", "code", "message"})
 	write := func(p Problem) error {
 		return cw.Write([]string{strconv.Itoa(p.Row), strconv.Itoa(p.Line), p.Column, string(p.Code), p.Message})
@@ -537,7 +537,7 @@ func (s *Service) WriteResultCSV(ctx context.Context, w io.Writer, tenantID, bat
 	if _, err := s.st.Batch(ctx, tenantID, batchID); err != nil {
 		return fmt.Errorf("batch: result: %w", err)
 	}
-	cw := csv.NewWriter(w)
+	cw := safecsv.NewWriter(w)
 	cw.Write(ResultHeader)
 	after := 0
 	for {

@@ -136,7 +136,11 @@ func Validate(ctx context.Context, r io.Reader, opts Options, emit func([]Row) e
 	if err := v.flush(ctx, chunk, emit); err != nil {
 		return Summary{}, err
 	}
-	v.sum.FileProblems = dec.fileProblems()
+	// A header's names are the file's text too: bounded like a row's.
+	for _, p := range dec.fileProblems() {
+		p.Column, p.Message = clip(p.Column, keptRunes), clip(p.Message, maxMessageRunes)
+		v.sum.FileProblems = append(v.sum.FileProblems, p)
+	}
 	if v.sum.Total == 0 && len(v.sum.FileProblems) == 0 {
 		v.sum.FileProblems = append(v.sum.FileProblems, Problem{Code: CodeEmptyFile, Message: "the file has no data rows"})
 	}

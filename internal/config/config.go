@@ -34,6 +34,16 @@ type Config struct {
 	// DatabaseURL is "postgres://..." for PostgreSQL; empty means SQLite
 	// at DataDir/orcidlink.db; "sqlite:PATH" names another file.
 	DatabaseURL string `json:"database_url"`
+	// DatabaseMaxConns is how many connections to PostgreSQL this process
+	// keeps for requests and jobs, all of them kept open while idle (a
+	// pool that closes what it cannot keep idle opens a new session,
+	// milliseconds of PostgreSQL's time, for most requests under load);
+	// the job queue has half as many again of its own. Several processes
+	// share the server's max_connections. SQLite always has one.
+	DatabaseMaxConns int `json:"database_max_conns"`
+	// DatabaseConnMaxIdleTime closes a connection unused that long, so a
+	// quiet process gives its sessions back.
+	DatabaseConnMaxIdleTime Duration `json:"database_conn_max_idle_time"`
 	// EncryptionKeys seal tokens and secrets at rest, "KEYID:KEY" each; the
 	// first seals, all open (rotation). Empty in development: a key is
 	// generated into DataDir/encryption.key.
@@ -136,11 +146,14 @@ func Default() Config {
 		DataDir:          "data",
 		Sandbox:          true,
 		CallLogRetention: Duration(90 * 24 * time.Hour),
-		APIRate:          20,
-		APIBurst:         40,
-		LogLevel:         "info",
-		LogFormat:        "text",
-		SMTP:             SMTP{Port: 587, TLS: "starttls"},
+		// Measured with `orcidlink bench http` (doc/performance.md).
+		DatabaseMaxConns:        16,
+		DatabaseConnMaxIdleTime: Duration(5 * time.Minute),
+		APIRate:                 20,
+		APIBurst:                40,
+		LogLevel:                "info",
+		LogFormat:               "text",
+		SMTP:                    SMTP{Port: 587, TLS: "starttls"},
 		// Generous for a person on a slow link, short for a connection
 		// that sends a byte a minute.
 		ReadHeaderTimeout: Duration(10 * time.Second),
@@ -176,6 +189,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 // check-config.
 var Env = []string{
 	"ORCIDLINK_LISTEN", "ORCIDLINK_PUBLIC_URL", "ORCIDLINK_DATA", "ORCIDLINK_DATABASE_URL",
+	"ORCIDLINK_DATABASE_MAX_CONNS", "ORCIDLINK_DATABASE_CONN_MAX_IDLE_TIME",
 	"ORCIDLINK_ENCRYPTION_KEYS", "ORCIDLINK_SANDBOX", "ORCIDLINK_ADMIN_EMAIL", "ORCIDLINK_ADMIN_PASSWORD",
 	"ORCIDLINK_SMTP_HOST", "ORCIDLINK_SMTP_PORT", "ORCIDLINK_SMTP_USERNAME", "ORCIDLINK_SMTP_PASSWORD",
 	"ORCIDLINK_SMTP_FROM", "ORCIDLINK_SMTP_TLS", "ORCIDLINK_CALL_LOG_RETENTION", "ORCIDLINK_LOG_LEVEL", "ORCIDLINK_LOG_FORMAT",
@@ -238,6 +252,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 	}
 	integer("ORCIDLINK_SMTP_PORT", &c.SMTP.Port)
+	integer("ORCIDLINK_DATABASE_MAX_CONNS", &c.DatabaseMaxConns)
 	integer("ORCIDLINK_API_BURST", &c.APIBurst)
 	integer("ORCIDLINK_SIGNIN_HASH_CONCURRENCY", &c.SignInHashConcurrency)
 	if v := getenv("ORCIDLINK_API_RATE"); v != "" {
@@ -257,6 +272,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 	}
 	duration("ORCIDLINK_CALL_LOG_RETENTION", &c.CallLogRetention)
+	duration("ORCIDLINK_DATABASE_CONN_MAX_IDLE_TIME", &c.DatabaseConnMaxIdleTime)
 	duration("ORCIDLINK_HTTP_READ_HEADER_TIMEOUT", &c.ReadHeaderTimeout)
 	duration("ORCIDLINK_HTTP_READ_TIMEOUT", &c.ReadTimeout)
 	duration("ORCIDLINK_HTTP_WRITE_TIMEOUT", &c.WriteTimeout)
@@ -288,6 +304,12 @@ func (c Config) Validate() error {
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
 		!strings.HasPrefix(c.DatabaseURL, "postgresql://") && !strings.HasPrefix(c.DatabaseURL, "sqlite:") {
 		add("database_url", "must start with postgres://, postgresql:// or sqlite:")
+	}
+	if c.DatabaseMaxConns < 2 {
+		add("database_max_conns", "must be at least 2")
+	}
+	if c.DatabaseConnMaxIdleTime <= 0 {
+		add("database_conn_max_idle_time", "must be more than 0")
 	}
 	for i, k := range c.EncryptionKeys {
 		if _, err := seal.ParseKey(k); err != nil {

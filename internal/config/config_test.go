@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,6 +65,7 @@ func TestValidateReportsEverything(t *testing.T) {
 	c.MetricsToken = "short"
 	c.MetricsListen = "9090"
 	c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout = 0, 0, 0, 0
+	c.DatabaseMaxConns, c.DatabaseConnMaxIdleTime = 1, 0
 	err := c.Validate()
 	if err == nil {
 		t.Fatal("invalid config accepted")
@@ -71,7 +73,8 @@ func TestValidateReportsEverything(t *testing.T) {
 	for _, setting := range []string{"listen:", "public_url:", "database_url:", "encryption_keys:", "admin_email:",
 		"admin_password:", "smtp.port:", "smtp.from:", "smtp.tls:", "log_level:", "log_format:",
 		"api_rate:", "api_burst:", "trusted_proxies:", "signin_hash_concurrency:", "metrics_token:", "metrics_listen:",
-		"http_read_header_timeout:", "http_read_timeout:", "http_write_timeout:", "http_idle_timeout:"} {
+		"http_read_header_timeout:", "http_read_timeout:", "http_write_timeout:", "http_idle_timeout:",
+		"database_max_conns:", "database_conn_max_idle_time:"} {
 		if !strings.Contains(err.Error(), setting) {
 			t.Errorf("problem with %s not reported in:\n%v", setting, err)
 		}
@@ -137,5 +140,43 @@ func TestLoadProtectionSettings(t *testing.T) {
 			t.Errorf("public %q token %q listen %q: served %v needs token %v; want %v, %v", tc.public, tc.token, tc.listen,
 				served, needs, tc.served, tc.needsToken)
 		}
+	}
+}
+
+// The database pool's settings: sized by default, read from the
+// environment, refused when they could not work.
+func TestDatabasePoolSettings(t *testing.T) {
+	cases := []struct {
+		name      string
+		env       map[string]string
+		wantConns int
+		wantIdle  time.Duration
+		wantErr   string
+	}{
+		{name: "defaults", env: nil, wantConns: 16, wantIdle: 5 * time.Minute},
+		{name: "set", env: map[string]string{"ORCIDLINK_DATABASE_MAX_CONNS": "40", "ORCIDLINK_DATABASE_CONN_MAX_IDLE_TIME": "90s"},
+			wantConns: 40, wantIdle: 90 * time.Second},
+		{name: "not a number", env: map[string]string{"ORCIDLINK_DATABASE_MAX_CONNS": "lots"}, wantErr: "ORCIDLINK_DATABASE_MAX_CONNS"},
+		{name: "too small", env: map[string]string{"ORCIDLINK_DATABASE_MAX_CONNS": "1"}, wantErr: "database_max_conns"},
+		{name: "no idle time", env: map[string]string{"ORCIDLINK_DATABASE_CONN_MAX_IDLE_TIME": "0s"}, wantErr: "database_conn_max_idle_time"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load("", env(tc.env))
+			err = errors.Join(err, c.Validate())
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one about %s", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.DatabaseMaxConns != tc.wantConns || time.Duration(c.DatabaseConnMaxIdleTime) != tc.wantIdle {
+				t.Fatalf("max conns %d, idle time %v; want %d, %v", c.DatabaseMaxConns, time.Duration(c.DatabaseConnMaxIdleTime),
+					tc.wantConns, tc.wantIdle)
+			}
+		})
 	}
 }

@@ -87,20 +87,87 @@ func (s *Service) callHook(credentialID int64) orcid.Hook {
 	}
 }
 
-// Scopes are what researchers are asked for under cred: the Public API
-// can only authenticate; a Member API credential asks for what orcidlink
-// needs to read and write the record. openid comes with both, so that
-// the iD is confirmed by a signed id_token.
+// Scopes are the most researchers can be asked for under cred (what its
+// registration at ORCID must allow): the Public API can only authenticate;
+// a Member API credential may ask for everything orcidlink writes and
+// reads. What one tenant asks is TenantScopes. openid comes with both, so
+// that the iD is confirmed by a signed id_token.
 func (s *Service) Scopes(cred store.Credential) []string {
 	if cred.API == orcid.PublicAPI {
 		return []string{orcid.ScopeOpenID, orcid.ScopeAuthenticate}
 	}
-	return []string{orcid.ScopeOpenID, orcid.ScopeReadLimited, orcid.ScopeActivitiesUpdate, orcid.ScopePersonUpdate}
+	return ScopesFor(store.AllAsks())
+}
+
+// TenantScopes are what a tenant's researchers are asked for under cred:
+// the fewest ORCID scopes that grant the tenant's asks
+// (TenantSettings.AskList), so that nobody is asked for more than the
+// tenant uses. A Public API credential asks for the iD alone, whatever the
+// tenant chose.
+func (s *Service) TenantScopes(t store.Tenant, cred store.Credential) []string {
+	return TenantScopes(t, cred)
+}
+
+// TenantScopes is Service.TenantScopes, for those who hold no Service (the
+// REST API shows a tenant's scopes).
+func TenantScopes(t store.Tenant, cred store.Credential) []string {
+	if cred.API == orcid.PublicAPI {
+		return []string{orcid.ScopeOpenID, orcid.ScopeAuthenticate}
+	}
+	return ScopesFor(t.Settings.AskList())
+}
+
+// ScopesFor maps asks to Member API scopes. ORCID's scopes are coarse:
+// /activities/update grants works, peer reviews and affiliations (and
+// fundings) at once, so works and affiliations share it. With no ask at
+// all, /authenticate asks for the iD alone.
+func ScopesFor(asks []store.Ask) []string {
+	out := []string{orcid.ScopeOpenID}
+	if slices.Contains(asks, store.AskReadLimited) {
+		out = append(out, orcid.ScopeReadLimited)
+	}
+	if slices.Contains(asks, store.AskWorks) || slices.Contains(asks, store.AskAffiliations) {
+		out = append(out, orcid.ScopeActivitiesUpdate)
+	}
+	if slices.Contains(asks, store.AskPerson) {
+		out = append(out, orcid.ScopePersonUpdate)
+	}
+	if len(out) == 1 {
+		out = append(out, orcid.ScopeAuthenticate)
+	}
+	return out
+}
+
+// askScope is the scope that grants an ask.
+func askScope(a store.Ask) string {
+	switch a {
+	case store.AskReadLimited:
+		return orcid.ScopeReadLimited
+	case store.AskPerson:
+		return orcid.ScopePersonUpdate
+	}
+	return orcid.ScopeActivitiesUpdate
 }
 
 // requiredScopes are the scopes a link must hold for the person not to be
-// asked again. openid only serves the sign-in itself, and registries do
-// not always list it among a token's scopes.
-func (s *Service) requiredScopes(cred store.Credential) []string {
-	return slices.DeleteFunc(s.Scopes(cred), func(sc string) bool { return sc == orcid.ScopeOpenID })
+// asked again by tenant t. openid only serves the sign-in itself, and
+// registries do not always list it among a token's scopes; /authenticate
+// comes with any other scope, so a link connected with more (before the
+// tenant narrowed its asks) still counts.
+func (s *Service) requiredScopes(t store.Tenant, cred store.Credential) []string {
+	return slices.DeleteFunc(s.TenantScopes(t, cred), func(sc string) bool {
+		return sc == orcid.ScopeOpenID || sc == orcid.ScopeAuthenticate
+	})
+}
+
+// missingAsks are the tenant's asks that a link's scopes do not grant: why
+// a connected person is asked again.
+func missingAsks(t store.Tenant, l store.Link) []store.Ask {
+	var out []store.Ask
+	for _, a := range t.Settings.AskList() {
+		if !slices.Contains(l.Scopes, askScope(a)) {
+			out = append(out, a)
+		}
+	}
+	return out
 }

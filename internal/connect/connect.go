@@ -67,6 +67,10 @@ type Config struct {
 	// EmailQueued, if set, is called after an email is put in the outbox,
 	// so that the sender (mail.Sender.Kick) delivers it at once.
 	EmailQueued func()
+	// CredentialRefused, if set, is called when ORCID refuses a
+	// credential during a researcher's connection (the code exchange), so
+	// that it is checked and flagged (problems.Service.Refused).
+	CredentialRefused func(ctx context.Context, credentialID int64, cause error)
 	// EventsRecorded, if set, is called after a webhook event (recorded in
 	// the transaction of the change it reports) is committed, so that its
 	// deliveries go out at once (webhooks.Service.Kick).
@@ -135,6 +139,8 @@ func (e *FlowError) Unwrap() error { return e.Err }
 type Invitation struct {
 	Link string
 	store.Invitation
+	// reminder: the email composed for it is a reminder (SendReminders).
+	reminder bool
 }
 
 // Result is a completed connection.

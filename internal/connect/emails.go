@@ -62,7 +62,9 @@ type emailData struct {
 
 const invitationTextBody = `{{.Greeting}}
 
-{{.Why}}
+{{with .Reason}}{{.}}
+
+{{end}}{{.Why}}
 
 {{.WhatIs}}
 
@@ -83,7 +85,8 @@ var invitationHTMLBody = htmltemplate.Must(htmltemplate.New("invitation").Parse(
 <html lang="{{.Lang}}"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
 <body style="font-family: sans-serif; line-height: 1.5; color: #222; max-width: 40em;">
 <p>{{.Greeting}}</p>
-<p>{{.Why}}</p>
+{{with .Reason}}<p id="reason">{{.}}</p>
+{{end}}<p>{{.Why}}</p>
 <p>{{.WhatIs}}</p>
 <p><a href="{{.Link}}" style="display: inline-block; background: #A6CE39; color: #fff; font-weight: bold; padding: 0.6em 1.2em; border-radius: 4px; text-decoration: none;">{{.Button}}</a></p>
 <p style="font-size: 0.9em;">{{.Link}}</p>
@@ -93,14 +96,19 @@ var invitationHTMLBody = htmltemplate.Must(htmltemplate.New("invitation").Parse(
 </body></html>
 `))
 
-// invitationEmail composes the invitation email in the person's language.
-// The sentences are filled in as plain text first; the HTML template then
-// escapes them, so a tenant or person name cannot inject markup. A
-// tenant's own template is rendered within its budgets (see
-// renderTemplate); Invite calls this before its transaction opens.
+// invitationEmail composes the invitation email in the person's language:
+// why it is sent (inv.Reason; and, for a reminder, that it is one) comes
+// first. The sentences are filled in as plain text first; the HTML
+// template then escapes them, so a tenant or person name, or an article's
+// title, cannot inject markup. A tenant's own template is rendered within
+// its budgets (see renderTemplate), with the reason as {{.Reason}}; Invite
+// calls this before its transaction opens.
 func invitationEmail(ctx context.Context, t store.Tenant, p store.Person, inv Invitation) (store.Email, error) {
 	lang := Language(t, p)
 	if msg, ok, err := tenantInvitationEmail(ctx, t, p, inv, lang); ok {
+		if err == nil && inv.reminder {
+			msg.Subject = fillReason(reasonsIn(lang).ReminderSubject, reasonData{Subject: msg.Subject})
+		}
 		return msg, err
 	}
 	txt := invitationTexts[lang]
@@ -121,14 +129,15 @@ func invitationEmail(ctx context.Context, t store.Tenant, p store.Person, inv In
 	}
 	f := struct {
 		emailText
-		Lang, Link string
-	}{Lang: lang, Link: inv.Link}
+		Lang, Link, Reason string
+	}{Lang: lang, Link: inv.Link, Reason: whyText(lang, t, inv)}
 	f.Subject, f.Greeting, f.Why, f.WhatIs = fill(txt.Subject), fill(txt.Greeting), fill(txt.Why), fill(txt.WhatIs)
 	f.Button, f.Validity, f.NoTyping = fill(txt.Button), fill(txt.Validity), fill(txt.NoTyping)
 	f.Disconnect, f.Support, f.Ignore = fill(txt.Disconnect), fill(txt.Support), fill(txt.Ignore)
 	if err != nil {
 		return store.Email{}, err
 	}
+	f.Subject = subjectFor(lang, t, inv, f.Subject)
 	if t.SupportEmail == "" && t.SupportURL == "" {
 		f.Support = ""
 	}

@@ -39,7 +39,8 @@ const (
 // templateFields are TemplateData's fields, the only ones a template may
 // name.
 func templateFields() []string {
-	return []string{"Name", "GivenNames", "FamilyNames", "Tenant", "Link", "Expires", "SupportEmail", "SupportURL", "Lang"}
+	return []string{"Name", "GivenNames", "FamilyNames", "Tenant", "Link", "Expires", "SupportEmail", "SupportURL", "Lang",
+		"Reason"}
 }
 
 // templateFuncs are the functions a template may call: comparisons and

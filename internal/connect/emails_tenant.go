@@ -14,7 +14,7 @@ import (
 
 // TemplateData is what a tenant's invitation email template can use:
 // {{.Name}}, {{.GivenNames}}, {{.FamilyNames}}, {{.Tenant}}, {{.Link}},
-// {{.Expires}}, {{.SupportEmail}}, {{.SupportURL}}, {{.Lang}}.
+// {{.Expires}}, {{.SupportEmail}}, {{.SupportURL}}, {{.Lang}}, {{.Reason}}.
 type TemplateData struct {
 	Name, GivenNames, FamilyNames string
 	Tenant                        string
@@ -22,6 +22,10 @@ type TemplateData struct {
 	Expires                       string
 	SupportEmail, SupportURL      string
 	Lang                          string
+	// Reason is why this email is sent, in the person's language (an
+	// article just published, a review to credit, a wider permission;
+	// for a reminder, that it is one), or "" (see ReasonText).
+	Reason string
 }
 
 // ErrTemplate marks a tenant email template that cannot be used; the
@@ -32,7 +36,8 @@ var ErrTemplate = errors.New("email template")
 func sampleData() TemplateData {
 	return TemplateData{Name: "Ada Lovelace", GivenNames: "Ada", FamilyNames: "Lovelace", Tenant: "Journal",
 		Link: "https://orcidlink.example.org/i/SAMPLE-LINK-TOKEN", Expires: "2030-01-31",
-		SupportEmail: "help@example.org", SupportURL: "https://example.org/help", Lang: "en"}
+		SupportEmail: "help@example.org", SupportURL: "https://example.org/help", Lang: "en",
+		Reason: "Your article “On the Analytical Engine” has just been published by Journal."}
 }
 
 // ValidateTemplate checks a tenant's template before it is saved: each
@@ -108,7 +113,7 @@ func DefaultTemplate(lang string) store.EmailTemplate {
 	if !ok {
 		txt = invitationTexts["en"]
 	}
-	text := strings.Join([]string{txt.Greeting, "", txt.Why, "", txt.WhatIs, "", txt.Button + ":", "{{.Link}}", "",
+	text := strings.Join([]string{txt.Greeting, "", "{{with .Reason}}{{.}}", "", "{{end}}" + txt.Why, "", txt.WhatIs, "", txt.Button + ":", "{{.Link}}", "",
 		txt.Validity + " " + txt.NoTyping, "", txt.Disconnect, "", txt.Support, txt.Ignore, ""}, "\n")
 	return store.EmailTemplate{Subject: txt.Subject, Text: text}
 }
@@ -122,7 +127,7 @@ func tenantInvitationEmail(ctx context.Context, t store.Tenant, p store.Person, 
 	}
 	d := TemplateData{Name: strings.TrimSpace(p.GivenNames + " " + p.FamilyNames), GivenNames: p.GivenNames,
 		FamilyNames: p.FamilyNames, Tenant: t.Name, Link: inv.Link, Expires: inv.ExpiresAt.UTC().Format(time.DateOnly),
-		SupportEmail: t.SupportEmail, SupportURL: t.SupportURL, Lang: lang}
+		SupportEmail: t.SupportEmail, SupportURL: t.SupportURL, Lang: lang, Reason: whyText(lang, t, inv)}
 	ctx, cancel := context.WithTimeout(ctx, renderBudget)
 	defer cancel()
 	subject, text, html, err := renderTemplate(ctx, tmpl, d)

@@ -341,3 +341,28 @@ func activeHTML(doc string) string {
 		}
 	}
 }
+
+// BenchmarkValidateHostileTemplate: how long refusing a template with an
+// unbounded loop takes at save (the issue's target is well under a
+// second; it is refused by its structure, before it runs).
+func BenchmarkValidateHostileTemplate(b *testing.B) {
+	tmpl := store.EmailTemplate{Subject: "s", Text: "{{range 4000000}}{{range 4000000}}x{{end}}{{end}}{{.Link}}"}
+	for b.Loop() {
+		if err := connect.ValidateTemplate(tmpl); err == nil {
+			b.Fatal("accepted")
+		}
+	}
+}
+
+// BenchmarkValidateLargestTemplate: the slowest a template that passes
+// can be to check and render, near every limit at once.
+func BenchmarkValidateLargestTemplate(b *testing.B) {
+	tmpl := store.EmailTemplate{Subject: "{{.Tenant}}: {{.Name}}", Text: strings.Repeat("{{if .Name}}{{.Name}} {{end}}", 100) + "{{.Link}}",
+		HTML: strings.Repeat(`<p style="color: #333">{{.Name}} <a href="{{.Link}}">{{.Link}}</a></p>`, 100)}
+	if err := connect.ValidateTemplate(tmpl); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		_ = connect.ValidateTemplate(tmpl)
+	}
+}

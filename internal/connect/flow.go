@@ -74,12 +74,12 @@ func (s *Service) viewOf(ctx context.Context, inv store.Invitation) (View, error
 		return View{}, fmt.Errorf("connect: invitation %d: %w", inv.ID, err)
 	}
 	v.Credential.ClientSecret = ""
-	v.Scopes = s.Scopes(v.Credential)
+	v.Scopes = s.TenantScopes(v.Tenant, v.Credential)
 	now := s.now()
 	switch l, err := s.store.Link(ctx, inv.TenantID, inv.PersonID); {
 	case err == nil:
 		v.Link = &l
-		v.Connected = l.Covers(now, s.requiredScopes(v.Credential)...)
+		v.Connected = l.Covers(now, s.requiredScopes(v.Tenant, v.Credential)...)
 		v.CanDisconnect = inv.State != store.InvitationCancelled && (l.State == store.LinkConnected || l.State == store.LinkRevoked)
 	case !errors.Is(err, store.ErrNotFound):
 		return View{}, fmt.Errorf("connect: invitation %d: %w", inv.ID, err)
@@ -119,6 +119,13 @@ func (s *Service) Start(ctx context.Context, rawInvitation, sessionBinding, lang
 	if err != nil {
 		return "", fmt.Errorf("connect: start: %w", err)
 	}
+	if cred.Health == store.CredentialBroken {
+		// ORCID would show its screens, then refuse the code: say now.
+		s.credentialBroken(ctx, cred, v.Tenant.ID, v.Person.ID, nil)
+		s.log.WarnContext(ctx, "researcher met a broken credential", "tenant", v.Tenant.ID, "person", v.Person.ID,
+			"credential", cred.ID)
+		return "", ids(ErrCredentialBroken)
+	}
 	client, err := s.Client(ctx, cred)
 	if err != nil {
 		return "", err
@@ -134,7 +141,7 @@ func (s *Service) Start(ctx context.Context, rawInvitation, sessionBinding, lang
 		lang = Language(v.Tenant, v.Person)
 	}
 	u, err := client.AuthorizeURL(orcid.AuthRequest{
-		Scopes: s.Scopes(cred), State: joinState(v.Tenant.ID, raw), Lang: lang, Nonce: nonce,
+		Scopes: s.TenantScopes(v.Tenant, cred), State: joinState(v.Tenant.ID, raw), Lang: lang, Nonce: nonce,
 		GivenNames: v.Person.GivenNames, FamilyNames: v.Person.FamilyNames, Email: v.Person.Email,
 	})
 	if err != nil {
@@ -249,6 +256,10 @@ func (s *Service) Complete(ctx context.Context, callbackQuery url.Values, sessio
 	}
 	cctx := WithCallContext(ctx, tenant.ID, person.ID)
 	auth, err := client.Exchange(cctx, code)
+	if errors.Is(err, orcid.ErrCredentialRefused) {
+		s.credentialBroken(ctx, cred, tenant.ID, person.ID, err)
+		return Result{}, fail(ErrCredentialBroken, err)
+	}
 	if err != nil {
 		return Result{}, fail(ErrORCID, err)
 	}

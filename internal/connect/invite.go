@@ -42,15 +42,27 @@ func normLang(tag string) string {
 // Invite creates an invitation for a person and, if sendEmail, puts its
 // email in the outbox (in the person's language, plain text and HTML,
 // with the link and how to disconnect later). Without sendEmail the
-// administrator copies Invitation.Link.
-//
-// A person whose link already covers the credential's scopes is not
-// invited (ErrAlreadyConnected): asking them again only confuses them
-// (NZ ORCID Hub #911). Earlier invitations still waiting for an answer
-// (pending or denied) are cancelled, so that an old email does not compete
-// with the new one; an accepted one stays, as history, and its link can
-// still reconnect or disconnect its person until it expires.
+// administrator copies Invitation.Link. It is InviteWithReason with no
+// reason beyond connecting the iD.
 func (s *Service) Invite(ctx context.Context, tenantID, personID int64, actor string, sendEmail bool) (Invitation, error) {
+	return s.InviteWithReason(ctx, tenantID, personID, actor, sendEmail, store.InvitationReason{})
+}
+
+// InviteWithReason is Invite with why the person is asked (an article of
+// theirs just published, a review to credit, a wider permission), which
+// the email, its reminders and the invitation page say in the person's
+// language.
+//
+// A person whose link already covers the tenant's scopes is not invited
+// (ErrAlreadyConnected): asking them again only confuses them (NZ ORCID
+// Hub #911). Every earlier invitation of the person is cancelled, pending,
+// denied or already used: a newer invitation replaces the old links, so
+// that an old email neither competes with the new one nor keeps a way in
+// that its person may not know about (issue 14). When the tenant sends
+// reminders (TenantSettings.Reminders), an emailed invitation keeps its
+// token sealed for them (see SendReminders).
+func (s *Service) InviteWithReason(ctx context.Context, tenantID, personID int64, actor string, sendEmail bool,
+	why store.InvitationReason) (Invitation, error) {
 	t, err := s.store.Tenant(ctx, tenantID)
 	if err != nil {
 		return Invitation{}, fmt.Errorf("connect: invite: %w", err)
@@ -64,7 +76,7 @@ func (s *Service) Invite(ctx context.Context, tenantID, personID int64, actor st
 		return Invitation{}, fmt.Errorf("connect: invite person %d: %w", personID, err)
 	}
 	now := s.now()
-	if l, err := s.store.Link(ctx, tenantID, personID); err == nil && l.Covers(now, s.requiredScopes(cred)...) {
+	if l, err := s.store.Link(ctx, tenantID, personID); err == nil && l.Covers(now, s.requiredScopes(t, cred)...) {
 		return Invitation{}, fmt.Errorf("connect: invite person %d of tenant %d: %w", personID, tenantID, ErrAlreadyConnected)
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Invitation{}, fmt.Errorf("connect: invite person %d: %w", personID, err)
@@ -79,6 +91,7 @@ func (s *Service) Invite(ctx context.Context, tenantID, personID int64, actor st
 	if actor == "" {
 		actor = store.ActorSystem
 	}
+	why.Detail = clipRunes(strings.TrimSpace(why.Detail), maxReasonDetail)
 
 	// The email is composed before the transaction opens: a tenant's
 	// template, bounded as it is, must never hold the database while it
@@ -88,7 +101,7 @@ func (s *Service) Invite(ctx context.Context, tenantID, personID int64, actor st
 	var msg store.Email
 	if sendEmail {
 		msg, err = s.compose(ctx, t, p, Invitation{Link: s.InvitationURL(token),
-			Invitation: store.Invitation{TenantID: tenantID, PersonID: personID, ExpiresAt: now.Add(ttl)}})
+			Invitation: store.Invitation{TenantID: tenantID, PersonID: personID, ExpiresAt: now.Add(ttl), Reason: why}})
 		if err != nil {
 			return Invitation{}, fmt.Errorf("connect: invite person %d of tenant %d: %w", personID, tenantID, err)
 		}
@@ -99,20 +112,12 @@ func (s *Service) Invite(ctx context.Context, tenantID, personID int64, actor st
 
 	var out Invitation
 	err = s.store.InTx(ctx, func(tx *store.Tx) error {
-		older, err := tx.ListInvitations(ctx, tenantID, personID)
-		if err != nil {
+		if _, err := tx.CancelInvitations(ctx, tenantID, personID, 0); err != nil {
 			return err
 		}
-		for _, o := range older {
-			if o.State == store.InvitationPending || o.State == store.InvitationDenied {
-				if err := tx.SetInvitationState(ctx, tenantID, o.ID, store.InvitationCancelled); err != nil {
-					return err
-				}
-			}
-		}
 		inv, raw, err := tx.CreateInvitation(ctx, store.NewInvitation{
-			TenantID: tenantID, PersonID: personID, Scopes: s.Scopes(cred), ExpiresAt: now.Add(ttl), CreatedBy: actor,
-			Token: token,
+			TenantID: tenantID, PersonID: personID, Scopes: s.TenantScopes(t, cred), ExpiresAt: now.Add(ttl), CreatedBy: actor,
+			Token: token, Reason: why, Remind: sendEmail && len(t.Settings.Reminders()) > 0,
 		})
 		if err != nil {
 			return err
@@ -129,7 +134,11 @@ func (s *Service) Invite(ctx context.Context, tenantID, personID int64, actor st
 			}
 			out.SentAt = now
 		}
-		detail, _ := json.Marshal(map[string]any{"invitation": inv.ID, "email": sendEmail, "expires_at": inv.ExpiresAt})
+		d := map[string]any{"invitation": inv.ID, "email": sendEmail, "expires_at": inv.ExpiresAt}
+		if why.Kind != store.ReasonNone {
+			d["reason"] = string(why.Kind)
+		}
+		detail, _ := json.Marshal(d)
 		_, err = tx.AppendAudit(ctx, store.AuditEvent{TenantID: tenantID, PersonID: personID, Actor: actor,
 			Action: "invitation.created", Detail: detail})
 		return err
@@ -144,6 +153,10 @@ func (s *Service) Invite(ctx context.Context, tenantID, personID int64, actor st
 		"email", sendEmail, "actor", actor)
 	return out, nil
 }
+
+// maxReasonDetail bounds what an invitation's reason quotes (an article's
+// title): an email is not the place for a whole abstract.
+const maxReasonDetail = 300
 
 // Resend invites the person again by email with a fresh link (the store
 // keeps only a hash of the old one, and a fresh expiry is the point);

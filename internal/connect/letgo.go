@@ -24,6 +24,12 @@ import (
 // can remove us from their trusted organizations there, and the audit
 // entry records that the revocation failed). A person with no link, or a
 // removed one, is ErrNotConnected.
+//
+// An administrator's removal also cancels every invitation of the person,
+// used ones included (issue 14): the iD may have been removed because the
+// email went to the wrong person, and an old link must not connect it
+// again. The researcher who disconnects keeps their link, to reconnect
+// from the same email if they change their mind.
 func (s *Service) Disconnect(ctx context.Context, tenantID, personID int64, actor string) error {
 	link, err := s.store.Link(ctx, tenantID, personID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && link.State == store.LinkRemoved) {
@@ -42,7 +48,7 @@ func (s *Service) Disconnect(ctx context.Context, tenantID, personID int64, acto
 	if link.State == store.LinkConnected {
 		revokeErr = s.revoke(ctx, link)
 	}
-	reason := "disconnected by the researcher"
+	reason := ReasonResearcherDisconnected
 	action := "link.disconnected"
 	if actor != store.ActorPerson {
 		reason, action = "removed by "+actor, "link.removed"
@@ -55,6 +61,11 @@ func (s *Service) Disconnect(ctx context.Context, tenantID, personID int64, acto
 	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.RemoveLink(ctx, tenantID, link.ID, reason); err != nil {
 			return err
+		}
+		if actor != store.ActorPerson {
+			if _, err := tx.CancelInvitations(ctx, tenantID, personID, 0); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.AppendAudit(ctx, store.AuditEvent{TenantID: tenantID, PersonID: personID, Actor: actor,
 			Action: action, Detail: raw}); err != nil {

@@ -74,6 +74,9 @@ func (iw *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) er
 		// Our credential or the record's state, not the researcher's
 		// consent: the link stays connected.
 		w.log.WarnContext(ctx, "import of an ORCID record refused", "tenant", a.TenantID, "person", a.PersonID, "err", err)
+		if errors.Is(err, orcid.ErrCredentialRefused) && w.watcher != nil {
+			w.watcher.Refused(ctx, cred.ID, err)
+		}
 		return river.JobCancel(err)
 	case errors.Is(err, orcid.ErrTokenInvalid):
 		return w.revoke(ctx, link, "ORCID refused our token (401) while importing the record")

@@ -12,6 +12,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -53,6 +54,11 @@ type Config struct {
 	// PostgresDSN is the store's database, for the pgx pool River's
 	// PostgreSQL driver needs (the store's pool is database/sql's).
 	PostgresDSN string
+	// PostgresMaxConns sizes that pool (default DefaultPostgresMaxConns).
+	// River fetches, completes and inserts jobs through it, and keeps one
+	// connection listening; pgx's own default (the number of CPUs, at
+	// least 4) is too few for that on a small machine.
+	PostgresMaxConns int
 	// Revoker marks links revoked on a 401; nil marks them in the store
 	// without an audit event.
 	Revoker Revoker
@@ -102,6 +108,15 @@ type Config struct {
 	WebhookWorkers     int
 	WebhookTenantShare int
 	WebhookSweep       time.Duration
+
+	// Reminders, if set, sends invitation reminders every
+	// ReminderInterval (*connect.Service; see RemindersArgs).
+	Reminders Reminder
+
+	// Watcher, if set, hears of credentials ORCID refuses and, hourly,
+	// checks every credential and sends the daily digests
+	// (*problems.Service).
+	Watcher Watcher
 
 	// AfterWrite, for tests, runs inside the transaction that stores the
 	// outcome of a write to ORCID (before the job is completed); an error
@@ -169,7 +184,7 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 		return nil, errors.New("jobs: Clients and CallContext go together")
 	}
 	w := &worker{st: cfg.Store, revoker: cfg.Revoker, log: cfg.Logger, afterWrite: cfg.AfterWrite,
-		clients: cfg.Clients, callContext: cfg.CallContext}
+		clients: cfg.Clients, callContext: cfg.CallContext, watcher: cfg.Watcher}
 	if w.clients == nil {
 		w.clients = &clients{st: cfg.Store, http: cfg.HTTPClient, retry: cfg.Retry, rate: cfg.Rate, burst: cfg.Burst,
 			log: cfg.Logger, m: map[int64]cachedClient{}}
@@ -195,7 +210,7 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 	rc := &river.Config{
 		Workers:              workers,
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
-		Logger:               cfg.Logger,
+		Logger:               riverLogger(cfg.Logger),
 		RetryPolicy:          cfg.RetryPolicy,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		// A job of a live process ends (and is retried) well before
@@ -215,6 +230,12 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 	if err := q.addWebhooks(rc, cfg); err != nil {
 		return nil, err
 	}
+	if err := q.addWatch(workers, rc, cfg); err != nil {
+		return nil, err
+	}
+	if err := q.addReminders(workers, rc, cfg.Reminders); err != nil {
+		return nil, err
+	}
 	var be backend
 	switch cfg.Store.Driver() {
 	case "sqlite":
@@ -231,7 +252,7 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 			rc.FetchPollInterval = time.Second
 		}
 		rc.FetchCooldown = min(rc.FetchPollInterval, 100*time.Millisecond)
-		be, err = newPostgresBackend(ctx, cfg.PostgresDSN, rc, cfg.Logger)
+		be, err = newPostgresBackend(ctx, cfg.PostgresDSN, cmp.Or(max(cfg.PostgresMaxConns, 0), DefaultPostgresMaxConns), rc, cfg.Logger)
 	default:
 		return nil, fmt.Errorf("jobs: unknown store driver %q", cfg.Store.Driver())
 	}
@@ -541,8 +562,18 @@ type postgresBackend struct {
 	client *river.Client[pgx.Tx]
 }
 
-func newPostgresBackend(ctx context.Context, dsn string, rc *river.Config, log *slog.Logger) (*postgresBackend, error) {
-	pool, err := pgxpool.New(ctx, dsn)
+// DefaultPostgresMaxConns is the size of River's pgx pool.
+const DefaultPostgresMaxConns = 8
+
+func newPostgresBackend(ctx context.Context, dsn string, maxConns int, rc *river.Config, log *slog.Logger) (*postgresBackend, error) {
+	pc, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: PostgreSQL pool: %w", err)
+	}
+	// pgxpool keeps what it opened until MaxConnIdleTime, so it does not
+	// churn sessions the way a database/sql pool with few idle ones does.
+	pc.MaxConns = int32(maxConns)
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: PostgreSQL pool: %w", err)
 	}
@@ -619,7 +650,7 @@ func migrateRiverLocked(ctx context.Context, pool *pgxpool.Pool, driver *riverpg
 // migrateRiver brings River's own tables up to date. Run at every start:
 // a database already migrated costs one query.
 func migrateRiver[TTx any](ctx context.Context, driver riverdriver.Driver[TTx], log *slog.Logger) error {
-	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: log})
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: riverLogger(log)})
 	if err != nil {
 		return fmt.Errorf("jobs: River migrations: %w", err)
 	}

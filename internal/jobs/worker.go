@@ -36,6 +36,8 @@ type worker struct {
 	complete    func(ctx context.Context, tx *store.Tx, job *river.Job[ItemArgs]) error
 	// kick, if set, nudges webhook deliveries after events were recorded.
 	kick func(ctx context.Context)
+	// watcher, if set, hears of credentials ORCID refuses.
+	watcher Watcher
 }
 
 // maxSteps bounds the writes of one job run: an item edited again and
@@ -311,12 +313,18 @@ func (c call) failed(ctx context.Context, it store.Item, method string, err erro
 		// The organisation's credential, not the researcher's consent:
 		// the link stays as it is, and the item waits for an
 		// administrator to fix the credential and send it again.
-		c.w.log.ErrorContext(ctx, "ORCID refused the credential", "item", it.ID, "tenant", it.TenantID,
-			"credential", c.link.CredentialID, "err", msg)
-		return c.w.settle(ctx, c.job, true, true, func(tx *store.Tx) (store.Item, error) {
+		c.w.log.WarnContext(ctx, "ORCID refused the credential", "item", it.ID, "tenant", it.TenantID,
+			"person", it.PersonID, "credential", c.link.CredentialID, "method", method, "err", msg)
+		done, serr := c.w.settle(ctx, c.job, true, true, func(tx *store.Tx) (store.Item, error) {
 			return tx.ItemWriteFailed(ctx, it.ID, store.ItemOutcome{State: store.ItemPending, Reason: reasonCredential,
 				LastError: msg, CallOpen: it.CallOpen && method == http.MethodGet})
 		})
+		// Once the item is parked: the credential is checked again, marked
+		// broken, and its repair resumes the item with the others.
+		if serr == nil && c.w.watcher != nil {
+			c.w.watcher.Refused(ctx, c.link.CredentialID, err)
+		}
+		return done, serr
 	case recordReason(err) != "":
 		// The record refuses every write (merged, locked, deactivated):
 		// the person's other items would fail the same way, so they
@@ -342,8 +350,8 @@ func (c call) failed(ctx context.Context, it store.Item, method string, err erro
 	case orcid.IsPermanent(err) && ctx.Err() == nil:
 		// (A failure after the job's time ran out is about the time, not
 		// the item, whatever the error says.)
-		c.w.log.InfoContext(ctx, "ORCID refused an item", "item", it.ID, "tenant", it.TenantID, "person", it.PersonID,
-			"method", method, "err", msg)
+		c.w.log.WarnContext(ctx, "ORCID refused an item", "item", it.ID, "tenant", it.TenantID, "person", it.PersonID,
+			"kind", string(it.Kind), "key", it.Key, "method", method, "err", msg)
 		return c.w.settle(ctx, c.job, true, false, func(tx *store.Tx) (store.Item, error) {
 			return tx.ItemWriteFailed(ctx, it.ID, store.ItemOutcome{State: store.ItemFailedPermanent, LastError: msg,
 				CallOpen: it.CallOpen && method == http.MethodGet})
@@ -372,7 +380,7 @@ func (w *worker) revoke(ctx context.Context, link store.Link, reason string) err
 	if _, err := w.st.PauseItems(ctx, link.TenantID, link.PersonID, reasonRevoked); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
-	w.log.InfoContext(ctx, "ORCID refused the token; link revoked and items paused", "tenant", link.TenantID,
+	w.log.WarnContext(ctx, "ORCID refused the token; link revoked and items paused", "tenant", link.TenantID,
 		"person", link.PersonID, "link", link.ID)
 	return nil
 }

@@ -38,9 +38,11 @@ type Clients interface {
 
 var _ Clients = (*connect.Service)(nil)
 
-// Inviter invites a person to connect; *connect.Service is one.
+// Inviter invites a person to connect, saying why (the article, the
+// review); *connect.Service is one.
 type Inviter interface {
-	Invite(ctx context.Context, tenantID, personID int64, actor string, sendEmail bool) (connect.Invitation, error)
+	InviteWithReason(ctx context.Context, tenantID, personID int64, actor string, sendEmail bool,
+		why store.InvitationReason) (connect.Invitation, error)
 }
 
 var _ Inviter = (*connect.Service)(nil)
@@ -341,7 +343,7 @@ func (s *Service) push(ctx context.Context, res Result) (Result, error) {
 		if it.State != store.ItemPending || !t.Settings.RequestAuthorizationOnPublication {
 			continue
 		}
-		invited, err := s.invite(ctx, a.TenantID, pid)
+		invited, err := s.invite(ctx, a.TenantID, pid, store.InvitationReason{Kind: store.ReasonArticle, Detail: a.Title})
 		if err != nil {
 			// The work waits for them either way; an administrator can
 			// invite by hand.
@@ -356,10 +358,10 @@ func (s *Service) push(ctx context.Context, res Result) (Result, error) {
 	return res, nil
 }
 
-// invite sends the authorization email unless the person is connected
-// with the scopes or holds a pending invitation still valid (Invite would
-// cancel it and send another).
-func (s *Service) invite(ctx context.Context, tenantID, personID int64) (bool, error) {
+// invite sends the authorization email, saying why, unless the person is
+// connected with the scopes or holds a pending invitation still valid
+// (Invite would cancel it and send another; its reminders go on).
+func (s *Service) invite(ctx context.Context, tenantID, personID int64, why store.InvitationReason) (bool, error) {
 	invs, err := s.cfg.Store.ListInvitations(ctx, tenantID, personID)
 	if err != nil {
 		return false, err
@@ -370,7 +372,7 @@ func (s *Service) invite(ctx context.Context, tenantID, personID int64) (bool, e
 			return false, nil
 		}
 	}
-	_, err = s.cfg.Inviter.Invite(ctx, tenantID, personID, store.ActorSystem, true)
+	_, err = s.cfg.Inviter.InviteWithReason(ctx, tenantID, personID, store.ActorSystem, true, why)
 	if errors.Is(err, connect.ErrAlreadyConnected) {
 		return false, nil
 	}
@@ -557,6 +559,20 @@ func (s *Service) CompleteReview(ctx context.Context, tenantID int64, articleKey
 		Key: ReviewKey(a.Key), Item: PeerReview(a, r, mode, group, publisher)})
 	if err != nil {
 		return store.Item{}, fmt.Errorf("journal: review of article %q by %d: %w", a.Key, reviewerPersonID, err)
+	}
+	if it.State == store.ItemPending && t.Settings.RequestAuthorizationOnPublication {
+		// Only an open review names the article, in the email as on the
+		// record: an anonymous review's email may be forwarded.
+		why := store.InvitationReason{Kind: store.ReasonReview}
+		if mode == store.ReviewOpen {
+			why.Detail = a.Title
+		}
+		if _, err := s.invite(ctx, tenantID, reviewerPersonID, why); err != nil {
+			// The review waits for them either way; an administrator can
+			// invite by hand.
+			s.log.WarnContext(ctx, "journal: could not invite reviewer", "tenant", tenantID, "person", reviewerPersonID,
+				"article", a.Key, "err", err)
+		}
 	}
 	return it, nil
 }

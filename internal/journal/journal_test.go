@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,6 +175,14 @@ func TestJournalWorkflow(t *testing.T) {
 		if err != nil || len(emails) != 1 || emails[0].Recipient != p3.Email {
 			t.Fatalf("outbox: %+v, %v", emails, err)
 		}
+		// The email says why it comes: this article, just published.
+		if !strings.Contains(emails[0].TextBody, "“On Journals” has just been published") {
+			t.Errorf("the invitation does not name the article:\n%s", emails[0].TextBody)
+		}
+		if invs, err := st.ListInvitations(ctx, tid, p3.ID); err != nil || len(invs) != 1 ||
+			invs[0].Reason != (store.InvitationReason{Kind: store.ReasonArticle, Detail: "On Journals"}) {
+			t.Errorf("invitation's reason: %+v, %v", invs, err)
+		}
 		// Publishing again invites no one twice: the invitation is valid.
 		if res, err := f.svc.Publish(ctx, tid, a.Key); err != nil || len(res.Invited) != 0 {
 			t.Fatalf("publish again: %+v, %v", res, err)
@@ -319,6 +328,6 @@ func TestNoInvitationWithoutSetting(t *testing.T) {
 
 type stubInviter struct{}
 
-func (stubInviter) Invite(context.Context, int64, int64, string, bool) (connect.Invitation, error) {
+func (stubInviter) InviteWithReason(context.Context, int64, int64, string, bool, store.InvitationReason) (connect.Invitation, error) {
 	return connect.Invitation{}, errors.New("not called")
 }

@@ -282,6 +282,7 @@ func (r *Registry) rateKey(req *http.Request) string {
 func (r *Registry) registerControlRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_sandbox/clients", r.ctlListClients)
 	mux.HandleFunc("POST /_sandbox/clients", r.ctlCreateClient)
+	mux.HandleFunc("PUT /_sandbox/clients/{id}", r.ctlReplaceClient)
 	mux.HandleFunc("GET /_sandbox/researchers", r.ctlListResearchers)
 	mux.HandleFunc("POST /_sandbox/researchers", r.ctlCreateResearcher)
 	mux.HandleFunc("PATCH /_sandbox/researchers/{orcid}", r.ctlUpdateResearcher)
@@ -350,6 +351,25 @@ func (r *Registry) ctlCreateClient(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, c)
+}
+
+// ctlReplaceClient replaces a client's registration, its secret included
+// (a new one is made when none is given): what ORCID's "reset client
+// secret" does, for testing how an integration notices its credential
+// stopped working.
+func (r *Registry) ctlReplaceClient(w http.ResponseWriter, req *http.Request) {
+	var in NewClient
+	if err := decodeStrict(req, &in); err != nil {
+		r.ctlFail(w, err)
+		return
+	}
+	in.ID = req.PathValue("id")
+	c, err := r.CreateClient(req.Context(), in, true)
+	if err != nil {
+		r.ctlFail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
 }
 
 func (r *Registry) ctlListResearchers(w http.ResponseWriter, req *http.Request) {

@@ -10,8 +10,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/password"
 	"github.com/orcidlink/orcidlink/internal/sandbox"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
@@ -21,35 +23,47 @@ import (
 const DefaultAdminEmail = "admin@example.org"
 
 // FirstAdmin creates the first site administrator when there is none. With
-// an empty password one is generated and returned, to be shown once; a
-// configured password is never returned. It returns "" when an
-// administrator already exists.
-func FirstAdmin(ctx context.Context, st *store.Store, email, password string, hash func(string) (string, error)) (shownPassword string, err error) {
+// an empty password one is generated and returned, to be shown once, and
+// must be changed at the first sign-in (it was printed, so it is not the
+// administrator's own); a configured password is checked against the
+// password policy and never returned. It returns "" when an administrator
+// already exists: the configured password is then ignored, which it says
+// in the log, since a changed ORCIDLINK_ADMIN_PASSWORD that silently does
+// nothing is how an operator gets locked out (`orcidlink admin
+// reset-password` is the way back in).
+func FirstAdmin(ctx context.Context, st *store.Store, email, pw string, hash func(string) (string, error), log *slog.Logger) (shownPassword string, err error) {
 	users, err := st.ListAdminUsers(ctx)
 	if err != nil {
 		return "", err
 	}
 	if len(users) > 0 {
+		if pw != "" && log != nil {
+			log.WarnContext(ctx, "admin_password (ORCIDLINK_ADMIN_PASSWORD) is ignored: it only sets the first administrator's password at the first start, "+
+				"and administrators exist; to replace a lost password run: orcidlink admin reset-password EMAIL", "administrators", len(users))
+		}
 		return "", nil
 	}
 	if email == "" {
 		email = DefaultAdminEmail
 	}
-	generated := password == ""
+	generated := pw == ""
 	if generated {
-		password = randomHex(12)
+		pw = password.Generate()
+	} else if err := password.Check(pw, email); err != nil {
+		return "", fmt.Errorf("admin_password (ORCIDLINK_ADMIN_PASSWORD) is refused by the password policy: %w", err)
 	}
-	h, err := hash(password)
+	h, err := hash(pw)
 	if err != nil {
 		return "", err
 	}
-	if _, err := st.CreateAdminUser(ctx, store.AdminUser{Email: email, Name: "Administrator", PasswordHash: h, Role: store.RoleSiteAdmin}); err != nil {
+	if _, err := st.CreateAdminUser(ctx, store.AdminUser{Email: email, Name: "Administrator", PasswordHash: h, Role: store.RoleSiteAdmin,
+		MustChangePassword: generated}); err != nil {
 		return "", fmt.Errorf("create the first administrator: %w", err)
 	}
 	if !generated {
 		return "", nil
 	}
-	return password, nil
+	return pw, nil
 }
 
 // Demo names what SandboxDemo sets up.

@@ -1,9 +1,12 @@
 package setup_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/orcidlink/orcidlink/internal/sandbox"
@@ -18,13 +21,23 @@ func TestFirstAdmin(t *testing.T) {
 	for _, tc := range []struct {
 		name, email, password string
 		wantShown             bool
+		wantErr               bool
 	}{
-		{"generated", "", "", true},
-		{"configured", "ops@example.org", "a-long-configured-password", false},
+		{"generated", "", "", true, false},
+		{"configured", "ops@example.org", "a-long-configured-password", false, false},
+		{"configured but common", "ops@example.org", "password1234", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := storetest.Open(t, "sqlite", nil)
-			shown, err := setup.FirstAdmin(ctx, st, tc.email, tc.password, fakeHash)
+			var logs bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&logs, nil))
+			shown, err := setup.FirstAdmin(ctx, st, tc.email, tc.password, fakeHash, log)
+			if tc.wantErr {
+				if users, _ := st.ListAdminUsers(ctx); err == nil || len(users) != 0 {
+					t.Fatalf("a password the policy refuses made %d administrators (%v)", len(users), err)
+				}
+				return
+			}
 			if err != nil || (shown != "") != tc.wantShown {
 				t.Fatalf("shown %q, %v", shown, err)
 			}
@@ -39,9 +52,23 @@ func TestFirstAdmin(t *testing.T) {
 			if tc.wantShown && users[0].PasswordHash != "hash:"+shown {
 				t.Fatal("the shown password is not the stored one")
 			}
-			again, err := setup.FirstAdmin(ctx, st, tc.email, tc.password, fakeHash)
+			// A printed password is someone else's until changed; a
+			// configured one is the operator's choice.
+			if users[0].MustChangePassword != tc.wantShown {
+				t.Fatalf("must change the password: %v, want %v", users[0].MustChangePassword, tc.wantShown)
+			}
+			if logs.Len() != 0 {
+				t.Fatalf("first start logged: %s", logs.String())
+			}
+			again, err := setup.FirstAdmin(ctx, st, tc.email, tc.password, fakeHash, log)
 			if users, _ := st.ListAdminUsers(ctx); err != nil || again != "" || len(users) != 1 {
 				t.Fatalf("second start: shown %q, %d admins, %v", again, len(users), err)
+			}
+			// A configured password that is ignored says so, and how to
+			// recover instead.
+			warned := strings.Contains(logs.String(), "ORCIDLINK_ADMIN_PASSWORD") && strings.Contains(logs.String(), "orcidlink admin reset-password")
+			if warned != (tc.password != "") {
+				t.Fatalf("warning when the configured password is ignored: %v, want %v; log:\n%s", warned, tc.password != "", logs.String())
 			}
 		})
 	}

@@ -28,6 +28,13 @@ type AdminUser struct {
 	LockedUntil  time.Time // zero when not locked
 	LastLoginAt  time.Time
 	CreatedAt    time.Time
+	// MustChangePassword marks a password someone else has seen (printed
+	// at first start or by reset-password): the admin UI leads to the
+	// account page until the administrator chooses their own.
+	MustChangePassword bool
+	// SessionGeneration moves on at every password change (SetAdminPassword);
+	// a session signed in under an older one is over.
+	SessionGeneration int64
 }
 
 func (u *AdminUser) normalize() error {
@@ -47,12 +54,15 @@ func (u *AdminUser) normalize() error {
 	return nil
 }
 
-const adminCols = `id, email, name, password_hash, role, failed_logins, locked_until, last_login_at, created_at`
+const adminCols = `id, email, name, password_hash, role, failed_logins, locked_until, last_login_at, created_at,
+	must_change_password, session_generation`
 
 func scanAdmin(r scanner) (AdminUser, error) {
 	var u AdminUser
+	var mustChange int
 	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Role, &u.FailedLogins, timeDest{&u.LockedUntil},
-		timeDest{&u.LastLoginAt}, timeDest{&u.CreatedAt})
+		timeDest{&u.LastLoginAt}, timeDest{&u.CreatedAt}, &mustChange, &u.SessionGeneration)
+	u.MustChangePassword = mustChange != 0
 	return u, err
 }
 
@@ -64,8 +74,8 @@ func (o *ops) CreateAdminUser(ctx context.Context, u AdminUser) (_ AdminUser, er
 		return AdminUser{}, err
 	}
 	out, err := scanAdmin(o.queryRow(ctx, `INSERT INTO admin_users (email, name, password_hash, role, failed_logins,
-		created_at) VALUES (?, ?, ?, ?, 0, ?) RETURNING `+adminCols,
-		u.Email, u.Name, u.PasswordHash, string(u.Role), timeText(o.now())))
+		created_at, must_change_password) VALUES (?, ?, ?, ?, 0, ?, ?) RETURNING `+adminCols,
+		u.Email, u.Name, u.PasswordHash, string(u.Role), timeText(o.now()), boolInt(u.MustChangePassword)))
 	return out, dbErr(err, ErrNotFound)
 }
 
@@ -91,16 +101,33 @@ func (o *ops) ListAdminUsers(ctx context.Context) (_ []AdminUser, err error) {
 	return collect(rows, err, scanAdmin)
 }
 
-// UpdateAdminUser changes an administrator's email, name, password hash
-// and role.
+// UpdateAdminUser changes an administrator's email, name and role. The
+// password changes only through SetAdminPassword, which also ends the
+// account's other sessions.
 func (o *ops) UpdateAdminUser(ctx context.Context, u AdminUser) (_ AdminUser, err error) {
 	defer wrap(&err, "update admin user %d", u.ID)
 	if err := u.normalize(); err != nil {
 		return AdminUser{}, err
 	}
-	out, err := scanAdmin(o.queryRow(ctx, `UPDATE admin_users SET email = ?, name = ?, password_hash = ?, role = ?
-		WHERE id = ? RETURNING `+adminCols, u.Email, u.Name, u.PasswordHash, string(u.Role), u.ID))
+	out, err := scanAdmin(o.queryRow(ctx, `UPDATE admin_users SET email = ?, name = ?, role = ?
+		WHERE id = ? RETURNING `+adminCols, u.Email, u.Name, string(u.Role), u.ID))
 	return out, dbErr(notFound(err), ErrNotFound)
+}
+
+// SetAdminPassword replaces an administrator's password hash, clears the
+// failure count and any lock, and moves the session generation on, so that
+// every session signed in before the change is over (the caller puts the
+// new generation in the session it keeps). mustChange marks a password
+// someone else has seen.
+func (o *ops) SetAdminPassword(ctx context.Context, id int64, hash string, mustChange bool) (_ AdminUser, err error) {
+	defer wrap(&err, "set password of admin user %d", id)
+	if hash == "" {
+		return AdminUser{}, fmt.Errorf("%w: no password hash", ErrInvalid)
+	}
+	out, err := scanAdmin(o.queryRow(ctx, `UPDATE admin_users SET password_hash = ?, must_change_password = ?,
+		session_generation = session_generation + 1, failed_logins = 0, locked_until = NULL
+		WHERE id = ? RETURNING `+adminCols, hash, boolInt(mustChange), id))
+	return out, notFound(err)
 }
 
 // DeleteAdminUser deletes an administrator.

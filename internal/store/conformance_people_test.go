@@ -363,6 +363,11 @@ func testPeopleList(t *testing.T, e *env) {
 		if it.TenantID != tn.ID || people[it.ID] != it.Person {
 			t.Fatalf("listed %+v", it)
 		}
+		// The export lists what a connected person granted and when.
+		connected := it.Status == store.StatusConnected
+		if connected != (len(it.Scopes) > 0) || connected != !it.ConnectedAt.IsZero() {
+			t.Errorf("%s (%s): scopes %v, connected at %v", it.FamilyNames, it.Status, it.Scopes, it.ConnectedAt)
+		}
 	}
 
 	// People added behind the cursor while paging do not shift the pages.
@@ -396,6 +401,10 @@ func testPeopleList(t *testing.T, e *env) {
 		{status: store.StatusNone, want: 19},
 		{search: "hopper", status: store.StatusConnected, want: 1},
 		{search: "smith", status: store.StatusConnected, want: 0},
+		{search: string(orcidID(t, 100)), want: 1},                 // an iD, as a researcher quotes it
+		{search: testEnv.IDURI(orcidID(t, 104)), want: 1},          // or its URI
+		{search: "1825-1", status: store.StatusConnected, want: 6}, // part of every iD given above
+		{search: string(orcidID(t, 101)), want: 0},                 // nobody has this one
 	} {
 		got := walk(store.PeopleQuery{Limit: 2, Search: tc.search, Status: tc.status}, nil)
 		if len(got) != tc.want {

@@ -22,6 +22,12 @@ type Credential struct {
 	ClientName   string // what ORCID shows as the source
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// How the last check with ORCID went (credential_checks.go); set by
+	// RecordCredentialCheck only.
+	Health      CredentialHealth
+	CheckedAt   time.Time // zero: never checked
+	Problem     string    // what ORCID said, when broken
+	BrokenSince time.Time // zero unless broken
 }
 
 // ORCID is the credential as the ORCID client takes it.
@@ -58,13 +64,14 @@ func (c *Credential) validate() error {
 }
 
 const credentialCols = `id, name, environment, site_url, member_api_url, public_api_url, api_type,
-	client_id, client_secret, client_name, created_at, updated_at`
+	client_id, client_secret, client_name, created_at, updated_at, health, checked_at, problem, broken_since`
 
 func (o *ops) scanCredential(r scanner) (Credential, error) {
 	var c Credential
 	var sealed []byte
 	err := r.Scan(&c.ID, &c.Name, &c.Env.Name, &c.Env.SiteURL, &c.Env.MemberAPIURL, &c.Env.PublicAPIURL, &c.API,
-		&c.ClientID, &sealed, &c.ClientName, timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt})
+		&c.ClientID, &sealed, &c.ClientName, timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt},
+		&c.Health, timeDest{&c.CheckedAt}, &c.Problem, timeDest{&c.BrokenSince})
 	if err != nil {
 		return Credential{}, err
 	}

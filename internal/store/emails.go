@@ -172,3 +172,65 @@ func (o *ops) MarkEmailFailed(ctx context.Context, id int64, reason string) (err
 	defer wrap(&err, "mark email %d failed", id)
 	return affected(o.exec(ctx, `UPDATE emails SET error = ? WHERE id = ?`, reason, id))
 }
+
+// EmailQuery filters the outbox for SearchEmails.
+type EmailQuery struct {
+	// TenantIDs limits the messages to these tenants'; nil means every
+	// message, site-wide ones included, and an empty non-nil slice none.
+	TenantIDs []int64
+	// Search matches messages whose recipient or subject contains every
+	// word of it, ignoring case (ASCII case only on SQLite, whose lower()
+	// folds no other letters: addresses and most subjects are ASCII).
+	Search string
+	State  EmailState // "" for every message
+	Limit  int        // default 100, at most 1000
+}
+
+// EmailState is where a message stands, for filtering the outbox.
+type EmailState string
+
+const (
+	EmailSent    EmailState = "sent"    // handed to the mail server
+	EmailWaiting EmailState = "waiting" // not sent, no error yet
+	EmailFailed  EmailState = "failed"  // not sent, the last attempt failed
+)
+
+// Valid reports whether s is one of the states.
+func (s EmailState) Valid() bool {
+	return s == EmailSent || s == EmailWaiting || s == EmailFailed
+}
+
+// SearchEmails lists the messages q selects, newest first.
+func (o *ops) SearchEmails(ctx context.Context, q EmailQuery) (_ []Email, err error) {
+	defer wrap(&err, "search emails")
+	if q.TenantIDs != nil && len(q.TenantIDs) == 0 {
+		return nil, nil
+	}
+	query := `SELECT ` + emailCols + ` FROM emails WHERE 1 = 1`
+	var args []any
+	if q.TenantIDs != nil {
+		query += ` AND tenant_id IN (?` + strings.Repeat(`, ?`, len(q.TenantIDs)-1) + `)`
+		for _, id := range q.TenantIDs {
+			args = append(args, id)
+		}
+	}
+	switch q.State {
+	case "":
+	case EmailSent:
+		query += ` AND sent_at IS NOT NULL`
+	case EmailWaiting:
+		query += ` AND sent_at IS NULL AND error = ''`
+	case EmailFailed:
+		query += ` AND sent_at IS NULL AND error <> ''`
+	default:
+		return nil, fmt.Errorf("%w: email state %q", ErrInvalid, q.State)
+	}
+	for _, word := range strings.Fields(strings.ToLower(q.Search)) {
+		query += ` AND (lower(recipient) LIKE ? ESCAPE '\' OR lower(subject) LIKE ? ESCAPE '\')`
+		args = append(args, "%"+escapeLike(word)+"%", "%"+escapeLike(word)+"%")
+	}
+	query += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limitOr(q.Limit, 100, 1000))
+	rows, err := o.query(ctx, query, args...)
+	return collect(rows, err, o.scanEmail)
+}

@@ -45,6 +45,39 @@ type Invitation struct {
 	OpenedAt  time.Time // zero until first opened
 	State     InvitationState
 	CreatedBy string // actor, e.g. "admin:3" or "system"
+	// Reason says why the person is asked; the email and the invitation
+	// page show it.
+	Reason InvitationReason
+	// Reminders counts the reminders sent; RemindedAt is the last one's
+	// time (zero before the first).
+	Reminders  int
+	RemindedAt time.Time
+}
+
+// ReasonKind is why an invitation is sent, beyond "connect your iD".
+type ReasonKind string
+
+// The reasons an invitation can give.
+const (
+	ReasonNone    ReasonKind = ""
+	ReasonArticle ReasonKind = "article" // an article of theirs was published; Detail is its title
+	ReasonReview  ReasonKind = "review"  // a review of theirs is to be credited; Detail is the article's title, or ""
+	ReasonUpgrade ReasonKind = "upgrade" // the tenant asks for more; Detail lists the new asks (see Ask), space-separated
+)
+
+// InvitationReason is why an invitation is sent, kept with it so that its
+// reminders and its page say the same.
+type InvitationReason struct {
+	Kind   ReasonKind
+	Detail string
+}
+
+func (k ReasonKind) valid() bool {
+	switch k {
+	case ReasonNone, ReasonArticle, ReasonReview, ReasonUpgrade:
+		return true
+	}
+	return false
 }
 
 // Usable reports whether the invitation's link still leads to ORCID at now:
@@ -64,6 +97,13 @@ type NewInvitation struct {
 	// the caller needs the link before the transaction that creates the
 	// invitation (to compose its email outside it); "" makes a new one.
 	Token string
+	// Reason says why the person is asked.
+	Reason InvitationReason
+	// Remind keeps the token sealed for reminders (ReminderToken), which
+	// must carry the same link as the first email; the store drops it as
+	// soon as the invitation leaves pending (DropReminderToken for the
+	// rest).
+	Remind bool
 }
 
 // NewInvitationToken returns a random token for an invitation's link
@@ -87,13 +127,15 @@ func hashToken(raw string) []byte {
 	return h[:]
 }
 
-const invitationCols = `id, tenant_id, person_id, scopes, created_at, expires_at, sent_at, opened_at, state, created_by`
+const invitationCols = `id, tenant_id, person_id, scopes, created_at, expires_at, sent_at, opened_at, state, created_by,
+	reason, reason_detail, reminders, reminded_at`
 
 func scanInvitation(r scanner) (Invitation, error) {
 	var i Invitation
 	var scopes string
 	err := r.Scan(&i.ID, &i.TenantID, &i.PersonID, &scopes, timeDest{&i.CreatedAt}, timeDest{&i.ExpiresAt},
-		timeDest{&i.SentAt}, timeDest{&i.OpenedAt}, &i.State, &i.CreatedBy)
+		timeDest{&i.SentAt}, timeDest{&i.OpenedAt}, &i.State, &i.CreatedBy, &i.Reason.Kind, &i.Reason.Detail,
+		&i.Reminders, timeDest{&i.RemindedAt})
 	i.Scopes = strings.Fields(scopes)
 	return i, err
 }
@@ -105,6 +147,12 @@ func (o *ops) CreateInvitation(ctx context.Context, in NewInvitation) (_ Invitat
 	defer wrap(&err, "invite person %d of tenant %d", in.PersonID, in.TenantID)
 	if in.ExpiresAt.IsZero() {
 		return Invitation{}, "", fmt.Errorf("%w: invitation has no expiry", ErrInvalid)
+	}
+	if !in.Reason.Kind.valid() {
+		return Invitation{}, "", fmt.Errorf("%w: invitation reason %q", ErrInvalid, in.Reason.Kind)
+	}
+	if err := checkTexts("reason", in.Reason.Detail); err != nil {
+		return Invitation{}, "", err
 	}
 	if err := o.mustExist(ctx, "person", in.PersonID, `SELECT 1 FROM people WHERE id = ? AND tenant_id = ?`,
 		in.PersonID, in.TenantID); err != nil {
@@ -119,10 +167,23 @@ func (o *ops) CreateInvitation(ctx context.Context, in NewInvitation) (_ Invitat
 		raw, hash = in.Token, hashToken(in.Token)
 	}
 	inv, err := scanInvitation(o.queryRow(ctx, `INSERT INTO invitations (tenant_id, person_id, token_hash, scopes,
-		created_at, expires_at, state, created_by) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) RETURNING `+invitationCols,
-		in.TenantID, in.PersonID, hash, strings.Join(in.Scopes, " "), timeText(o.now()), timeText(in.ExpiresAt), in.CreatedBy))
+		created_at, expires_at, state, created_by, reason, reason_detail) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+		RETURNING `+invitationCols,
+		in.TenantID, in.PersonID, hash, strings.Join(in.Scopes, " "), timeText(o.now()), timeText(in.ExpiresAt), in.CreatedBy,
+		string(in.Reason.Kind), in.Reason.Detail))
 	if err != nil {
 		return Invitation{}, "", dbErr(err, ErrNotFound)
+	}
+	if in.Remind {
+		// Sealed once the row has its id, which the seal is bound to.
+		ring, err := o.sealer()
+		if err != nil {
+			return Invitation{}, "", err
+		}
+		if _, err := o.exec(ctx, `UPDATE invitations SET reminder_token = ? WHERE id = ?`,
+			ring.Seal([]byte(raw), reminderTokenAAD(inv.ID)), inv.ID); err != nil {
+			return Invitation{}, "", err
+		}
 	}
 	return inv, raw, nil
 }
@@ -177,8 +238,11 @@ func (o *ops) SetInvitationState(ctx context.Context, tenantID, invitationID int
 	if !state.valid() {
 		return fmt.Errorf("%w: invitation state %q", ErrInvalid, state)
 	}
-	return affected(o.exec(ctx, `UPDATE invitations SET state = ? WHERE id = ? AND tenant_id = ?`,
-		string(state), invitationID, tenantID))
+	// Only a pending invitation is reminded of: leaving pending drops the
+	// token kept for its reminders.
+	return affected(o.exec(ctx, `UPDATE invitations SET state = ?,
+		reminder_token = CASE WHEN ? = 'pending' THEN reminder_token ELSE NULL END WHERE id = ? AND tenant_id = ?`,
+		string(state), string(state), invitationID, tenantID))
 }
 
 // OAuthState is the one-time state of an OAuth round trip to ORCID: it

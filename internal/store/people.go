@@ -49,13 +49,17 @@ type PersonListItem struct {
 	Person
 	Status   PersonStatus
 	ORCIDURI string // the iD of the link, when there is one
+	// Scopes and ConnectedAt are the link's (what the person granted, and
+	// when they last authorized): the people export lists them.
+	Scopes      []string
+	ConnectedAt time.Time
 }
 
 // PeopleQuery filters and pages the people list.
 type PeopleQuery struct {
 	Status PersonStatus // "" for everyone
-	// Search matches people whose names, email or reference contain every
-	// word of it, ignoring case (Unicode, on both engines).
+	// Search matches people whose names, email, reference or iD contain
+	// every word of it, ignoring case (Unicode, on both engines).
 	Search string
 	Limit  int    // default 50, at most 500
 	Cursor string // PeoplePage.Next of the previous page; "" for the first
@@ -215,7 +219,7 @@ var peopleWithStatus = `SELECT ` + qualify("p", personCols) + `, p.sort_key, p.s
 					THEN 'denied'
 				ELSE 'none'
 			END AS status,
-			l.orcid_uri
+			l.orcid_uri, l.scopes, l.authenticated_at
 		FROM people p
 		JOIN tenants t ON t.id = p.tenant_id
 		LEFT JOIN orcid_links l ON l.person_id = p.id AND l.credential_id = t.credential_id
@@ -259,8 +263,10 @@ func (o *ops) ListPeople(ctx context.Context, tenantID int64, q PeopleQuery) (_ 
 		args = append(args, string(q.Status))
 	}
 	for _, word := range strings.Fields(strings.ToLower(q.Search)) {
-		query += ` AND x.search_text LIKE ? ESCAPE '\'`
-		args = append(args, "%"+escapeLike(word)+"%")
+		// The iD is searched too: an administrator often has only the
+		// iD a researcher quoted ("0009-0001-…" or its URI).
+		query += ` AND (x.search_text LIKE ? ESCAPE '\' OR lower(x.orcid_uri) LIKE ? ESCAPE '\')`
+		args = append(args, "%"+escapeLike(word)+"%", "%"+escapeLike(word)+"%")
 	}
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor)
@@ -281,12 +287,13 @@ func (o *ops) ListPeople(ctx context.Context, tenantID int64, q PeopleQuery) (_ 
 	rows, err := o.query(ctx, query, args...)
 	items, err := collect(rows, err, func(r scanner) (row, error) {
 		var it row
-		var search, status string
+		var search, status, scopes string
 		p := &it.item.Person
 		err := r.Scan(&p.ID, &p.TenantID, &p.GivenNames, &p.FamilyNames, &p.Email, nullable[string]{&p.ExternalRef},
 			&p.Language, timeDest{&p.CreatedAt}, timeDest{&p.UpdatedAt}, &it.key, &search, &status,
-			nullable[string]{&it.item.ORCIDURI})
+			nullable[string]{&it.item.ORCIDURI}, nullable[string]{&scopes}, timeDest{&it.item.ConnectedAt})
 		it.item.Status = PersonStatus(status)
+		it.item.Scopes = strings.Fields(scopes)
 		return it, err
 	})
 	if err != nil {

@@ -28,6 +28,8 @@ var sealedTables = []sealedTable{
 		aad: func(id int64, _, _ string) []byte { return webhookSecretAAD(id) }},
 	{table: "emails", columns: []string{"sealed"},
 		aad: func(id int64, _, _ string) []byte { return emailAAD(id) }},
+	{table: "invitations", columns: []string{"reminder_token"},
+		aad: func(id int64, _, _ string) []byte { return reminderTokenAAD(id) }},
 }
 
 // ResealAll re-encrypts, under the ring's primary key, every sealed value

@@ -26,6 +26,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -59,7 +60,19 @@ type Config struct {
 	// NoMigrate opens without running migrations, for commands that report
 	// the schema version without changing it.
 	NoMigrate bool
+	// MaxConns is the size of the PostgreSQL pool (default
+	// DefaultMaxConns), every connection of which is kept while idle;
+	// ConnMaxIdleTime closes one unused that long (default
+	// DefaultConnMaxIdleTime). SQLite has one connection whatever they say.
+	MaxConns        int
+	ConnMaxIdleTime time.Duration
 }
+
+// Defaults of the PostgreSQL pool (Config.MaxConns, ConnMaxIdleTime).
+const (
+	DefaultMaxConns        = 16
+	DefaultConnMaxIdleTime = 5 * time.Minute
+)
 
 // Store is the database. It is safe for concurrent use.
 type Store struct {
@@ -100,10 +113,18 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 			return nil, err
 		}
 		// A bounded pool: several orcidlink processes share the server's
-		// max_connections.
-		db.SetMaxOpenConns(16)
-		db.SetMaxIdleConns(4)
-		db.SetConnMaxIdleTime(5 * time.Minute)
+		// max_connections. Every connection it may open it may also keep
+		// idle: with fewer idle than open, a burst of requests closes each
+		// connection it cannot keep as soon as it is returned, and the next
+		// request opens a new session (a new PostgreSQL backend, tens of
+		// milliseconds under load): at 16 concurrent clients, 16 open and 4
+		// idle made 173 sessions in 10 s and a p99 of a second. Idle ones
+		// still go after ConnMaxIdleTime, so a quiet process gives its
+		// sessions back. (doc/performance.md has the measurements.)
+		n := cmp.Or(max(cfg.MaxConns, 0), DefaultMaxConns)
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+		db.SetConnMaxIdleTime(cmp.Or(max(cfg.ConnMaxIdleTime, 0), DefaultConnMaxIdleTime))
 	default:
 		return nil, fmt.Errorf("%w: driver %q must be \"sqlite\" or \"postgres\"", ErrInvalid, cfg.Driver)
 	}

@@ -57,6 +57,96 @@ type TenantSettings struct {
 	// ReviewMode is the review model of the tenant's articles that name
 	// none of their own; "" is ReviewDoubleAnonymous.
 	ReviewMode ReviewMode
+	// Asks is what the tenant asks researchers to let it do at ORCID (see
+	// Ask). nil means every ask, what each tenant asked before it could
+	// choose; empty means the authenticated iD alone. Use AskList.
+	Asks []Ask
+	// ReminderDays are the days after an invitation's email when a
+	// reminder follows, while it is unanswered. nil means
+	// DefaultReminderDays; empty means no reminders. Use Reminders.
+	ReminderDays []int
+}
+
+// Ask is one thing a tenant may ask researchers to let it do with their
+// ORCID record. ORCID's permissions are coarser (package connect maps
+// asks to the fewest scopes that grant them): works and affiliations both
+// need /activities/update.
+type Ask string
+
+// The asks.
+const (
+	AskWorks        Ask = "works"        // add works and peer reviews
+	AskAffiliations Ask = "affiliations" // add employment, education and other affiliations
+	AskPerson       Ask = "person"       // add biographical data: other identifiers, websites, keywords
+	AskReadLimited  Ask = "read-limited" // read what the researcher shares with trusted organizations
+)
+
+// AllAsks lists every ask, in the order pages show them.
+func AllAsks() []Ask { return []Ask{AskWorks, AskAffiliations, AskPerson, AskReadLimited} }
+
+// DefaultReminderDays are the days after an invitation when reminders go
+// to a tenant that chose no schedule.
+func DefaultReminderDays() []int { return []int{7, 21} }
+
+// Limits of a reminder schedule: a few reminders within a year.
+const (
+	MaxReminders    = 5
+	MaxReminderDays = 365
+)
+
+// AskList is what the tenant asks for, in AllAsks order: every ask when it
+// never chose.
+func (s TenantSettings) AskList() []Ask {
+	if s.Asks == nil {
+		return AllAsks()
+	}
+	return s.Asks
+}
+
+// Reminders are the days after an invitation's email when reminders go,
+// in order: DefaultReminderDays when the tenant never chose.
+func (s TenantSettings) Reminders() []int {
+	if s.ReminderDays == nil {
+		return DefaultReminderDays()
+	}
+	return s.ReminderDays
+}
+
+// normalizeAsks checks asks and puts them in AllAsks order, once each;
+// nil stays nil (the default) and an empty list stays empty.
+func normalizeAsks(asks []Ask) ([]Ask, error) {
+	if asks == nil {
+		return nil, nil
+	}
+	out := []Ask{}
+	for _, a := range AllAsks() {
+		if slices.Contains(asks, a) {
+			out = append(out, a)
+		}
+	}
+	for _, a := range asks {
+		if !slices.Contains(out, a) {
+			return nil, fmt.Errorf("%w: ask %q is not one of %v", ErrInvalid, a, AllAsks())
+		}
+	}
+	return out, nil
+}
+
+// normalizeReminderDays checks a schedule and sorts it, once each day.
+func normalizeReminderDays(days []int) ([]int, error) {
+	if days == nil {
+		return nil, nil
+	}
+	out := append([]int{}, slices.Compact(slices.Sorted(slices.Values(days)))...) // [] stays apart from nil
+	if len(out) > MaxReminders {
+		return nil, fmt.Errorf("%w: at most %d reminders", ErrInvalid, MaxReminders)
+	}
+	for _, d := range out {
+		if d < 1 || d > MaxReminderDays {
+			return nil, fmt.Errorf("%w: a reminder goes 1 to %d days after the invitation, not %d", ErrInvalid, MaxReminderDays, d)
+		}
+	}
+	return out, nil
 }
 
 // ReviewMode is a journal's review model. It decides what a reviewer's
@@ -137,6 +227,10 @@ type settingsJSON struct {
 	ReinviteOnRevocation              bool                     `json:"reinvite_on_revocation,omitempty"`
 	Publisher                         *Publisher               `json:"publisher,omitempty"`
 	ReviewMode                        ReviewMode               `json:"review_mode,omitempty"`
+	// Pointers, so that "none" ([]) is kept apart from "the default"
+	// (absent).
+	Asks         *[]Ask `json:"asks,omitempty"`
+	ReminderDays *[]int `json:"reminder_days,omitempty"`
 }
 
 // MarshalJSON implements json.Marshaler.
@@ -148,6 +242,12 @@ func (s TenantSettings) MarshalJSON() ([]byte, error) {
 	}
 	if s.InvitationTTL != 0 {
 		j.InvitationTTL = s.InvitationTTL.String()
+	}
+	if s.Asks != nil {
+		j.Asks = &s.Asks
+	}
+	if s.ReminderDays != nil {
+		j.ReminderDays = &s.ReminderDays
 	}
 	return json.Marshal(j)
 }
@@ -162,6 +262,12 @@ func (s *TenantSettings) UnmarshalJSON(b []byte) error {
 		ReinviteOnRevocation: j.ReinviteOnRevocation, ReviewMode: j.ReviewMode}
 	if j.Publisher != nil {
 		s.Publisher = *j.Publisher
+	}
+	if j.Asks != nil {
+		s.Asks = append([]Ask{}, *j.Asks...)
+	}
+	if j.ReminderDays != nil {
+		s.ReminderDays = append([]int{}, *j.ReminderDays...)
 	}
 	if j.InvitationTTL != "" {
 		d, err := time.ParseDuration(j.InvitationTTL)
@@ -213,6 +319,13 @@ func (t *Tenant) normalize() error {
 	}
 	if !t.Settings.ReviewMode.Valid() {
 		return fmt.Errorf("%w: review mode %q is not one of %v", ErrInvalid, t.Settings.ReviewMode, ReviewModes)
+	}
+	var err error
+	if t.Settings.Asks, err = normalizeAsks(t.Settings.Asks); err != nil {
+		return err
+	}
+	if t.Settings.ReminderDays, err = normalizeReminderDays(t.Settings.ReminderDays); err != nil {
+		return err
 	}
 	return nil
 }

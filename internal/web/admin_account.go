@@ -2,57 +2,67 @@ package web
 
 import (
 	"net/http"
-	"unicode/utf8"
 
+	"github.com/orcidlink/orcidlink/internal/password"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
 // Every administrator changes their own password here: the first
-// administrator's is printed once at start-up, and tenant managers cannot
-// open the administrators' pages.
+// administrator's, and one set by `orcidlink admin reset-password`, are
+// printed, so the account leads here until its owner chooses their own;
+// tenant managers cannot open the administrators' pages.
 
 type adminAccountData struct {
-	Errors adminFieldErrors
+	Errors     adminFieldErrors
+	MustChange bool
 }
 
 func (s *Server) adminAccount(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
-	s.render(w, r, http.StatusOK, "admin_account", s.adminPage(r, a, "Your account", adminAccountData{}))
+	s.render(w, r, http.StatusOK, "admin_account", s.adminPage(r, a, "Your account", adminAccountData{MustChange: a.MustChangePassword}))
 }
 
 func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
 	_ = r.ParseForm()
+	ctx := r.Context()
 	current, next, again := r.PostFormValue("current"), r.PostFormValue("password"), r.PostFormValue("again")
 	errs := adminFieldErrors{}
-	if ok, err := VerifyPassword(a.PasswordHash, current); err != nil {
+	// The current password is checked within the server's limit of hashes
+	// at once, as a sign-in is: a signed-in session must not be a way
+	// round it.
+	var ok bool
+	var err error
+	if !s.signIn.hash(ctx, func() { ok, err = VerifyPassword(a.PasswordHash, current) }) {
+		s.adminFail(w, r, a, "check the password", errHashBusy)
+		return
+	}
+	if err != nil {
 		s.adminFail(w, r, a, "check the password", err)
 		return
 	} else if !ok {
 		errs.add("current", "This is not your current password.")
 	}
 	switch {
-	case utf8.RuneCountInString(next) < minPasswordLen:
-		errs.add("password", "Use at least 12 characters: a few words make a good password.")
-	case len(next) > 1024:
-		errs.add("password", "Use at most 1024 bytes.")
 	case next == current:
 		errs.add("password", "Choose a password other than the current one.")
 	case next != again:
 		errs.add("again", "The two new passwords differ.")
 	}
+	if err := password.Check(next, a.Email, a.Name); err != nil {
+		errs.add("password", err.Error())
+	}
 	if errs.any() {
-		s.render(w, r, http.StatusUnprocessableEntity, "admin_account", s.adminPage(r, a, "Your account", adminAccountData{Errors: errs}))
+		s.render(w, r, http.StatusUnprocessableEntity, "admin_account", s.adminPage(r, a, "Your account",
+			adminAccountData{Errors: errs, MustChange: a.MustChangePassword}))
 		return
 	}
-	hash, err := s.hashPassword(r.Context(), next)
+	hash, err := s.hashPassword(ctx, next)
 	if err != nil {
 		s.adminFail(w, r, a, "hash the password", err)
 		return
 	}
-	u := *a
-	u.PasswordHash = hash
-	ctx := r.Context()
+	var changed store.AdminUser
 	if err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.UpdateAdminUser(ctx, u); err != nil {
+		if changed, err = tx.SetAdminPassword(ctx, a.ID, hash, false); err != nil {
 			return err
 		}
 		return adminAuditIn(ctx, tx, a, 0, 0, "admin.password_changed", map[string]any{"admin": a.ID})
@@ -60,10 +70,17 @@ func (s *Server) adminAccountPassword(w http.ResponseWriter, r *http.Request, a 
 		s.adminFail(w, r, a, "change the password", err)
 		return
 	}
-	// A new session token at a change of credentials, as at sign-in.
-	if err := s.sessions.RenewToken(r.Context()); err != nil {
+	// A new session token at a change of credentials, as at sign-in; this
+	// session carries the new generation, every other one of the account
+	// is over (admin).
+	if err := s.sessions.RenewToken(ctx); err != nil {
 		s.adminFail(w, r, a, "renew session", err)
 		return
 	}
-	s.adminRedirect(w, r, "/admin/account", "Your password is changed.")
+	s.sessions.Put(ctx, sessAdminGeneration, changed.SessionGeneration)
+	to := "/admin/account"
+	if a.MustChangePassword {
+		to = "/admin/"
+	}
+	s.adminRedirect(w, r, to, "Your password is changed. Every other session of your account is signed out.")
 }

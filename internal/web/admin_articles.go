@@ -230,9 +230,9 @@ func (s *Server) adminArticleChange(w http.ResponseWriter, r *http.Request, a *s
 		return
 	}
 	s.adminAudit(r, a, t.ID, 0, "article."+what+"ed", map[string]any{"key": key, "items": len(res.Items), "invited": len(res.Invited)})
-	flash := "Article " + what + "ed: " + strconv.Itoa(len(res.Items)) + " authors' copies on ORCID will follow."
+	flash := "Article " + what + "ed: the copies on the ORCID records of " + adminPlural(len(res.Items), "author", "authors") + " will follow."
 	if len(res.Invited) > 0 {
-		flash += " " + strconv.Itoa(len(res.Invited)) + " authors not yet connected were asked to connect."
+		flash += " " + adminPlural(len(res.Invited), "author not yet connected was", "authors not yet connected were") + " asked to connect."
 	}
 	s.adminRedirect(w, r, adminArticlePath(t.ID, key), flash)
 }

@@ -105,15 +105,31 @@ func TestAdminArticles(t *testing.T) {
 	if page := c.get(base + "/a1"); !strings.Contains(page.body, "published") || !strings.Contains(page.body, `id="unpublish"`) {
 		t.Fatalf("article page after publishing:\n%s", page.body)
 	}
+	// Unpublishing asks first, saying from how many records the work goes;
+	// a POST that does not come from that page only leads to it.
+	if page := c.get(base + "/a1/unpublish"); page.status != 200 || !strings.Contains(page.body, `id="confirm-unpublish"`) ||
+		!strings.Contains(page.body, `id="unpublish-count"`) || !strings.Contains(page.body, `name="confirm" value="yes"`) {
+		t.Fatalf("unpublish confirmation: %d\n%s", page.status, page.body)
+	}
+	if res := c.post(base+"/a1/unpublish", url.Values{}); res.status != 303 || res.location != base+"/a1/unpublish" {
+		t.Fatalf("unconfirmed unpublish: %d to %q", res.status, res.location)
+	}
+	if strings.Join(j.calls, ",") != "save a1,publish a1" {
+		t.Fatalf("an unconfirmed unpublish reached the journal: %v", j.calls)
+	}
+	if res := c.post(base+"/a1/unpublish", url.Values{"confirm": {"yes"}}); res.status != 303 {
+		t.Fatalf("unpublish: %d", res.status)
+	}
 	// Another tenant's articles are as unknown as missing ones.
 	otherBase := "/admin/tenants/" + strconv.FormatInt(other.ID, 10) + "/articles"
 	for _, res := range []adminAnswer{c.get(otherBase), c.post(otherBase, form), c.post(otherBase+"/a1/publish", url.Values{}),
-		c.get(base + "/no-such-article"), c.post(base+"/no-such-article/unpublish", url.Values{})} {
+		c.get(base + "/no-such-article"), c.get(base + "/no-such-article/unpublish"),
+		c.post(base+"/no-such-article/unpublish", url.Values{"confirm": {"yes"}})} {
 		if res.status != 404 {
 			t.Errorf("expected 404, got %d", res.status)
 		}
 	}
-	if strings.Join(j.calls, ",") != "save a1,publish a1" {
+	if strings.Join(j.calls, ",") != "save a1,publish a1,unpublish a1" {
 		t.Fatalf("journal calls %v", j.calls)
 	}
 }

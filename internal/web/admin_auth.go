@@ -14,7 +14,11 @@ import (
 // Session keys of the admin UI.
 const (
 	sessAdminID = "admin.user_id"
-	sessFlash   = "admin.flash"
+	// sessAdminGeneration is the account's session generation at sign-in
+	// (store.AdminUser.SessionGeneration): once a password change moves
+	// it on, the session is over.
+	sessAdminGeneration = "admin.generation"
+	sessFlash           = "admin.flash"
 )
 
 // Sign-in throttling: after adminMaxLoginFailures wrong passwords in a row
@@ -58,8 +62,31 @@ func (s *Server) admin(h adminHandler) http.HandlerFunc {
 			s.adminFail(w, r, nil, "load administrator", err)
 			return
 		}
+		if s.sessions.GetInt64(ctx, sessAdminGeneration) != u.SessionGeneration {
+			// The password changed since this session signed in (on
+			// another session, or by reset-password): it is over.
+			s.log.InfoContext(ctx, "admin session ended by a password change", "admin", u.ID)
+			if err := s.sessions.Destroy(ctx); err != nil {
+				s.adminFail(w, r, nil, "sign out", err)
+				return
+			}
+			s.adminToSignIn(w, r)
+			return
+		}
+		if u.MustChangePassword && !adminChangingPassword(r) {
+			// A password someone else has seen (printed at first start or
+			// by reset-password) opens nothing but the account page.
+			s.adminRedirect(w, r, "/admin/account", "") // the page says why
+			return
+		}
 		h(w, r, &u)
 	}
+}
+
+// adminChangingPassword reports whether the request is one an administrator
+// whose password must change may still make.
+func adminChangingPassword(r *http.Request) bool {
+	return r.URL.Path == "/admin/account" || r.URL.Path == "/admin/account/password"
 }
 
 // siteOnly requires a site administrator; anyone else gets the page that
@@ -198,19 +225,26 @@ func (s *Server) adminSignIn(w http.ResponseWriter, r *http.Request) {
 			Data: adminSignInData{Email: email, Next: next, Error: "Too many sign-in attempts from your network. Wait a minute and try again."}})
 		return
 	}
-	if s.signIn.locked(from, email) {
-		// Locked for this address only; it knows it failed five times, so
-		// skipping the hash tells it nothing new, and saves the work.
-		s.log.InfoContext(ctx, "admin sign-in refused: locked for this address", "remote", ip)
-		refuse(adminSignInFailed)
-		return
-	}
 	u, err := s.store.AdminUserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.adminFail(w, r, nil, "sign in", err)
 		return
 	}
 	known := err == nil
+	// Failures count against the account's current password: once it is
+	// reset (orcidlink admin reset-password), the address that was locked
+	// out guessing the old one may sign in with the new one at once.
+	lockName := email
+	if known {
+		lockName = email + "#" + strconv.FormatInt(u.SessionGeneration, 10)
+	}
+	if s.signIn.locked(from, lockName) {
+		// Locked for this address only; it knows it failed five times, so
+		// skipping the hash tells it nothing new, and saves the work.
+		s.log.InfoContext(ctx, "admin sign-in refused: locked for this address", "remote", ip)
+		refuse(adminSignInFailed)
+		return
+	}
 	now := s.now()
 	// An unknown email, or an account an administrator locked, is checked
 	// against dummyHash: the time spent is the same as for a wrong
@@ -234,7 +268,7 @@ func (s *Server) adminSignIn(w http.ResponseWriter, r *http.Request) {
 		s.log.ErrorContext(ctx, "admin password hash unreadable", "admin", u.ID, "err", err)
 	}
 	if !genuine || !ok {
-		lockedNow := s.signIn.failed(from, email)
+		lockedNow := s.signIn.failed(from, lockName)
 		switch {
 		case !known:
 			s.log.InfoContext(ctx, "admin sign-in refused: unknown email", "remote", ip)
@@ -256,7 +290,7 @@ func (s *Server) adminSignIn(w http.ResponseWriter, r *http.Request) {
 		refuse(adminSignInFailed)
 		return
 	}
-	s.signIn.succeeded(from, email)
+	s.signIn.succeeded(from, lockName)
 	if err := s.store.RecordLoginSuccess(ctx, u.ID); err != nil {
 		s.adminFail(w, r, nil, "record sign-in", err)
 		return
@@ -268,7 +302,12 @@ func (s *Server) adminSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.Put(ctx, sessAdminID, u.ID)
+	s.sessions.Put(ctx, sessAdminGeneration, u.SessionGeneration)
 	s.log.InfoContext(ctx, "admin signed in", "admin", u.ID, "remote", ip)
+	if u.MustChangePassword {
+		s.adminRedirect(w, r, "/admin/account", "") // the page says why
+		return
+	}
 	http.Redirect(w, r, adminSafeNext(next), http.StatusSeeOther)
 }
 

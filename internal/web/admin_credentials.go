@@ -1,14 +1,12 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
-	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
@@ -143,6 +141,7 @@ type adminCredentialData struct {
 	Shared       bool
 	Registration credentialRegistration
 	Problem      string // the redirect URI cannot work with this credential
+	Waiting      int    // researchers told that it is being repaired
 }
 
 // adminCredentialRoute loads the credential named by {cid} for a site
@@ -181,9 +180,14 @@ func (s *Server) adminCredential(w http.ResponseWriter, r *http.Request, a *stor
 		s.adminFail(w, r, a, "list tenants of credential", err)
 		return
 	}
+	waiting, err := s.store.CountCredentialWaiters(r.Context(), c.ID)
+	if err != nil {
+		s.adminFail(w, r, a, "count the researchers waiting", err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "admin_credential", s.adminPage(r, a, c.Name, adminCredentialData{
 		Credential: c, Tenants: ts, Shared: len(ts) > 1, Registration: s.adminRegistration(c, ts),
-		Problem: s.adminRedirectProblem(c.Env.Name)}))
+		Problem: s.adminRedirectProblem(c.Env.Name), Waiting: waiting}))
 }
 
 // adminCredentialForm is the credential form as typed. It has no secret field
@@ -315,6 +319,9 @@ func (s *Server) adminCredentialNew(w http.ResponseWriter, r *http.Request, a *s
 func (s *Server) adminCredentialCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
 	f, c, errs := s.adminReadCredentialForm(r, nil)
 	if !errs.any() {
+		s.adminTryCredential(r, c, errs)
+	}
+	if !errs.any() {
 		ctx := r.Context()
 		var created store.Credential
 		err := s.store.InTx(ctx, func(tx *store.Tx) error {
@@ -326,6 +333,7 @@ func (s *Server) adminCredentialCreate(w http.ResponseWriter, r *http.Request, a
 				"environment": created.Env.Name, "api": created.API, "client_id": created.ClientID})
 		})
 		if err == nil {
+			s.adminCredentialChecked(r, created.ID)
 			s.adminRedirect(w, r, adminCredentialPath(created.ID), "Credential "+created.Name+" saved.")
 			return
 		}
@@ -358,6 +366,19 @@ func (s *Server) adminCredentialEdit(w http.ResponseWriter, r *http.Request, a *
 func (s *Server) adminCredentialUpdate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, old store.Credential) {
 	f, c, errs := s.adminReadCredentialForm(r, &old)
 	if !errs.any() {
+		tried := c
+		if tried.ClientSecret == "" {
+			// Blank keeps the stored secret: check with that one.
+			stored, err := s.store.Credential(r.Context(), c.ID)
+			if err != nil {
+				s.adminFail(w, r, a, "load credential", err)
+				return
+			}
+			tried.ClientSecret = stored.ClientSecret
+		}
+		s.adminTryCredential(r, tried, errs)
+	}
+	if !errs.any() {
 		ctx := r.Context()
 		var updated store.Credential
 		err := s.store.InTx(ctx, func(tx *store.Tx) error {
@@ -369,6 +390,7 @@ func (s *Server) adminCredentialUpdate(w http.ResponseWriter, r *http.Request, a
 				"secret_changed": c.ClientSecret != "", "client_id": updated.ClientID})
 		})
 		if err == nil {
+			s.adminCredentialChecked(r, updated.ID)
 			s.adminRedirect(w, r, adminCredentialPath(updated.ID), "Credential "+updated.Name+" saved.")
 			return
 		}
@@ -392,14 +414,13 @@ func adminCredentialPath(id int64) string { return "/admin/credentials/" + strco
 // invited again, if the administrator wants.
 
 type adminProductionData struct {
-	Old      store.Credential
-	Tenants  []store.Tenant
-	Form     adminCredentialForm
-	Errors   adminFieldErrors
-	Problem  string
-	Done     bool // the move happened: offer to invite everyone again
-	New      store.Credential
-	Reinvite adminReinviteResult
+	Old     store.Credential
+	Tenants []store.Tenant
+	Form    adminCredentialForm
+	Errors  adminFieldErrors
+	Problem string
+	Done    bool // the move happened: offer to invite everyone again
+	New     store.Credential
 }
 
 func (s *Server) adminProductionPage(w http.ResponseWriter, r *http.Request, a *store.AdminUser, status int, d adminProductionData) {
@@ -445,6 +466,9 @@ func (s *Server) adminProductionMove(w http.ResponseWriter, r *http.Request, a *
 	_ = r.ParseForm()
 	r.PostForm.Set("environment", "production") // this page makes production credentials only
 	f, c, errs := s.adminReadCredentialForm(r, nil)
+	if !errs.any() {
+		s.adminTryCredential(r, c, errs)
+	}
 	d := adminProductionData{Old: old, Tenants: ts, Form: f, Errors: errs}
 	if errs.any() {
 		s.adminProductionPage(w, r, a, http.StatusUnprocessableEntity, d)
@@ -484,70 +508,10 @@ func (s *Server) adminProductionMove(w http.ResponseWriter, r *http.Request, a *
 		s.adminFail(w, r, a, "move the credential to production", err)
 		return
 	}
+	s.adminCredentialChecked(r, created.ID)
 	s.log.InfoContext(ctx, "credential moved to production", "admin", a.ID, "from", old.ID, "to", created.ID,
 		"tenants", len(ts))
 	created.ClientSecret = ""
 	d.Done, d.New, d.Tenants = true, created, ts
 	s.adminProductionPage(w, r, a, http.StatusOK, d)
-}
-
-type adminReinviteResult struct {
-	Invited, Connected, Failed int
-	Ran                        bool
-}
-
-// adminReinvite invites every person of every tenant using the credential,
-// by email; people whose link under it already covers its scopes are
-// skipped by connect (ErrAlreadyConnected). It runs within the request: a
-// tenant of a few thousand people takes seconds, which is acceptable for
-// a once-per-deployment step.
-func (s *Server) adminReinvite(w http.ResponseWriter, r *http.Request, a *store.AdminUser, c store.Credential) {
-	ctx := r.Context()
-	ts, err := s.store.ListTenantsUsingCredential(ctx, c.ID)
-	if err != nil {
-		s.adminFail(w, r, a, "list tenants of credential", err)
-		return
-	}
-	res := adminReinviteResult{Ran: true}
-	for _, t := range ts {
-		if err := s.adminInviteAll(ctx, a, t.ID, &res); err != nil {
-			s.adminFail(w, r, a, "invite everyone again", err)
-			return
-		}
-	}
-	s.log.InfoContext(ctx, "re-invited everyone of a credential", "admin", a.ID, "credential", c.ID,
-		"invited", res.Invited, "connected", res.Connected, "failed", res.Failed)
-	msg := adminPlural(res.Invited, "person", "people") + " invited again by email; " +
-		adminPlural(res.Connected, "person was", "people were") + " already connected."
-	if res.Failed > 0 {
-		msg += " " + adminPlural(res.Failed, "invitation", "invitations") + " could not be created: the server log says why."
-	}
-	s.adminRedirect(w, r, adminCredentialPath(c.ID), msg)
-}
-
-func (s *Server) adminInviteAll(ctx context.Context, a *store.AdminUser, tenantID int64, res *adminReinviteResult) error {
-	q := store.PeopleQuery{Limit: 500}
-	for {
-		pg, err := s.store.ListPeople(ctx, tenantID, q)
-		if err != nil {
-			return err
-		}
-		for _, p := range pg.People {
-			_, err := s.connect.Invite(ctx, tenantID, p.ID, store.ActorAdmin(a.ID), true)
-			switch {
-			case err == nil:
-				res.Invited++
-			case errors.Is(err, connect.ErrAlreadyConnected):
-				res.Connected++
-			default:
-				// One person's failure must not stop the others.
-				res.Failed++
-				s.log.ErrorContext(ctx, "re-invite", "tenant", tenantID, "person", p.ID, "err", err)
-			}
-		}
-		if pg.Next == "" {
-			return nil
-		}
-		q.Cursor = pg.Next
-	}
 }

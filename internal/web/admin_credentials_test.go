@@ -337,7 +337,19 @@ func TestAdminMoveToProduction(t *testing.T) {
 		t.Error("the person page does not show the sandbox link as history")
 	}
 
-	a = c.post("/admin/credentials/"+adminItoa(prod.ID)+"/reinvite", nil)
+	// Inviting everyone asks first, with the count; a POST that does not
+	// come from that page sends nothing.
+	reinvite := "/admin/credentials/" + adminItoa(prod.ID) + "/reinvite"
+	if a := c.post(reinvite, nil); a.status != http.StatusSeeOther || a.location != reinvite {
+		t.Fatalf("unconfirmed reinvite: %d to %q", a.status, a.location)
+	}
+	if es, _ := env.st.ListEmails(ctx, 10); len(es) != 0 {
+		t.Fatalf("an unconfirmed reinvite sent %d emails", len(es))
+	}
+	if page := c.get(reinvite).body; !strings.Contains(page, `id="reinvite-count"><strong>3 people</strong>`) {
+		t.Fatalf("reinvite confirmation:\n%s", page)
+	}
+	a = c.post(reinvite, url.Values{"confirm": {"yes"}})
 	if a.status != http.StatusSeeOther {
 		t.Fatalf("reinvite: %d\n%s", a.status, a.body)
 	}

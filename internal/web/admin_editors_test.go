@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/orcidlink/orcidlink/internal/jobs"
 	"github.com/orcidlink/orcidlink/internal/journal"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
@@ -20,16 +19,7 @@ import (
 // affiliation its end date. Another tenant's board is not found.
 func TestAdminEditors(t *testing.T) {
 	ctx := context.Background()
-	j := &lateJournal{}
-	env := newAdminEnv(t, adminEnvOptions{journal: j})
-	q, err := jobs.New(ctx, jobs.Config{Store: env.st}) // never started: items wait
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { q.Stop(ctx) })
-	if j.Service, err = journal.New(journal.Config{Store: env.st, Queue: q, Inviter: env.svc}); err != nil {
-		t.Fatal(err)
-	}
+	env := newJournalAdminEnv(t)
 	cred := env.addCredential(t, "Journals", "APP-0000000000000001", "journals-secret")
 	mine := env.addTenant(t, "journal", cred.ID)
 	other := env.addTenant(t, "other", cred.ID)

@@ -275,7 +275,7 @@ func TestAdminSiteAdminPages(t *testing.T) {
 		"/admin/credentials/" + adminItoa(f.cred.ID) + "/edit", "/admin/credentials/" + adminItoa(f.cred.ID) + "/production",
 		"/admin/outbox", "/admin/outbox/" + adminItoa(f.theirEmail.ID), "/admin/outbox/" + adminItoa(f.siteEmail.ID),
 		"/admin/outbox/" + adminItoa(f.theirEmail.ID) + "/preview",
-		"/admin/users", "/admin/users/new", "/admin/users/" + adminItoa(f.manager.ID) + "/edit",
+		"/admin/users", "/admin/invite", "/admin/users/" + adminItoa(f.manager.ID) + "/edit",
 	} {
 		a := c.get(path)
 		if a.status != http.StatusOK {

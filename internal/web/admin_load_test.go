@@ -120,7 +120,7 @@ func TestAdminAuditInSameTransaction(t *testing.T) {
 				}
 				return nil
 			}},
-		{"person.deleted", tenant + "/people/" + adminItoa(p.ID) + "/delete", url.Values{},
+		{"person.deleted", tenant + "/people/" + adminItoa(p.ID) + "/delete", url.Values{"confirm": {"yes"}},
 			func() error {
 				if _, err := env.st.Person(ctx, tn.ID, p.ID); err != nil {
 					return fmt.Errorf("the person was deleted without an audit event: %v", err)

@@ -1,10 +1,10 @@
 package web
 
 import (
-	"cmp"
 	"errors"
 	"net/http"
-	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/orcidlink/orcidlink/internal/store"
 )
@@ -18,12 +18,19 @@ type adminOutboxRow struct {
 }
 
 type adminOutboxData struct {
-	Emails []adminOutboxRow
-	Site   bool
+	Emails  []adminOutboxRow
+	Site    bool
+	Search  string
+	State   store.EmailState
+	States  []store.EmailState
+	Tenant  int64 // 0: every tenant the administrator sees
+	Tenants []store.Tenant
+	Limited bool // the list stopped at adminOutboxLimit
 }
 
 // adminOutbox lists what orcidlink sent or will send: the whole outbox for
-// a site administrator, their tenants' messages for a manager.
+// a site administrator, their tenants' messages for a manager; searched by
+// recipient or subject, filtered by state and tenant.
 func (s *Server) adminOutbox(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
 	ctx := r.Context()
 	ts, err := s.store.TenantsOfUser(ctx, a.ID)
@@ -35,30 +42,37 @@ func (s *Server) adminOutbox(w http.ResponseWriter, r *http.Request, a *store.Ad
 	for _, t := range ts {
 		names[t.ID] = t.Name
 	}
-	var emails []store.Email
-	if a.Role == store.RoleSiteAdmin {
-		emails, err = s.store.ListEmails(ctx, adminOutboxLimit)
-		if err != nil {
-			s.adminFail(w, r, a, "list the outbox", err)
+	query := r.URL.Query()
+	d := adminOutboxData{Site: a.Role == store.RoleSiteAdmin, Search: strings.TrimSpace(query.Get("q")),
+		State: store.EmailState(query.Get("state")), Tenants: ts,
+		States: []store.EmailState{store.EmailWaiting, store.EmailFailed, store.EmailSent}}
+	if d.State != "" && !d.State.Valid() {
+		s.adminBadRequest(w, r, a, "There is no such state to filter messages by.")
+		return
+	}
+	q := store.EmailQuery{Search: d.Search, State: d.State, Limit: adminOutboxLimit}
+	if raw := query.Get("tenant"); raw != "" {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if _, mine := names[id]; err != nil || !mine {
+			// Another tenant's id shows nothing rather than saying it exists.
+			s.adminBadRequest(w, r, a, "There is no such tenant to filter messages by.")
 			return
 		}
-	} else {
+		d.Tenant = id
+		q.TenantIDs = []int64{id}
+	} else if !d.Site {
+		// A manager sees their tenants' messages, never site-wide ones.
+		q.TenantIDs = make([]int64, 0, len(ts))
 		for _, t := range ts {
-			es, err := s.store.ListTenantEmails(ctx, t.ID, adminOutboxLimit)
-			if err != nil {
-				s.adminFail(w, r, a, "list the outbox", err)
-				return
-			}
-			emails = append(emails, es...)
-		}
-		slices.SortFunc(emails, func(x, y store.Email) int {
-			return cmp.Or(y.CreatedAt.Compare(x.CreatedAt), cmp.Compare(y.ID, x.ID))
-		})
-		if len(emails) > adminOutboxLimit {
-			emails = emails[:adminOutboxLimit]
+			q.TenantIDs = append(q.TenantIDs, t.ID)
 		}
 	}
-	d := adminOutboxData{Site: a.Role == store.RoleSiteAdmin}
+	emails, err := s.store.SearchEmails(ctx, q)
+	if err != nil {
+		s.adminFail(w, r, a, "list the outbox", err)
+		return
+	}
+	d.Limited = len(emails) == adminOutboxLimit
 	for _, e := range emails {
 		d.Emails = append(d.Emails, adminOutboxRow{Email: e, TenantName: names[e.TenantID]})
 	}

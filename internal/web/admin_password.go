@@ -29,9 +29,8 @@ const (
 	argonKeyLen  = 32
 )
 
-// minPasswordLen is the shortest password the admin UI accepts. Length is
-// what makes a password strong; no composition rules (NIST SP 800-63B).
-const minPasswordLen = 12
+// Which passwords are accepted is package password's (the policy); this
+// file only hashes and verifies them.
 
 var errBadHash = errors.New("not an argon2id hash")
 

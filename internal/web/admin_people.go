@@ -28,6 +28,9 @@ type adminPeopleData struct {
 	// "previous": "first page" starts over.
 	NextURL, FirstURL string
 	Paged             bool // this is not the first page
+	// HereURL is this page, where inviting the people ticked comes back
+	// to; ExportURL downloads the list as filtered (admin_export.go).
+	HereURL, ExportURL string
 }
 
 func adminPeopleURL(tenantID int64, status store.PersonStatus, search, cursor string) string {
@@ -69,7 +72,9 @@ func (s *Server) adminPeople(w http.ResponseWriter, r *http.Request, a *store.Ad
 		return
 	}
 	d := adminPeopleData{Tenant: t, People: pg.People, Statuses: adminStatuses, Status: status, Search: search,
-		FirstURL: adminPeopleURL(t.ID, status, search, ""), Paged: cursor != ""}
+		FirstURL: adminPeopleURL(t.ID, status, search, ""), Paged: cursor != "",
+		HereURL: adminPeopleURL(t.ID, status, search, cursor)}
+	d.ExportURL = strings.Replace(d.FirstURL, "/people", "/people.csv", 1)
 	if pg.Next != "" {
 		d.NextURL = adminPeopleURL(t.ID, status, search, pg.Next)
 	}
@@ -253,10 +258,14 @@ func adminViewLink(l store.Link, credential string) adminLinkView {
 		Authenticated: l.State == store.LinkConnected && l.ORCIDURI != ""}
 }
 
+// adminAuditView is a history event as the page shows it: a sentence
+// when the action is known, else its name and raw detail.
 type adminAuditView struct {
 	At            time.Time
 	Actor, Action string
 	Detail        string
+	Sentence      string
+	Known         bool
 }
 
 type adminCallView struct {
@@ -409,8 +418,16 @@ func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request, a *store.Ad
 		s.adminFail(w, r, a, "list history", err)
 		return
 	}
+	adminEmails, err := s.adminEmails(ctx)
+	if err != nil {
+		s.adminFail(w, r, a, "list administrators", err)
+		return
+	}
+	name := strings.TrimSpace(p.GivenNames + " " + p.FamilyNames)
 	for _, e := range events {
-		v := adminAuditView{At: e.CreatedAt, Actor: e.Actor, Action: e.Action}
+		v := adminAuditView{At: e.CreatedAt, Action: e.Action,
+			Actor: adminActorText(e.Actor, name, adminEmails)}
+		v.Sentence, v.Known = adminAuditSentence(e, name, adminEmails)
 		if string(e.Detail) != "{}" && len(e.Detail) > 0 {
 			v.Detail = string(e.Detail)
 		}
@@ -488,6 +505,10 @@ func (s *Server) adminRemoveIDConfirm(w http.ResponseWriter, r *http.Request, a 
 // administrator may): connect revokes the tokens at ORCID, forgets iD and
 // tokens, and writes the audit entry.
 func (s *Server) adminRemoveID(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
+	if !adminConfirmed(r) {
+		s.adminToConfirm(w, r)
+		return
+	}
 	err := s.connect.Disconnect(r.Context(), t.ID, p.ID, store.ActorAdmin(a.ID))
 	switch {
 	case err == nil:
@@ -517,6 +538,10 @@ func (s *Server) adminPersonDeleteConfirm(w http.ResponseWriter, r *http.Request
 // first (the store asks for it): a deleted person must not leave us holding
 // access to their record.
 func (s *Server) adminPersonDelete(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
+	if !adminConfirmed(r) {
+		s.adminToConfirm(w, r)
+		return
+	}
 	ctx := r.Context()
 	if l, err := s.store.Link(ctx, t.ID, p.ID); err == nil && l.State != store.LinkRemoved {
 		err := s.connect.Disconnect(ctx, t.ID, p.ID, store.ActorAdmin(a.ID))

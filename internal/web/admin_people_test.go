@@ -359,7 +359,7 @@ func TestAdminPersonPage(t *testing.T) {
 		`<code>/read-limited</code>`, `<code>/activities/update</code>`,
 		`id="person-expires">` + l.ExpiresAt.UTC().Format("2006-01-02"),
 		`id="person-authenticated-at">` + l.AuthenticatedAt.UTC().Format("2006-01-02"),
-		`id="person-status">connected`,
+		`id="person-status">Connected`,
 		`https://api.sandbox.orcid.org/v3.0/0000-0002-1825-0097/record`, `123ms`,
 		`&#34;orcid-identifier&#34;`,
 		`id="remove-id"`,
@@ -434,7 +434,15 @@ func TestAdminRemoveID(t *testing.T) {
 		!strings.Contains(confirm.body, reg.IDURI(id)) {
 		t.Fatalf("confirm page: %d\n%s", confirm.status, confirm.body)
 	}
-	a := c.post(personURL+"/remove-id", nil)
+	// A POST that does not come from the confirmation page only leads
+	// there.
+	if a := c.post(personURL+"/remove-id", nil); a.status != http.StatusSeeOther || a.location != personURL+"/remove-id" {
+		t.Fatalf("unconfirmed removal: %d to %q", a.status, a.location)
+	}
+	if l, _ := env.st.Link(ctx, tn.ID, p.ID); l.State != store.LinkConnected {
+		t.Fatalf("an unconfirmed removal removed the iD: %s", l.State)
+	}
+	a := c.post(personURL+"/remove-id", url.Values{"confirm": {"yes"}})
 	if a.status != http.StatusSeeOther || a.location != personURL {
 		t.Fatalf("remove iD: %d to %q\n%s", a.status, a.location, a.body)
 	}
@@ -471,7 +479,13 @@ func TestAdminRemoveID(t *testing.T) {
 	}
 
 	// Deleting the person afterwards leaves nothing of them.
-	if a := c.post(personURL+"/delete", nil); a.status != http.StatusSeeOther {
+	if a := c.post(personURL+"/delete", nil); a.status != http.StatusSeeOther || a.location != personURL+"/delete" {
+		t.Fatalf("unconfirmed delete: %d to %q", a.status, a.location)
+	}
+	if _, err := env.st.Person(ctx, tn.ID, p.ID); err != nil {
+		t.Fatalf("an unconfirmed delete deleted the person: %v", err)
+	}
+	if a := c.post(personURL+"/delete", url.Values{"confirm": {"yes"}}); a.status != http.StatusSeeOther {
 		t.Fatalf("delete: %d", a.status)
 	}
 	if _, err := env.st.Person(ctx, tn.ID, p.ID); !errors.Is(err, store.ErrNotFound) {

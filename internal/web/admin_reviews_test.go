@@ -18,6 +18,25 @@ import (
 // store) exists.
 type lateJournal struct{ *journal.Service }
 
+// newJournalAdminEnv is the admin UI with the real journal workflow over a
+// queue that is never started, so items wait, pending, where a test can
+// read what would be sent.
+func newJournalAdminEnv(t *testing.T) *adminEnv {
+	t.Helper()
+	ctx := context.Background()
+	j := &lateJournal{}
+	env := newAdminEnv(t, adminEnvOptions{journal: j})
+	q, err := jobs.New(ctx, jobs.Config{Store: env.st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Stop(ctx) })
+	if j.Service, err = journal.New(journal.Config{Store: env.st, Queue: q, Inviter: env.svc}); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
 // TestAdminTenantPublisherAndReinvite: the tenant form keeps the publisher
 // of peer reviews and the re-invitation choice, and refuses a publisher
 // ORCID would refuse.
@@ -99,16 +118,7 @@ func TestAdminTenantPublisherAndReinvite(t *testing.T) {
 // tenant or a bad date, nothing is recorded.
 func TestAdminArticleReview(t *testing.T) {
 	ctx := context.Background()
-	j := &lateJournal{}
-	env := newAdminEnv(t, adminEnvOptions{journal: j})
-	q, err := jobs.New(ctx, jobs.Config{Store: env.st}) // never started: items wait
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { q.Stop(ctx) })
-	if j.Service, err = journal.New(journal.Config{Store: env.st, Queue: q, Inviter: env.svc}); err != nil {
-		t.Fatal(err)
-	}
+	env := newJournalAdminEnv(t)
 	cred := env.addCredential(t, "Journals", "APP-0000000000000001", "journals-secret")
 	mine := env.addTenant(t, "journal", cred.ID)
 	other := env.addTenant(t, "other", cred.ID)

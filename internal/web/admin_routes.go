@@ -20,6 +20,10 @@ func (s *Server) registerAdminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/signin", s.adminSignInForm)
 	mux.HandleFunc("POST /admin/signin", s.adminSignIn)
 	mux.HandleFunc("POST /admin/signout", s.adminSignOut)
+	// An administrator's invitation: whoever has the link chooses the
+	// password of the account it creates, once (admin_invite.go).
+	mux.HandleFunc("GET /admin/welcome/{token}", s.adminWelcome)
+	mux.HandleFunc("POST /admin/welcome/{token}", s.adminWelcomeAccept)
 
 	mux.HandleFunc("GET /admin/{$}", s.admin(s.adminDashboard))
 	// Everything else under /admin/ needs sign-in first, then is 404: an
@@ -32,11 +36,16 @@ func (s *Server) registerAdminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/tenants/{tid}", s.adminTenantRoute(s.adminTenant))
 	mux.HandleFunc("GET /admin/tenants/{tid}/edit", s.adminTenantRoute(s.adminTenantEdit))
 	mux.HandleFunc("POST /admin/tenants/{tid}/edit", s.adminTenantRoute(s.adminTenantUpdate))
+	// What reaches many people or cannot be undone is confirmed on a page
+	// of its own first (admin_confirm.go).
+	mux.HandleFunc("GET /admin/tenants/{tid}/upgrade", s.adminTenantRoute(s.adminUpgradeConfirm))
+	mux.HandleFunc("POST /admin/tenants/{tid}/upgrade", s.adminTenantRoute(s.adminUpgrade))
 	mux.HandleFunc("GET /admin/tenants/{tid}/articles", s.adminTenantRoute(s.adminArticles))
 	mux.HandleFunc("POST /admin/tenants/{tid}/articles", s.adminTenantRoute(s.adminArticleSave))
 	mux.HandleFunc("GET /admin/tenants/{tid}/articles/{key}", s.adminTenantRoute(s.adminArticle))
 	mux.HandleFunc("POST /admin/tenants/{tid}/articles/{key}/publish", s.adminTenantRoute(s.adminArticlePublish))
-	mux.HandleFunc("POST /admin/tenants/{tid}/articles/{key}/unpublish", s.adminTenantRoute(s.adminArticleUnpublish))
+	mux.HandleFunc("GET /admin/tenants/{tid}/articles/{key}/unpublish", s.adminTenantRoute(s.adminArticleUnpublishConfirm))
+	mux.HandleFunc("POST /admin/tenants/{tid}/articles/{key}/unpublish", s.adminTenantRoute(s.adminArticleUnpublishConfirmed))
 	mux.HandleFunc("POST /admin/tenants/{tid}/articles/{key}/reviews", s.adminTenantRoute(s.adminArticleReview))
 	mux.HandleFunc("GET /admin/tenants/{tid}/editors", s.adminTenantRoute(s.adminEditors))
 	mux.HandleFunc("POST /admin/tenants/{tid}/editors", s.adminTenantRoute(s.adminEditorAdd))
@@ -62,7 +71,13 @@ func (s *Server) registerAdminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/tenants/{tid}/webhooks/{wid}/delete", s.adminWebhookRoute(s.adminWebhookDelete))
 	mux.HandleFunc("POST /admin/tenants/{tid}/webhooks/{wid}/deliveries/{did}/redeliver", s.adminWebhookRoute(s.adminWebhookRedeliver))
 
+	mux.HandleFunc("GET /admin/tenants/{tid}/failed", s.adminTenantRoute(s.adminFailed))
+	mux.HandleFunc("POST /admin/tenants/{tid}/failed/retry", s.adminTenantRoute(s.adminFailedRetry))
+
 	mux.HandleFunc("GET /admin/tenants/{tid}/people", s.adminTenantRoute(s.adminPeople))
+	// The list's export and its "invite the people ticked" (admin_export.go).
+	mux.HandleFunc("GET /admin/tenants/{tid}/people.csv", s.adminTenantRoute(s.adminPeopleCSV))
+	mux.HandleFunc("POST /admin/tenants/{tid}/people/invite", s.adminTenantRoute(s.adminPeopleInvite))
 	mux.HandleFunc("GET /admin/tenants/{tid}/people/new", s.adminTenantRoute(s.adminPersonNew))
 	mux.HandleFunc("POST /admin/tenants/{tid}/people/new", s.adminTenantRoute(s.adminPersonCreate))
 	mux.HandleFunc("GET /admin/tenants/{tid}/people/{pid}", s.adminPersonRoute(s.adminPerson))
@@ -84,18 +99,31 @@ func (s *Server) registerAdminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/credentials/{cid}/edit", s.adminCredentialRoute(s.adminCredentialUpdate))
 	mux.HandleFunc("GET /admin/credentials/{cid}/production", s.adminCredentialRoute(s.adminProductionForm))
 	mux.HandleFunc("POST /admin/credentials/{cid}/production", s.adminCredentialRoute(s.adminProductionMove))
+	mux.HandleFunc("GET /admin/credentials/{cid}/reinvite", s.adminCredentialRoute(s.adminReinviteConfirm))
 	mux.HandleFunc("POST /admin/credentials/{cid}/reinvite", s.adminCredentialRoute(s.adminReinvite))
+	mux.HandleFunc("POST /admin/credentials/{cid}/check", s.adminCredentialRoute(s.adminCredentialCheck))
+	mux.HandleFunc("GET /admin/credentials/{cid}/review-pack", s.adminCredentialRoute(s.adminReviewPack))
 
 	mux.HandleFunc("GET /admin/account", s.admin(s.adminAccount))
+	mux.HandleFunc("GET /admin/account/digest", s.admin(s.adminDigest))
+	mux.HandleFunc("POST /admin/account/digest", s.admin(s.adminDigestSave))
 	mux.HandleFunc("POST /admin/account/password", s.admin(s.adminAccountPassword))
+
+	// Any administrator invites: a manager only managers of their own
+	// tenants (admin_invite.go checks), a site administrator anyone.
+	mux.HandleFunc("GET /admin/invite", s.admin(s.adminInviteNew))
+	mux.HandleFunc("POST /admin/invite", s.admin(s.adminInviteCreate))
+	mux.HandleFunc("POST /admin/invitations/{iid}/cancel", s.admin(s.adminInviteCancel))
+
+	// The guides, served by orcidlink itself (admin_help.go).
+	mux.HandleFunc("GET /admin/help/{$}", s.admin(s.adminHelpIndex))
+	mux.HandleFunc("GET /admin/help/{page}", s.admin(s.adminHelp))
 
 	mux.HandleFunc("GET /admin/outbox", s.admin(s.adminOutbox))
 	mux.HandleFunc("GET /admin/outbox/{eid}", s.admin(s.adminEmail))
 	mux.HandleFunc("GET /admin/outbox/{eid}/preview", s.admin(s.adminEmailPreview))
 
 	mux.HandleFunc("GET /admin/users", s.siteOnly(s.adminUsers))
-	mux.HandleFunc("GET /admin/users/new", s.siteOnly(s.adminUserNew))
-	mux.HandleFunc("POST /admin/users/new", s.siteOnly(s.adminUserCreate))
 	mux.HandleFunc("GET /admin/users/{uid}/edit", s.siteOnly(s.adminUserEdit))
 	mux.HandleFunc("POST /admin/users/{uid}/edit", s.siteOnly(s.adminUserUpdate))
 	mux.HandleFunc("POST /admin/users/{uid}/delete", s.siteOnly(s.adminUserDelete))

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -52,35 +53,6 @@ func (s *Server) adminCountPeople(ctx context.Context, tenantID int64) (adminSta
 	return c, err
 }
 
-type adminTenantRow struct {
-	store.Tenant
-	Counts adminStatusCounts
-}
-
-type adminDashboardData struct {
-	Tenants  []adminTenantRow
-	Statuses []store.PersonStatus
-	Site     bool
-}
-
-func (s *Server) adminDashboard(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
-	ts, err := s.store.TenantsOfUser(r.Context(), a.ID)
-	if err != nil {
-		s.adminFail(w, r, a, "list tenants", err)
-		return
-	}
-	d := adminDashboardData{Statuses: adminStatuses, Site: a.Role == store.RoleSiteAdmin}
-	for _, t := range ts {
-		c, err := s.adminCountPeople(r.Context(), t.ID)
-		if err != nil {
-			s.adminFail(w, r, a, "count people", err)
-			return
-		}
-		d.Tenants = append(d.Tenants, adminTenantRow{Tenant: t, Counts: c})
-	}
-	s.render(w, r, http.StatusOK, "admin_dashboard", s.adminPage(r, a, "Dashboard", d))
-}
-
 type adminTenantsData struct {
 	Tenants     []store.Tenant
 	Credentials map[int64]store.Credential
@@ -124,6 +96,11 @@ type adminTenantData struct {
 	ItemStates []store.ItemState
 	ItemCounts map[store.ItemState]int
 	Failed     []adminItemView
+	// Asks are what researchers are asked to allow, in words, and Scopes
+	// the ORCID scopes that takes; Reminders the schedule in words.
+	Asks      []string
+	Scopes    []string
+	Reminders string
 }
 
 func (s *Server) adminTenant(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
@@ -155,7 +132,31 @@ func (s *Server) adminTenant(w http.ResponseWriter, r *http.Request, a *store.Ad
 	}
 	s.render(w, r, http.StatusOK, "admin_tenant", s.adminPage(r, a, t.Name, adminTenantData{Tenant: t, Credential: c,
 		Counts: counts, Statuses: adminStatuses, Site: a.Role == store.RoleSiteAdmin, TTL: ttl,
-		ItemStates: store.ItemStates(), ItemCounts: itemCounts, Failed: adminItemViews(failed, "", false)}))
+		ItemStates: store.ItemStates(), ItemCounts: itemCounts, Failed: adminItemViews(failed, "", false),
+		Asks: adminAskLabels(t), Scopes: s.connect.TenantScopes(t, c), Reminders: adminReminderText(t)}))
+}
+
+// adminAskLabels names what a tenant asks researchers to allow.
+func adminAskLabels(t store.Tenant) []string {
+	var out []string
+	for _, c := range adminAskChoices() {
+		if slices.Contains(t.Settings.AskList(), c.Ask) {
+			out = append(out, c.Label)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"the authenticated iD alone"}
+	}
+	return out
+}
+
+// adminReminderText says when a tenant's reminders go.
+func adminReminderText(t store.Tenant) string {
+	days := t.Settings.Reminders()
+	if len(days) == 0 {
+		return "none"
+	}
+	return adminJoinDays(days) + " days after the invitation, while unanswered"
 }
 
 // adminTenantForm is the tenant form's fields as typed, so that a refused form
@@ -175,6 +176,10 @@ type adminTenantForm struct {
 	// The publisher, convening organisation of peer reviews.
 	PublisherName, PublisherCity, PublisherRegion, PublisherCountry, PublisherROR string
 	ReviewMode                                                                    store.ReviewMode
+	// Asks are what researchers are asked to allow; ReminderDays the
+	// reminder schedule as typed ("7, 21").
+	Asks         []store.Ask
+	ReminderDays string
 }
 
 type adminTenantFormData struct {
@@ -194,7 +199,33 @@ type adminTenantFormData struct {
 	// DefaultTTLDays is how long invitations last when the tenant does
 	// not say.
 	DefaultTTLDays int
+	// AskChoices are the asks to choose from, with what each means.
+	AskChoices []adminAskChoice
 }
+
+// adminAskChoice is one ask of the tenant form, and what it means at ORCID.
+type adminAskChoice struct {
+	Ask     store.Ask
+	Label   string
+	Meaning string
+}
+
+// adminAskChoices say what each ask lets the tenant do and which of
+// ORCID's coarser permissions it takes: works and affiliations share one.
+func adminAskChoices() []adminAskChoice {
+	return []adminAskChoice{
+		{store.AskWorks, "Works and peer reviews",
+			"Add published works and peer reviews to researchers' records. Asks ORCID for /activities/update."},
+		{store.AskAffiliations, "Affiliations",
+			"Add employment, education and memberships. Also /activities/update: ORCID grants works, peer reviews, affiliations and fundings as one permission, so researchers see the same request either way."},
+		{store.AskPerson, "Person data",
+			"Add other identifiers, websites and keywords to the biography part of the record. Asks for /person/update."},
+		{store.AskReadLimited, "Read limited data",
+			"Read what researchers share with trusted organisations only (record import reads more than the public part). Asks for /read-limited."},
+	}
+}
+
+func (d adminTenantFormData) Asked(a store.Ask) bool { return slices.Contains(d.Form.Asks, a) }
 
 func (d adminTenantFormData) HasLanguage(code string) bool {
 	return slices.Contains(d.Form.Languages, code)
@@ -207,7 +238,8 @@ func adminFormFromTenant(t store.Tenant) adminTenantForm {
 		Reinvite: t.Settings.ReinviteOnRevocation, PublisherName: t.Settings.Publisher.Name,
 		PublisherCity: t.Settings.Publisher.City, PublisherRegion: t.Settings.Publisher.Region,
 		PublisherCountry: t.Settings.Publisher.Country, PublisherROR: t.Settings.Publisher.ROR,
-		ReviewMode: t.Settings.ReviewMode.Or("")}
+		ReviewMode: t.Settings.ReviewMode.Or(""), Asks: t.Settings.AskList(),
+		ReminderDays: adminJoinDays(t.Settings.Reminders())}
 	if d := t.Settings.InvitationTTL; d > 0 {
 		f.TTLDays = strconv.Itoa(int(d / (24 * time.Hour)))
 	}
@@ -293,7 +325,57 @@ func adminReadTenantForm(r *http.Request, base store.Tenant, site bool) (adminTe
 	t.Settings.Publisher = store.Publisher{Name: f.PublisherName, City: f.PublisherCity, Region: f.PublisherRegion,
 		Country: f.PublisherCountry, ROR: f.PublisherROR}
 	t.Settings.ReviewMode = f.ReviewMode
+	// Forms from before these fields existed keep what was chosen.
+	if r.PostFormValue("asks_shown") == "1" {
+		f.Asks = []store.Ask{}
+		for _, c := range adminAskChoices() {
+			if slices.Contains(r.PostForm["asks"], string(c.Ask)) {
+				f.Asks = append(f.Asks, c.Ask)
+			}
+		}
+		t.Settings.Asks = f.Asks
+	} else {
+		f.Asks = base.Settings.AskList()
+	}
+	if _, ok := r.PostForm["reminder_days"]; ok {
+		f.ReminderDays = postValue(r, "reminder_days")
+		days, ok := adminParseDays(f.ReminderDays)
+		if !ok {
+			errs.add("reminder_days", fmt.Sprintf("Enter up to %d numbers of days from 1 to %d, separated by commas (e.g. 7, 21), or nothing for no reminders.",
+				store.MaxReminders, store.MaxReminderDays))
+		}
+		t.Settings.ReminderDays = days
+	} else {
+		f.ReminderDays = adminJoinDays(base.Settings.Reminders())
+	}
 	return f, t, errs
+}
+
+// adminJoinDays writes a reminder schedule as the form shows it.
+func adminJoinDays(days []int) string {
+	var parts []string
+	for _, d := range days {
+		parts = append(parts, strconv.Itoa(d))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// adminParseDays reads a reminder schedule as typed: numbers separated by
+// commas or spaces; nothing is no reminders (an empty schedule, not the
+// default).
+func adminParseDays(s string) ([]int, bool) {
+	days := []int{}
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n > store.MaxReminderDays {
+			return nil, false
+		}
+		if !slices.Contains(days, n) {
+			days = append(days, n)
+		}
+	}
+	slices.Sort(days)
+	return days, len(days) <= store.MaxReminders
 }
 
 // adminCheckPublisher checks the publisher with the journal's rules (shared
@@ -335,6 +417,7 @@ func (s *Server) adminTenantFormPage(w http.ResponseWriter, r *http.Request, a *
 	d.Credentials, d.Languages, d.Site = cs, adminLanguages, a.Role == store.RoleSiteAdmin
 	d.ReviewModes, d.Countries = store.ReviewModes, adminCountryList()
 	d.DefaultTTLDays = int(connect.DefaultInvitationTTL / (24 * time.Hour))
+	d.AskChoices = adminAskChoices()
 	if d.Errors == nil {
 		d.Errors = adminFieldErrors{}
 	}
@@ -347,7 +430,8 @@ func (s *Server) adminTenantFormPage(w http.ResponseWriter, r *http.Request, a *
 
 func (s *Server) adminTenantNew(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
 	s.adminTenantFormPage(w, r, a, http.StatusOK, adminTenantFormData{New: true,
-		Form: adminTenantForm{Languages: []string{"en"}, DefaultLanguage: "en"}})
+		Form: adminTenantForm{Languages: []string{"en"}, DefaultLanguage: "en", Asks: store.AllAsks(),
+			ReminderDays: adminJoinDays(store.DefaultReminderDays())}})
 }
 
 func (s *Server) adminTenantCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
@@ -402,6 +486,12 @@ func (s *Server) adminTenantUpdate(w http.ResponseWriter, r *http.Request, a *st
 			return adminAuditIn(ctx, tx, a, t.ID, 0, "tenant.updated", detail)
 		})
 		switch {
+		case err == nil && adminAsksWidened(t, updated) && updated.CredentialID == t.CredentialID:
+			// Researchers connected before granted less: offer to ask
+			// them, on a page that says how many.
+			s.adminRedirect(w, r, adminTenantPath(t.ID)+"/upgrade", "Tenant "+updated.Name+
+				" saved. It now asks researchers for more than before.")
+			return
 		case err == nil:
 			s.adminRedirect(w, r, adminTenantPath(t.ID), "Tenant "+updated.Name+" saved.")
 			return

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/orcidlink/orcidlink/internal/store"
 )
@@ -61,7 +60,6 @@ type adminUserFormData struct {
 	Form    adminUserForm
 	Errors  adminFieldErrors
 	Tenants []store.Tenant
-	New     bool
 	Self    bool
 }
 
@@ -78,16 +76,13 @@ func (s *Server) adminUserFormPage(w http.ResponseWriter, r *http.Request, a *st
 		d.Errors = adminFieldErrors{}
 	}
 	d.Self = d.Form.ID == a.ID
-	title := "New administrator"
-	if !d.New {
-		title = "Edit " + d.Form.Email
-	}
-	s.render(w, r, status, "admin_user_form", s.adminPage(r, a, title, d))
+	s.render(w, r, status, "admin_user_form", s.adminPage(r, a, "Edit "+d.Form.Email, d))
 }
 
-// adminReadUserForm reads the form; the password is returned apart so that it
-// never travels in the form struct a page receives.
-func adminReadUserForm(r *http.Request, creating bool) (adminUserForm, string, adminFieldErrors) {
+// adminReadUserForm reads the administrator form. It has no password:
+// administrators choose their own, through an invitation's link
+// (admin_invite.go) or the account page; nobody types another's.
+func adminReadUserForm(r *http.Request) (adminUserForm, adminFieldErrors) {
 	_ = r.ParseForm()
 	f := adminUserForm{Email: postValue(r, "email"), Name: postValue(r, "name"), Role: postValue(r, "role")}
 	errs := adminFieldErrors{}
@@ -110,58 +105,7 @@ func adminReadUserForm(r *http.Request, creating bool) (adminUserForm, string, a
 	if store.Role(f.Role) == store.RoleTenantManager && len(f.TenantIDs) == 0 {
 		errs.add("tenants", "A tenant manager needs at least one tenant to manage.")
 	}
-	password := r.PostFormValue("password")
-	switch {
-	case password == "" && creating:
-		errs.add("password", "Choose a password of at least 12 characters.")
-	case password != "" && utf8.RuneCountInString(password) < minPasswordLen:
-		errs.add("password", "Use at least 12 characters: a few words make a good password.")
-	case len(password) > 1024:
-		errs.add("password", "Use at most 1024 bytes.")
-	}
-	return f, password, errs
-}
-
-func (s *Server) adminUserNew(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
-	s.adminUserFormPage(w, r, a, http.StatusOK, adminUserFormData{New: true, Form: adminUserForm{Role: string(store.RoleTenantManager)}})
-}
-
-func (s *Server) adminUserCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
-	f, password, errs := adminReadUserForm(r, true)
-	if !errs.any() {
-		hash, err := s.hashPassword(r.Context(), password)
-		if err != nil {
-			s.adminFail(w, r, a, "hash the password", err)
-			return
-		}
-		ctx := r.Context()
-		var created store.AdminUser
-		err = s.store.InTx(ctx, func(tx *store.Tx) error {
-			var err error
-			created, err = tx.CreateAdminUser(ctx, store.AdminUser{Email: f.Email, Name: f.Name,
-				PasswordHash: hash, Role: store.Role(f.Role)})
-			if err != nil {
-				return err
-			}
-			if err := tx.SetUserTenants(ctx, created.ID, adminManagedTenants(f)); err != nil {
-				return err
-			}
-			return adminAuditIn(ctx, tx, a, 0, 0, "admin.created", map[string]any{"admin": created.ID, "role": created.Role})
-		})
-		switch {
-		case err == nil:
-			s.adminRedirect(w, r, "/admin/users", created.Email+" can now sign in.")
-			return
-		case errors.Is(err, store.ErrConflict):
-			errs.add("email", "Another administrator already has this email address.")
-		case errors.Is(err, store.ErrNotFound):
-			errs.add("tenants", "One of these tenants no longer exists. Reload and choose again.")
-		default:
-			s.adminFail(w, r, a, "create the administrator", err)
-			return
-		}
-	}
-	s.adminUserFormPage(w, r, a, http.StatusUnprocessableEntity, adminUserFormData{New: true, Form: f, Errors: errs})
+	return f, errs
 }
 
 // adminManagedTenants are the tenants to assign: none for a site administrator,
@@ -216,7 +160,7 @@ func (s *Server) adminUserUpdate(w http.ResponseWriter, r *http.Request, a *stor
 	if !ok {
 		return
 	}
-	f, password, errs := adminReadUserForm(r, false)
+	f, errs := adminReadUserForm(r)
 	f.ID, f.Locked, f.LockedUntil = u.ID, u.LockedUntil.After(s.now()), u.LockedUntil
 	if u.ID == a.ID && store.Role(f.Role) != store.RoleSiteAdmin {
 		// Demoting yourself would lock you out of this very page, and may
@@ -229,14 +173,6 @@ func (s *Server) adminUserUpdate(w http.ResponseWriter, r *http.Request, a *stor
 	}
 	changed := u
 	changed.Email, changed.Name, changed.Role = f.Email, f.Name, store.Role(f.Role)
-	if password != "" {
-		hash, err := s.hashPassword(r.Context(), password)
-		if err != nil {
-			s.adminFail(w, r, a, "hash the password", err)
-			return
-		}
-		changed.PasswordHash = hash
-	}
 	unlock := r.PostFormValue("unlock") == "on"
 	ctx := r.Context()
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
@@ -254,7 +190,7 @@ func (s *Server) adminUserUpdate(w http.ResponseWriter, r *http.Request, a *stor
 			return err
 		}
 		return adminAuditIn(ctx, tx, a, 0, 0, "admin.updated", map[string]any{"admin": u.ID, "role": changed.Role,
-			"password_changed": password != "", "unlocked": unlock})
+			"unlocked": unlock})
 	})
 	switch {
 	case err == nil:

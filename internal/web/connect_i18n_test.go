@@ -11,7 +11,7 @@ import (
 
 // researcherTemplates are the pages a researcher sees; the admin UI is in
 // English only.
-var researcherTemplates = []string{"layout", "error", "invitation", "connected", "denied", "disconnected"}
+var researcherTemplates = []string{"layout", "error", "invitation", "connected", "denied", "disconnect", "disconnected"}
 
 // TestTranslationsComplete: every text a researcher can see has a Spanish
 // and a French version. It reads the keys from the templates (.T "...")
@@ -50,6 +50,9 @@ func TestTranslationsComplete(t *testing.T) {
 		}
 	}
 	for _, text := range scopeTexts {
+		keys[text] = true
+	}
+	for _, text := range askTexts {
 		keys[text] = true
 	}
 	if len(keys) < 50 {

@@ -117,8 +117,21 @@ func TestJourney(t *testing.T) {
 				}
 			}
 
-			// Disconnect from the success page.
-			d := b.post(inv+"/disconnect", url.Values{})
+			// Disconnect from the success page: its button leads to a page
+			// that says what disconnecting does and asks to confirm; a POST
+			// without the confirmation only leads there.
+			confirm := b.get(inv + "/disconnect")
+			if confirm.status != http.StatusOK || !hasID(confirm.body, "confirm-disconnect") ||
+				!strings.Contains(confirm.body, `name="confirm" value="yes"`) || !hasID(confirm.body, "disconnect-explained") {
+				t.Fatalf("disconnect confirmation: %d\n%s", confirm.status, confirm.body)
+			}
+			if r := b.post(inv+"/disconnect", url.Values{}); r.status != http.StatusSeeOther || r.location != inv+"/disconnect" {
+				t.Fatalf("unconfirmed disconnect: %d to %q", r.status, r.location)
+			}
+			if l, _ := e.st.Link(e.ctx, e.tenant.ID, e.alice.ID); l.State != store.LinkConnected {
+				t.Fatalf("an unconfirmed disconnect disconnected: %s", l.State)
+			}
+			d := b.post(inv+"/disconnect", url.Values{"confirm": {"yes"}})
 			if d.status != http.StatusOK || !hasID(d.body, "disconnected-message") {
 				t.Fatalf("disconnect: %d\n%s", d.status, d.body)
 			}
@@ -134,8 +147,11 @@ func TestJourney(t *testing.T) {
 				t.Errorf("orcid.json after disconnecting: %d, want 404", status)
 			}
 			// Disconnecting twice says there is nothing to disconnect.
-			if r := b.post(inv+"/disconnect", url.Values{}); r.status != http.StatusConflict || !strings.Contains(r.body, "help@jot.example") {
+			if r := b.post(inv+"/disconnect", url.Values{"confirm": {"yes"}}); r.status != http.StatusConflict || !strings.Contains(r.body, "help@jot.example") {
 				t.Errorf("second disconnect: %d", r.status)
+			}
+			if r := b.get(inv + "/disconnect"); r.status != http.StatusConflict {
+				t.Errorf("disconnect confirmation with nothing to disconnect: %d", r.status)
 			}
 			// And the same link can connect again.
 			if !strings.Contains(b.connect(inv), idURI) {
@@ -253,7 +269,10 @@ func TestErrorPages(t *testing.T) {
 			return b.get(b.authorizeAtORCID(b.startConnect(inv)))
 		}, http.StatusConflict, "already connected to another person at Journal of Tests"},
 		{"disconnect when not connected", func(t *testing.T, e *researcherEnv) response {
-			return e.browser(t).post(e.invite(t, e.alice)+"/disconnect", url.Values{})
+			return e.browser(t).post(e.invite(t, e.alice)+"/disconnect", url.Values{"confirm": {"yes"}})
+		}, http.StatusConflict, "no connected ORCID iD"},
+		{"disconnect page when not connected", func(t *testing.T, e *researcherEnv) response {
+			return e.browser(t).get(e.invite(t, e.alice) + "/disconnect")
 		}, http.StatusConflict, "no connected ORCID iD"},
 	}
 	for _, tt := range tests {
@@ -342,7 +361,10 @@ func TestLanguages(t *testing.T) {
 				t.Errorf("success page lacks %q", want)
 			}
 		}
-		d := b.post(inv+"/disconnect", url.Values{"lang": {"es"}})
+		if c := b.get(inv + "/disconnect?lang=es"); !strings.Contains(c.body, "¿Desconectar su ORCID iD de Journal of Tests?") {
+			t.Errorf("disconnect confirmation in Spanish:\n%s", c.body)
+		}
+		d := b.post(inv+"/disconnect", url.Values{"lang": {"es"}, "confirm": {"yes"}})
 		if !strings.Contains(d.body, "Su ORCID iD ha sido desconectado") {
 			t.Errorf("disconnected page in Spanish:\n%s", d.body)
 		}

@@ -40,6 +40,9 @@ func (s *Server) registerConnectRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /i/{token}", s.invitationPage)
 	mux.HandleFunc("POST /i/{token}/connect", s.startConnect)
 	mux.HandleFunc("GET /i/{token}/connected", s.connectedPage)
+	// Disconnecting cannot be undone from here: a page says what it does
+	// and asks to confirm first.
+	mux.HandleFunc("GET /i/{token}/disconnect", s.disconnectConfirm)
 	mux.HandleFunc("POST /i/{token}/disconnect", s.disconnectPage)
 	mux.HandleFunc("POST /i/{token}/reviews", s.reviewsPage)
 	mux.HandleFunc("GET "+connect.CallbackPath, s.orcidCallback)
@@ -62,6 +65,12 @@ type connectData struct {
 	WasRevoked bool     // the earlier connection was revoked at ORCID
 	Incomplete bool     // disconnected here, but ORCID could not revoke
 	Flash      string
+	// Reason says why the invitation was sent (an article, a review, a
+	// wider permission), in the page's language; "" for none.
+	Reason string
+	// CoarseNote explains, when the tenant asks for works or affiliations
+	// but not both, that ORCID's permission covers more than it uses.
+	CoarseNote string
 	// AskReviews: the tenant records peer reviews, so the researcher is
 	// asked whether theirs may go to their ORCID record; ReviewsConsent is
 	// their answer (yes until they say no).
@@ -93,10 +102,32 @@ var scopeTexts = map[string]string{
 	orcid.ScopePersonUpdate:     "Add and update biographical information in your ORCID record, such as other identifiers and websites.",
 }
 
+// askTexts say what the tenant will do with each ask that
+// /activities/update grants: the consent text follows the tenant's
+// choices, not the breadth of ORCID's permission. The sentences are i18n
+// keys.
+var askTexts = map[store.Ask]string{
+	store.AskWorks:        "Add your works and peer reviews to your ORCID record, and keep them up to date.",
+	store.AskAffiliations: "Add your affiliations (employment, education, memberships) to your ORCID record, and keep them up to date.",
+}
+
 func (s *Server) connectData(token string, v connect.View, lang string) connectData {
 	t := translator(lang)
-	d := connectData{Token: token, View: v, Languages: tenantLanguages(v.Tenant), ORCIDSite: v.Credential.Env.SiteURL}
+	d := connectData{Token: token, View: v, Languages: tenantLanguages(v.Tenant), ORCIDSite: v.Credential.Env.SiteURL,
+		Reason: connect.ReasonText(lang, v.Tenant, v.Invitation.Reason)}
 	for _, sc := range v.Scopes {
+		if sc == orcid.ScopeActivitiesUpdate {
+			asks := v.Tenant.Settings.AskList()
+			for _, a := range []store.Ask{store.AskWorks, store.AskAffiliations} {
+				if slices.Contains(asks, a) {
+					d.Scopes = append(d.Scopes, scopeLine{Scope: sc, Text: t(askTexts[a])})
+				}
+			}
+			if !slices.Contains(asks, store.AskWorks) || !slices.Contains(asks, store.AskAffiliations) {
+				d.CoarseNote = t("ORCID grants this as one permission, which also covers other sections of your record; %s uses it only for what is listed here.", v.Tenant.Name)
+			}
+			continue
+		}
 		if text, ok := scopeTexts[sc]; ok {
 			d.Scopes = append(d.Scopes, scopeLine{Scope: sc, Text: t(text)})
 		}
@@ -314,10 +345,42 @@ func (s *Server) reviewsPage(w http.ResponseWriter, r *http.Request) {
 	s.connectPage(w, r, http.StatusOK, "connected", "Your ORCID iD is connected", lang, d)
 }
 
-// disconnectPage is POST /i/{token}/disconnect: revoke and remove, then
-// say so.
+// disconnectConfirm is GET /i/{token}/disconnect: what disconnecting does,
+// and the button that does it. A person with nothing to disconnect is
+// told so, as the POST would.
+func (s *Server) disconnectConfirm(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	v, err := s.connect.Lookup(r.Context(), token)
+	if err != nil {
+		s.connectError(w, r, err, nil, s.requestLang(r, nil, nil))
+		return
+	}
+	lang := s.requestLang(r, &v.Tenant, &v.Person)
+	switch {
+	case v.Invitation.State == store.InvitationCancelled:
+		s.connectError(w, r, invitationGone(v), &v.Tenant, lang)
+		return
+	case !v.CanDisconnect:
+		s.connectError(w, r, &connect.FlowError{Kind: connect.ErrNotConnected, TenantID: v.Tenant.ID, PersonID: v.Person.ID,
+			InvitationID: v.Invitation.ID}, &v.Tenant, lang)
+		return
+	}
+	s.connectPage(w, r, http.StatusOK, "disconnect", "Disconnect your ORCID iD?", lang, s.connectData(token, v, lang))
+}
+
+// disconnectPage is POST /i/{token}/disconnect from the confirmation page
+// (confirm=yes): revoke and remove, then say so. Without the confirmation
+// it leads to that page.
 func (s *Server) disconnectPage(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
+	if r.PostFormValue("confirm") != "yes" {
+		to := "/i/" + url.PathEscape(token) + "/disconnect"
+		if l := normLang(r.PostFormValue("lang")); l != "" {
+			to += "?lang=" + l
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return
+	}
 	v, err := s.connect.DisconnectByInvitation(r.Context(), token)
 	lang := normLang(r.PostFormValue("lang"))
 	if lang == "" {
@@ -368,6 +431,13 @@ func (s *Server) connectError(w http.ResponseWriter, r *http.Request, err error,
 		status, title = http.StatusConflict, "This ORCID iD is already connected"
 		what = t("The ORCID iD you signed in with is already connected to another person at %s. Nothing was saved.", tenantName)
 		next = t("If you have another ORCID record that is yours alone, start again and sign in with that one. Otherwise, contact %s so that they can sort it out.", tenantName)
+	case errors.Is(err, connect.ErrCredentialBroken):
+		// Nothing the researcher does can help, and trying again cannot
+		// work: say so, and that they will hear from us (package problems
+		// invites them again once the credential is repaired).
+		status, title = http.StatusServiceUnavailable, "The connection to ORCID is being repaired"
+		what = t("%s's connection to ORCID is being repaired, so your ORCID iD cannot be connected just now. Nothing was saved.", tenantName)
+		next = t("You do not need to do anything: we will email you as soon as it works again.")
 	case errors.Is(err, connect.ErrORCID):
 		status, title = http.StatusBadRequest, "ORCID did not complete the connection"
 		what = t("ORCID did not complete the connection, so nothing was saved.")

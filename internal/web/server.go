@@ -23,6 +23,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/problems"
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/webhooks"
 )
@@ -55,6 +56,14 @@ type Config struct {
 	// HashConcurrency is how many password hashes (19 MiB each) may run
 	// at once; 0 means half the CPUs, at least one.
 	HashConcurrency int
+	// EmailQueued, if set, is called after the admin UI puts an email in
+	// the outbox (an administrator's invitation), so that the sender
+	// delivers it at once (mail.Sender.Kick).
+	EmailQueued func()
+	// Problems, if set, checks credentials with ORCID before they are
+	// saved, on request, and sends the daily digest
+	// (*problems.Service).
+	Problems *problems.Service
 	// UploadTimeout is how long a file upload may take to arrive (the
 	// server's read timeout is sized for forms); 0 means
 	// DefaultUploadTimeout.
@@ -285,6 +294,11 @@ var funcs = template.FuncMap{
 	},
 	"join":      strings.Join,
 	"hasPrefix": strings.HasPrefix,
+	// States in words (admin_words.go).
+	"personState": personStateText,
+	"linkState":   linkStateText,
+	"itemState":   itemStateText,
+	"plural":      adminPlural,
 	// langName names a language in itself, for the language switch.
 	"langName": func(l string) string {
 		if n, ok := languageNames[l]; ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,6 +26,7 @@ import (
 type hangingReceiver struct {
 	srv     *httptest.Server
 	release chan struct{}
+	once    sync.Once
 
 	mu          sync.Mutex
 	answer      bool // answer 204 at once instead of hanging
@@ -36,18 +38,26 @@ type hangingReceiver struct {
 	ended       int
 }
 
-func newHangingReceiver(t *testing.T) *hangingReceiver {
+func newHangingReceiver(t testing.TB) *hangingReceiver {
 	h := &hangingReceiver{release: make(chan struct{}), perPath: map[string]int{}}
 	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
-	var once sync.Once
 	t.Cleanup(func() {
-		once.Do(func() { close(h.release) })
+		h.releaseAll()
 		h.srv.Close()
 	})
 	return h
 }
 
+// releaseAll ends the requests hanging, and answers the next ones at once.
+func (h *hangingReceiver) releaseAll() {
+	h.setAnswer(true)
+	h.once.Do(func() { close(h.release) })
+}
+
 func (h *hangingReceiver) serve(w http.ResponseWriter, r *http.Request) {
+	// Read the body first: only then does the server watch the connection
+	// and cancel r.Context() when the sender gives up.
+	io.Copy(io.Discard, r.Body)
 	h.mu.Lock()
 	h.requests++
 	if h.answer {
@@ -86,7 +96,7 @@ func (h *hangingReceiver) setAnswer(ok bool) {
 }
 
 // newTenant makes a tenant with people.
-func newTenant(t *testing.T, st *store.Store, slug string, people int) (store.Tenant, []store.Person) {
+func newTenant(t testing.TB, st *store.Store, slug string, people int) (store.Tenant, []store.Person) {
 	t.Helper()
 	ctx := context.Background()
 	cred, err := st.CreateCredential(ctx, store.Credential{Name: slug, API: orcid.MemberAPI, ClientID: "APP-" + strings.ToUpper(strings.ReplaceAll(slug, "-", "")),
@@ -111,7 +121,7 @@ func newTenant(t *testing.T, st *store.Store, slug string, people int) (store.Te
 	return tn, ps
 }
 
-func recordEvent(t *testing.T, st *store.Store, tenantID, personID int64, n int) {
+func recordEvent(t testing.TB, st *store.Store, tenantID, personID int64, n int) {
 	t.Helper()
 	if _, err := st.RecordEvent(context.Background(), store.Event{TenantID: tenantID, PersonID: personID,
 		Type: webhooks.ItemSynced, Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, n))}); err != nil {
@@ -185,7 +195,7 @@ func TestHangingTenantDoesNotDelayOthers(t *testing.T) {
 				}
 				t.Cleanup(func() {
 					// Let A's requests end first, so that stopping waits for nothing.
-					hang.setAnswer(true)
+					hang.releaseAll()
 					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 					defer cancel()
 					if err := q.Stop(ctx); err != nil {

@@ -1,0 +1,155 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/orcidlink/orcidlink/internal/problems"
+	"github.com/orcidlink/orcidlink/internal/store"
+)
+
+// The failed list: a tenant's items ORCID refused (or that keep failing),
+// each with the reason in plain words and ORCID's own message beside it,
+// filtered by reason, with "retry all of these". With ?waiting=1 it lists
+// what waits in the queue instead (the dashboard's backlog).
+
+// adminFailedLimit bounds the items one page lists; retry-all goes through
+// every matching item, page by page.
+const adminFailedLimit = 500
+
+type adminFailedRow struct {
+	adminItemView
+	Person store.Person
+	Reason problems.Reason
+}
+
+type adminFailedData struct {
+	Tenant  store.Tenant
+	Reason  problems.Reason // the filter; zero: every reason
+	Waiting bool
+	Reasons []problems.FailedReason
+	Total   int
+	Items   []adminFailedRow
+	More    bool // more items than listed
+	CanSend bool
+}
+
+// adminFailedStates are the states the failed list shows and retries.
+func adminFailedStates() []store.ItemState {
+	return []store.ItemState{store.ItemFailedPermanent, store.ItemFailedRetryable}
+}
+
+// adminFailedFilter reads the reason filter: ok false for an unknown one.
+func adminFailedFilter(r *http.Request) (problems.Reason, bool) {
+	key := r.FormValue("reason")
+	if key == "" {
+		return problems.Reason{}, true
+	}
+	return problems.ReasonByKey(key)
+}
+
+func (s *Server) adminFailed(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	ctx := r.Context()
+	reason, ok := adminFailedFilter(r)
+	if !ok {
+		s.adminNotFound(w, r, a)
+		return
+	}
+	d := adminFailedData{Tenant: t, Reason: reason, Waiting: r.FormValue("waiting") == "1", CanSend: s.cfg.Items != nil}
+	states := adminFailedStates()
+	if d.Waiting {
+		states = []store.ItemState{store.ItemQueued, store.ItemInFlight}
+	} else {
+		sum, err := problems.Summarize(ctx, s.store, t, s.now())
+		if err != nil {
+			s.adminFail(w, r, a, "count failed items", err)
+			return
+		}
+		d.Reasons, d.Total = sum.Failed, sum.FailedTotal
+	}
+	people := map[int64]store.Person{}
+	var after int64
+	for len(d.Items) < adminFailedLimit {
+		items, err := s.store.ListItems(ctx, t.ID, store.ItemQuery{States: states, AfterID: after, Limit: 1000})
+		if err != nil {
+			s.adminFail(w, r, a, "list failed items", err)
+			return
+		}
+		if len(items) == 0 {
+			break
+		}
+		after = items[len(items)-1].ID
+		for _, v := range adminItemViews(items, "", false) {
+			why := problems.Explain(v.LastError)
+			if reason.Key != "" && why.Key != reason.Key {
+				continue
+			}
+			if len(d.Items) == adminFailedLimit {
+				d.More = true
+				break
+			}
+			p, ok := people[v.PersonID]
+			if !ok {
+				if p, err = s.store.Person(ctx, t.ID, v.PersonID); err != nil && !errors.Is(err, store.ErrNotFound) {
+					s.adminFail(w, r, a, "read a person", err)
+					return
+				}
+				people[v.PersonID] = p
+			}
+			d.Items = append(d.Items, adminFailedRow{adminItemView: v, Person: p, Reason: why})
+		}
+	}
+	title := "Failed items of " + t.Name
+	if d.Waiting {
+		title = "Items waiting to be sent, " + t.Name
+	}
+	s.render(w, r, http.StatusOK, "admin_failed", s.adminPage(r, a, title, d))
+}
+
+// adminFailedRetry is POST /admin/tenants/{tid}/failed/retry: every failed
+// item of the tenant (of one reason, when the form names it) is sent again,
+// each with its job.
+func (s *Server) adminFailedRetry(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	reason, ok := adminFailedFilter(r)
+	if !ok || s.cfg.Items == nil {
+		s.adminNotFound(w, r, a)
+		return
+	}
+	ctx := r.Context()
+	sent, failed := 0, 0
+	var after int64
+	for {
+		items, err := s.store.ListItems(ctx, t.ID, store.ItemQuery{States: adminFailedStates(), AfterID: after, Limit: 1000})
+		if err != nil {
+			s.adminFail(w, r, a, "list failed items", err)
+			return
+		}
+		if len(items) == 0 {
+			break
+		}
+		after = items[len(items)-1].ID
+		for _, it := range items {
+			if reason.Key != "" && problems.Explain(it.LastError).Key != reason.Key {
+				continue
+			}
+			if _, err := s.cfg.Items.Requeue(ctx, t.ID, it.ID); err != nil {
+				// Changed meanwhile (sent, retracted): one item must not
+				// stop the others.
+				s.log.WarnContext(ctx, "retry all: an item could not be sent again", "tenant", t.ID, "item", it.ID, "err", err)
+				failed++
+				continue
+			}
+			sent++
+		}
+	}
+	s.adminAudit(r, a, t.ID, 0, "items.requeued", map[string]any{"items": sent, "reason": reason.Key})
+	msg := adminPlural(sent, "item", "items") + " will be sent to ORCID again."
+	if failed > 0 {
+		msg += " " + adminPlural(failed, "item", "items") + " changed meanwhile and were left as they are."
+	}
+	to := adminTenantPath(t.ID) + "/failed"
+	if reason.Key != "" {
+		to += "?reason=" + reason.Key
+	}
+	s.adminRedirect(w, r, to, msg)
+}
