@@ -184,11 +184,12 @@ func (s *Server) saveArticle(c *call, a store.Article) (article, error) {
 	if err != nil {
 		return article{}, err
 	}
-	res, err := j.SaveArticle(c.ctx, a)
+	ctx := auditing(c, 0, "article.saved", map[string]any{"key": a.Key})
+	res, err := j.SaveArticle(ctx, a)
 	if err != nil {
 		return article{}, err
 	}
-	s.audit(c, 0, "article.saved", map[string]any{"key": a.Key})
+	s.auditDone(ctx, nil)
 	return s.articleOf(c, res.Article)
 }
 
@@ -312,11 +313,14 @@ func (s *Server) changeArticle(c *call, what string, change func(Journal, store.
 	if err != nil {
 		return reply{}, err
 	}
+	// The change runs with c's context (the callers' closures use it): it
+	// carries the event from here on.
+	c.ctx = auditing(c, 0, "article."+what, map[string]any{"key": a.Key})
 	res, err := change(s.cfg.Journal, a)
 	if err != nil {
 		return reply{}, err
 	}
-	s.audit(c, 0, "article."+what, map[string]any{"key": a.Key, "items": len(res.Items), "invited": len(res.Invited)})
+	s.auditDone(c.ctx, map[string]any{"items": len(res.Items), "invited": len(res.Invited)})
 	out, err := s.articleOf(c, res.Article)
 	if err != nil {
 		return reply{}, err

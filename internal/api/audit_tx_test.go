@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
+
+	"github.com/orcidlink/orcidlink/internal/webhooks"
 )
 
 // An API key's changes are written with their audit event in one
@@ -48,6 +50,22 @@ func TestAuditInSameTransaction(t *testing.T) {
 		{"tenant.updated", "PATCH", "/tenant", map[string]any{"review_mode": "anonymous"}, func() error {
 			if got, _ := e.st.Tenant(ctx, e.a.ID); got.Settings.ReviewMode == "anonymous" {
 				return fmt.Errorf("the tenant was changed without an audit event")
+			}
+			return nil
+		}},
+		// Changes made through services with transactions of their own:
+		// the event attached to the context goes in the change's.
+		{"article.saved", "POST", "/articles", map[string]any{"key": "trail-art", "title": "Unrecorded",
+			"contributors": []any{map[string]any{"person_id": p["id"]}}}, func() error {
+			if _, err := e.st.Article(ctx, e.a.ID, "trail-art"); err == nil {
+				return fmt.Errorf("the article was saved without an audit event")
+			}
+			return nil
+		}},
+		{"api.webhook_created", "POST", "/webhooks", map[string]any{"url": "https://hooks.example.org/orcidlink",
+			"event_types": []string{webhooks.ItemSynced}}, func() error {
+			if list, _ := e.st.ListWebhookEndpoints(ctx, e.a.ID); len(list) != 0 {
+				return fmt.Errorf("%d webhook endpoints created without an audit event", len(list))
 			}
 			return nil
 		}},

@@ -122,12 +122,13 @@ func (s *Server) uploadBatch(c *call) (reply, error) {
 	if filename == "" {
 		filename = string(kind) + "." + string(format)
 	}
-	b, err := bs.Upload(c.ctx, batch.Upload{TenantID: c.tenant, Kind: kind, Format: format, Filename: filename,
+	ctx := auditing(c, 0, "api.batch_uploaded", map[string]any{"kind": kind})
+	b, err := bs.Upload(ctx, batch.Upload{TenantID: c.tenant, Kind: kind, Format: format, Filename: filename,
 		Actor: c.actor(), Body: c.upload})
 	if err != nil {
 		return reply{}, err
 	}
-	s.audit(c, 0, "api.batch_uploaded", map[string]any{"batch": b.ID, "kind": kind, "rows": b.Total, "invalid": b.Invalid})
+	s.auditDone(ctx, map[string]any{"batch": b.ID, "rows": b.Total, "invalid": b.Invalid})
 	return created("/batches/"+strconv.FormatInt(b.ID, 10), batchOf(b))
 }
 
@@ -228,11 +229,12 @@ func (s *Server) importBatch(c *call) (reply, error) {
 		}
 	}
 	o := batch.ImportOptions{OnlyValid: in.OnlyValid, Invite: in.Invite == nil || *in.Invite}
-	b, err = bs.StartImport(c.ctx, c.tenant, b.ID, o)
+	ctx := auditing(c, 0, "api.batch_import", map[string]any{"batch": b.ID, "only_valid": o.OnlyValid, "invite": o.Invite})
+	b, err = bs.StartImport(ctx, c.tenant, b.ID, o)
 	if err != nil {
 		return reply{}, conflictDetail(err, "This batch file cannot be imported: it has problems (import only its valid rows with only_valid), its file as a whole is wrong, or it was imported already.")
 	}
-	s.audit(c, 0, "api.batch_import", map[string]any{"batch": b.ID, "only_valid": o.OnlyValid, "invite": o.Invite})
+	s.auditDone(ctx, nil)
 	return reply{status: http.StatusAccepted, body: batchOf(b)}, nil
 }
 

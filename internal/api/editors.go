@@ -132,11 +132,14 @@ func (s *Server) saveEditor(c *call, e store.Editor) (editor, error) {
 			return editor{}, err
 		}
 	}
-	saved, _, err := j.SaveEditor(c.ctx, e)
+	// The person cannot change (SaveEditor refuses it), so the event's is
+	// known before the change.
+	ctx := auditing(c, e.PersonID, "editor.saved", nil)
+	saved, _, err := j.SaveEditor(ctx, e)
 	if err != nil {
 		return editor{}, withDetail(err, "The tenant's organisation needs a name, city, country and ROR iD (PATCH /tenant) before editors get service affiliations.")
 	}
-	s.audit(c, saved.PersonID, "editor.saved", map[string]any{"editor": saved.ID})
+	s.auditDone(ctx, map[string]any{"editor": saved.ID})
 	return s.editorOf(c, saved)
 }
 

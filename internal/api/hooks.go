@@ -119,11 +119,12 @@ func (s *Server) createWebhook(c *call) (reply, error) {
 	if err := x.apply(&in, true); err != nil {
 		return reply{}, err
 	}
-	e, err := h.CreateEndpoint(c.ctx, c.tenant, in)
+	ctx := auditing(c, 0, "api.webhook_created", nil)
+	e, err := h.CreateEndpoint(ctx, c.tenant, in)
 	if err != nil {
 		return reply{}, err
 	}
-	s.audit(c, 0, "api.webhook_created", map[string]any{"endpoint": e.ID, "url": e.URL})
+	s.auditDone(ctx, map[string]any{"endpoint": e.ID, "url": e.URL})
 	return created("/webhooks/"+strconv.FormatInt(e.ID, 10), endpointOf(e))
 }
 
@@ -174,12 +175,13 @@ func (s *Server) patchWebhook(c *call) (reply, error) {
 	if err := x.apply(&in, false); err != nil {
 		return reply{}, err
 	}
-	e, err := h.UpdateEndpoint(c.ctx, c.tenant, id, in)
+	ctx := auditing(c, 0, "api.webhook_updated", map[string]any{"endpoint": id})
+	e, err := h.UpdateEndpoint(ctx, c.tenant, id, in)
 	if err != nil {
 		return reply{}, err
 	}
 	e.Secret = ""
-	s.audit(c, 0, "api.webhook_updated", map[string]any{"endpoint": id})
+	s.auditDone(ctx, nil)
 	return ok(endpointOf(e))
 }
 
@@ -188,10 +190,11 @@ func (s *Server) deleteWebhook(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	if err := h.DeleteEndpoint(c.ctx, c.tenant, id); err != nil {
+	ctx := auditing(c, 0, "api.webhook_deleted", map[string]any{"endpoint": id})
+	if err := h.DeleteEndpoint(ctx, c.tenant, id); err != nil {
 		return reply{}, err
 	}
-	s.audit(c, 0, "api.webhook_deleted", map[string]any{"endpoint": id})
+	s.auditDone(ctx, nil)
 	return reply{status: http.StatusNoContent}, nil
 }
 
@@ -200,11 +203,12 @@ func (s *Server) rotateWebhookSecret(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	e, err := h.RotateSecret(c.ctx, c.tenant, id)
+	ctx := auditing(c, 0, "api.webhook_secret_rotated", map[string]any{"endpoint": id})
+	e, err := h.RotateSecret(ctx, c.tenant, id)
 	if err != nil {
 		return reply{}, err
 	}
-	s.audit(c, 0, "api.webhook_secret_rotated", map[string]any{"endpoint": id})
+	s.auditDone(ctx, nil)
 	return ok(endpointOf(e))
 }
 
@@ -319,11 +323,12 @@ func (s *Server) redeliver(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, withDetail(err, "There is no such delivery of this endpoint.")
 	}
-	d, err = h.Redeliver(c.ctx, c.tenant, did)
+	ctx := auditing(c, d.PersonID, "api.webhook_redelivered", map[string]any{"endpoint": id, "delivery": did})
+	d, err = h.Redeliver(ctx, c.tenant, did)
 	if err != nil {
 		return reply{}, err
 	}
-	s.audit(c, d.PersonID, "api.webhook_redelivered", map[string]any{"endpoint": id, "delivery": did})
+	s.auditDone(ctx, nil)
 	return reply{status: http.StatusAccepted, body: deliveryOf(d)}, nil
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -298,17 +299,31 @@ func (s *Server) auditIn(c *call, tx *store.Tx, personID int64, action string, d
 	return err
 }
 
-// audit records what a key did through a service that runs its own
-// transactions (the journal workflow, batch files, webhooks); the change
-// has happened, so a failure to record it is logged. Changes made through
-// the store directly use auditIn.
-func (s *Server) audit(c *call, personID int64, action string, detail map[string]any) {
+// auditing attaches what a key does through a service that runs its own
+// transactions (the journal workflow, the queue, batch files, webhooks) to
+// a context derived from c's: given it, the store writes the event in the
+// first transaction of the change that commits (store.WithAudit), so that
+// the change and its record are kept or lost together, as with auditIn.
+// Once the service has succeeded, call auditDone with that context.
+func auditing(c *call, personID int64, action string, detail map[string]any) context.Context {
 	var raw []byte
 	if detail != nil {
 		raw, _ = json.Marshal(detail)
 	}
-	if _, err := s.st.AppendAudit(c.ctx, store.AuditEvent{TenantID: c.tenant, PersonID: personID, Actor: c.actor(),
-		Action: action, Detail: raw}); err != nil {
-		s.log.ErrorContext(c.ctx, "api: audit", "action", action, "err", err)
+	return store.WithAudit(c.ctx, store.AuditEvent{TenantID: c.tenant, PersonID: personID, Actor: c.actor(),
+		Action: action, Detail: raw})
+}
+
+// auditDone adds to the event auditing attached what only the change's
+// result tells (detail, nil for nothing: a new id, a count), and writes
+// the event if no transaction carried it. The change has happened, its
+// event with it, so a failure here is logged.
+func (s *Server) auditDone(ctx context.Context, detail map[string]any) {
+	var raw []byte
+	if detail != nil {
+		raw, _ = json.Marshal(detail)
+	}
+	if _, err := s.st.FlushAudit(ctx, raw); err != nil {
+		s.log.ErrorContext(ctx, "api: audit", "err", err)
 	}
 }

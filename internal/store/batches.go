@@ -112,11 +112,17 @@ func (o *ops) CreateBatch(ctx context.Context, b Batch) (_ Batch, err error) {
 		return Batch{}, err
 	}
 	now := timeText(o.now())
-	out, err := scanBatch(o.queryRow(ctx, `INSERT INTO batches (tenant_id, kind, format, filename, uploaded_by, state,
+	// In a transaction of its own, which carries the caller's audit event
+	// (WithAudit): the upload's record goes with its batch.
+	var out Batch
+	err = o.atomic(ctx, func(o *ops) (err error) {
+		out, err = scanBatch(o.queryRow(ctx, `INSERT INTO batches (tenant_id, kind, format, filename, uploaded_by, state,
 		total_rows, valid_rows, invalid_rows, done_rows, file_problems, only_valid, invite, message, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, 'validating', 0, 0, 0, 0, '[]', 0, 0, '', ?, ?) RETURNING `+batchCols,
-		b.TenantID, b.Kind, b.Format, b.Filename, b.UploadedBy, now, now))
-	return out, dbErr(err, ErrNotFound)
+			b.TenantID, b.Kind, b.Format, b.Filename, b.UploadedBy, now, now))
+		return dbErr(err, ErrNotFound)
+	})
+	return out, err
 }
 
 // AddBatchRows stores validated rows of a batch that is validating, in one

@@ -46,6 +46,7 @@ func runConformance(t *testing.T, newDB func(t *testing.T) (driver, dsn string))
 		{"PeopleList", testPeopleList},
 		{"PersonStatus", testPersonStatus},
 		{"Audit", testAudit},
+		{"AuditWithContext", testAuditWithContext},
 		{"CallLog", testCallLog},
 		{"AdminUsers", testAdminUsers},
 		{"AdminAccounts", testAdminAccounts},

@@ -275,6 +275,11 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		}
 	}()
 	err = fn(tx)
+	var endAudit func(committed bool)
+	if err == nil {
+		// The event WithAudit attached, if no transaction wrote it yet.
+		endAudit, err = tx.carryAudit(ctx)
+	}
 	done = true
 	if err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
@@ -283,8 +288,10 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
+		endAudit(false)
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	endAudit(true)
 	return nil
 }
 
@@ -351,7 +358,8 @@ func (o *ops) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 }
 
 // atomic runs fn in a transaction: a new one when called on the Store, the
-// caller's when already inside InTx.
+// caller's when already inside InTx. A new one also carries the audit event
+// attached to ctx (WithAudit), as InTx does.
 func (o *ops) atomic(ctx context.Context, fn func(o *ops) error) error {
 	if o.db == nil {
 		return fn(o)
@@ -366,9 +374,17 @@ func (o *ops) atomic(ctx context.Context, fn func(o *ops) error) error {
 	if err := fn(&inner); err != nil {
 		return err
 	}
+	// The event WithAudit attached, if no transaction wrote it yet: this
+	// transaction is the change it records.
+	endAudit, err := inner.carryAudit(ctx)
+	if err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
+		endAudit(false)
 		return fmt.Errorf("commit: %w", err)
 	}
+	endAudit(true)
 	return nil
 }
 

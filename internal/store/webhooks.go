@@ -172,18 +172,28 @@ func (o *ops) UpdateWebhookEndpoint(ctx context.Context, e WebhookEndpoint) (_ W
 	if e.Secret != "" {
 		sealed = ring.Seal([]byte(e.Secret), webhookSecretAAD(e.ID))
 	}
-	out, err := o.scanWebhookEndpoint(o.queryRow(ctx, `UPDATE webhook_endpoints SET url = ?, description = ?,
+	// One statement, but in a transaction of its own all the same: one
+	// that carries the caller's audit event (WithAudit).
+	var out WebhookEndpoint
+	err = o.atomic(ctx, func(o *ops) (err error) {
+		out, err = o.scanWebhookEndpoint(o.queryRow(ctx, `UPDATE webhook_endpoints SET url = ?, description = ?,
 		event_types = ?, active = ?, secret = COALESCE(?, secret), updated_at = ?, timeouts = 0, parked_until = NULL
 		WHERE id = ? AND tenant_id = ? RETURNING `+
-		webhookEndpointCols, e.URL, e.Description, strings.Join(e.EventTypes, ","), boolInt(e.Active), sealed,
-		timeText(o.now()), e.ID, e.TenantID))
-	return out, notFound(err)
+			webhookEndpointCols, e.URL, e.Description, strings.Join(e.EventTypes, ","), boolInt(e.Active), sealed,
+			timeText(o.now()), e.ID, e.TenantID))
+		return notFound(err)
+	})
+	return out, err
 }
 
 // DeleteWebhookEndpoint deletes an endpoint and its deliveries.
 func (o *ops) DeleteWebhookEndpoint(ctx context.Context, tenantID, id int64) (err error) {
 	defer wrap(&err, "delete webhook endpoint %d of tenant %d", id, tenantID)
-	return affected(o.exec(ctx, `DELETE FROM webhook_endpoints WHERE id = ? AND tenant_id = ?`, id, tenantID))
+	// In a transaction of its own, which carries the caller's audit event
+	// (WithAudit).
+	return o.atomic(ctx, func(o *ops) error {
+		return affected(o.exec(ctx, `DELETE FROM webhook_endpoints WHERE id = ? AND tenant_id = ?`, id, tenantID))
+	})
 }
 
 // Event is something that happened that a tenant's systems may want to

@@ -167,8 +167,9 @@ func (s *Server) adminArticleSave(w http.ResponseWriter, r *http.Request, a *sto
 	if rowErr != "" && ps == nil {
 		ps = journal.Problems{{Field: "contributor", Message: rowErr}}
 	}
+	ctx := withAdminAudit(r, a, t.ID, 0, "article.saved", map[string]any{"key": art.Key})
 	if ps == nil {
-		res, err = s.cfg.Journal.SaveArticle(r.Context(), art)
+		res, err = s.cfg.Journal.SaveArticle(ctx, art)
 	}
 	var ve *orcid.ValidationError
 	switch {
@@ -179,7 +180,7 @@ func (s *Server) adminArticleSave(w http.ResponseWriter, r *http.Request, a *sto
 		s.adminArticlesPage(w, r, a, t, http.StatusBadRequest, adminArticlesData{Article: art, ContributorRows: rows, ContributorError: rowErr,
 			Problems: ps, Error: "The article was not saved: please correct the fields marked below.", New: r.PostFormValue("new") == "1"})
 	case err == nil:
-		s.adminAudit(r, a, t.ID, 0, "article.saved", map[string]any{"key": res.Article.Key})
+		s.adminAuditDone(ctx, map[string]any{"key": res.Article.Key})
 		s.adminRedirect(w, r, adminArticlePath(t.ID, res.Article.Key), "Article saved.")
 	case errors.As(err, &ve), errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrNotFound):
 		msg := "The article could not be saved: " + strings.TrimPrefix(err.Error(), "journal: ")
@@ -207,7 +208,8 @@ func (s *Server) adminArticleChange(w http.ResponseWriter, r *http.Request, a *s
 		s.adminNotFound(w, r, a)
 		return
 	}
-	res, err := change(r.Context(), t.ID, key)
+	ctx := withAdminAudit(r, a, t.ID, 0, "article."+what+"ed", map[string]any{"key": key})
+	res, err := change(ctx, t.ID, key)
 	var ps journal.Problems
 	var ve *orcid.ValidationError
 	switch {
@@ -229,7 +231,7 @@ func (s *Server) adminArticleChange(w http.ResponseWriter, r *http.Request, a *s
 		s.adminFail(w, r, a, what+" the article", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, 0, "article."+what+"ed", map[string]any{"key": key, "items": len(res.Items), "invited": len(res.Invited)})
+	s.adminAuditDone(ctx, map[string]any{"items": len(res.Items), "invited": len(res.Invited)})
 	flash := "Article " + what + "ed: the copies on the ORCID records of " + adminPlural(len(res.Items), "author", "authors") + " will follow."
 	if len(res.Invited) > 0 {
 		flash += " " + adminPlural(len(res.Invited), "author not yet connected was", "authors not yet connected were") + " asked to connect."

@@ -80,6 +80,7 @@ func (s *Server) adminBatchUpload(w http.ResponseWriter, r *http.Request, a *sto
 	}
 	var kind batch.Kind
 	var b store.Batch
+	ctx := r.Context()
 	uploaded := false
 	for {
 		part, err := mr.NextPart()
@@ -103,7 +104,8 @@ func (s *Server) adminBatchUpload(w http.ResponseWriter, r *http.Request, a *sto
 				s.adminBatchesPage(w, r, a, t, http.StatusBadRequest, "Choose a file to upload.")
 				return
 			}
-			b, err = s.cfg.Batches.Upload(r.Context(), batch.Upload{TenantID: t.ID, Kind: kind, Filename: part.FileName(),
+			ctx = withAdminAudit(r, a, t.ID, 0, "batch.uploaded", map[string]any{"kind": string(kind)})
+			b, err = s.cfg.Batches.Upload(ctx, batch.Upload{TenantID: t.ID, Kind: kind, Filename: part.FileName(),
 				Actor: store.ActorAdmin(a.ID), Body: part})
 			if err != nil {
 				var mbe *http.MaxBytesError
@@ -122,7 +124,7 @@ func (s *Server) adminBatchUpload(w http.ResponseWriter, r *http.Request, a *sto
 		s.adminBatchesPage(w, r, a, t, http.StatusBadRequest, "Choose a file to upload.")
 		return
 	}
-	s.adminAudit(r, a, t.ID, 0, "batch.uploaded", map[string]any{"batch": b.ID, "kind": b.Kind, "rows": b.Total, "invalid": b.Invalid})
+	s.adminAuditDone(ctx, map[string]any{"batch": b.ID, "kind": b.Kind, "rows": b.Total, "invalid": b.Invalid})
 	flash := "The file is valid: " + adminPlural(b.Total, "row", "rows") + " ready to import."
 	if b.State == store.BatchInvalid {
 		flash = "The file has problems: see the report below."
@@ -178,7 +180,8 @@ func (s *Server) adminBatchStatus(w http.ResponseWriter, r *http.Request, a *sto
 func (s *Server) adminBatchImport(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, b store.Batch) {
 	o := batch.ImportOptions{OnlyValid: postValue(r, "only_valid") == "1", Invite: postValue(r, "invite") == "1"}
 	to := "/admin/tenants/" + strconv.FormatInt(t.ID, 10) + "/batches/" + strconv.FormatInt(b.ID, 10)
-	_, err := s.cfg.Batches.StartImport(r.Context(), t.ID, b.ID, o)
+	ctx := withAdminAudit(r, a, t.ID, 0, "batch.import", map[string]any{"batch": b.ID, "only_valid": o.OnlyValid, "invite": o.Invite})
+	_, err := s.cfg.Batches.StartImport(ctx, t.ID, b.ID, o)
 	if errors.Is(err, store.ErrConflict) {
 		s.adminRedirect(w, r, to, "This file cannot be imported: "+conflictReason(err))
 		return
@@ -187,7 +190,7 @@ func (s *Server) adminBatchImport(w http.ResponseWriter, r *http.Request, a *sto
 		s.adminFail(w, r, a, "start an import", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, 0, "batch.import", map[string]any{"batch": b.ID, "only_valid": o.OnlyValid, "invite": o.Invite})
+	s.adminAuditDone(ctx, nil)
 	s.adminRedirect(w, r, to, "The import has started.")
 }
 

@@ -128,16 +128,25 @@ func adminAuditIn(ctx context.Context, tx *store.Tx, a *store.AdminUser, tenantI
 	return err
 }
 
-// adminAudit appends an event done by the administrator, after a change
-// made by a service that runs its own transactions (the queue, the journal
-// workflow, batch files, webhooks). The change has happened already, so a
-// failure to record it is logged, not shown. Changes made through the
-// store directly use adminAuditIn instead.
-func (s *Server) adminAudit(r *http.Request, a *store.AdminUser, tenantID, personID int64, action string, detail map[string]any) {
-	_, err := s.store.AppendAudit(r.Context(), store.AuditEvent{TenantID: tenantID, PersonID: personID,
+// withAdminAudit attaches an event done by the administrator to the
+// request's context, for a change made by a service that runs its own
+// transactions (the queue, the journal workflow, batch files, webhooks):
+// given that context, the store writes the event in the first transaction
+// of the change that commits (store.WithAudit), so that the two are kept
+// or lost together, as adminAuditIn does for changes made through the
+// store directly. After the service succeeds, call adminAuditDone.
+func withAdminAudit(r *http.Request, a *store.AdminUser, tenantID, personID int64, action string, detail map[string]any) context.Context {
+	return store.WithAudit(r.Context(), store.AuditEvent{TenantID: tenantID, PersonID: personID,
 		Actor: store.ActorAdmin(a.ID), Action: action, Detail: auditDetail(detail)})
-	if err != nil {
-		s.log.ErrorContext(r.Context(), "append audit event", "action", action, "tenant", tenantID, "person", personID, "err", err)
+}
+
+// adminAuditDone adds to the event withAdminAudit attached what only the
+// change's result tells (detail, nil for nothing: a new id, a count), and
+// writes the event if no transaction carried it. The change has happened
+// and its event with it, so a failure here is logged, not shown.
+func (s *Server) adminAuditDone(ctx context.Context, detail map[string]any) {
+	if _, err := s.store.FlushAudit(ctx, auditDetail(detail)); err != nil {
+		s.log.ErrorContext(ctx, "complete audit event", "err", err)
 	}
 }
 

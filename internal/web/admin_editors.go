@@ -110,10 +110,11 @@ func (s *Server) adminEditorAdd(w http.ResponseWriter, r *http.Request, a *store
 			Error: "The member was not added: please correct the fields marked below."})
 		return
 	}
-	saved, _, err := s.cfg.Journal.SaveEditor(r.Context(), e)
+	ctx := withAdminAudit(r, a, t.ID, e.PersonID, "editor.added", map[string]any{"role": e.Role})
+	saved, _, err := s.cfg.Journal.SaveEditor(ctx, e)
 	switch {
 	case err == nil:
-		s.adminAudit(r, a, t.ID, saved.PersonID, "editor.added", map[string]any{"editor": saved.ID, "role": saved.Role})
+		s.adminAuditDone(ctx, map[string]any{"editor": saved.ID, "role": saved.Role})
 		s.adminRedirect(w, r, adminTenantPath(t.ID)+"/editors", "Added to the board: their ORCID record gets the service affiliation.")
 	case errors.Is(err, journal.ErrNoPublisherROR):
 		s.adminEditorsPage(w, r, a, t, http.StatusBadRequest, adminEditorsData{Form: f,
@@ -135,7 +136,8 @@ func (s *Server) adminEditorEnd(w http.ResponseWriter, r *http.Request, a *store
 		s.adminNotFound(w, r, a)
 		return
 	}
-	if _, err := s.store.Editor(r.Context(), t.ID, id); err != nil {
+	old, err := s.store.Editor(r.Context(), t.ID, id)
+	if err != nil {
 		s.adminNotFound(w, r, a)
 		return
 	}
@@ -144,11 +146,12 @@ func (s *Server) adminEditorEnd(w http.ResponseWriter, r *http.Request, a *store
 		s.adminEditorsPage(w, r, a, t, http.StatusBadRequest, adminEditorsData{Error: "Enter the day they left, e.g. 2026-11-30."})
 		return
 	}
-	saved, _, err := s.cfg.Journal.EndEditor(r.Context(), t.ID, id, end)
+	ctx := withAdminAudit(r, a, t.ID, old.PersonID, "editor.ended", map[string]any{"editor": id})
+	_, _, err = s.cfg.Journal.EndEditor(ctx, t.ID, id, end)
 	if err != nil {
 		s.adminFail(w, r, a, "end the membership", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, saved.PersonID, "editor.ended", map[string]any{"editor": saved.ID})
+	s.adminAuditDone(ctx, nil)
 	s.adminRedirect(w, r, adminTenantPath(t.ID)+"/editors", "Membership ended: the affiliation on their ORCID record gets the end date.")
 }

@@ -115,7 +115,9 @@ func (s *Server) adminFailedRetry(w http.ResponseWriter, r *http.Request, a *sto
 		s.adminNotFound(w, r, a)
 		return
 	}
-	ctx := r.Context()
+	// The event goes with the first item sent again (each is a transaction
+	// of its own); its count is added once all are.
+	ctx := withAdminAudit(r, a, t.ID, 0, "items.requeued", map[string]any{"reason": reason.Key})
 	sent, failed := 0, 0
 	var after int64
 	for {
@@ -142,7 +144,7 @@ func (s *Server) adminFailedRetry(w http.ResponseWriter, r *http.Request, a *sto
 			sent++
 		}
 	}
-	s.adminAudit(r, a, t.ID, 0, "items.requeued", map[string]any{"items": sent, "reason": reason.Key})
+	s.adminAuditDone(ctx, map[string]any{"items": sent})
 	msg := adminPlural(sent, "item", "items") + " will be sent to ORCID again."
 	if failed > 0 {
 		msg += " " + adminPlural(failed, "item", "items") + " changed meanwhile and were left as they are."

@@ -52,11 +52,14 @@ func (s *Server) adminImportRecord(w http.ResponseWriter, r *http.Request, a *st
 		s.adminNotFound(w, r, a)
 		return
 	}
-	if err := s.cfg.Items.Import(r.Context(), t.ID, p.ID); err != nil {
+	// The queue's insert is no store transaction: adminAuditDone writes
+	// the event once the job is queued.
+	ctx := withAdminAudit(r, a, t.ID, p.ID, "record.import_requested", nil)
+	if err := s.cfg.Items.Import(ctx, t.ID, p.ID); err != nil {
 		s.adminFail(w, r, a, "queue the import of the ORCID record", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, p.ID, "record.import_requested", nil)
+	s.adminAuditDone(ctx, nil)
 	s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID)+"#record", "The ORCID record will be read in a moment; reload this page.")
 }
 
@@ -103,10 +106,11 @@ func (s *Server) adminItemRetry(w http.ResponseWriter, r *http.Request, a *store
 		s.adminNotFound(w, r, a)
 		return
 	}
-	if _, err := s.cfg.Items.Requeue(r.Context(), t.ID, id); err != nil {
+	ctx := withAdminAudit(r, a, t.ID, p.ID, "item.requeued", map[string]any{"item": id, "kind": string(it.Kind), "key": it.Key})
+	if _, err := s.cfg.Items.Requeue(ctx, t.ID, id); err != nil {
 		s.adminFail(w, r, a, "send the item again", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, p.ID, "item.requeued", map[string]any{"item": id, "kind": string(it.Kind), "key": it.Key})
+	s.adminAuditDone(ctx, nil)
 	s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID)+"#items", "The item will be sent to ORCID again.")
 }

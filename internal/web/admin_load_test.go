@@ -142,6 +142,16 @@ func TestAdminAuditInSameTransaction(t *testing.T) {
 				}
 				return nil
 			}},
+		// A change made by a service in a transaction of its own: the event
+		// attached to the context goes in it.
+		{"webhook.created", tenant + "/webhooks", url.Values{"url": {"https://hr.example.org/orcid-events"},
+			"event_types": {"item.synced"}, "active": {"on"}},
+			func() error {
+				if eps, _ := env.st.ListWebhookEndpoints(ctx, tn.ID); len(eps) != 0 {
+					return fmt.Errorf("%d webhook endpoints created without an audit event", len(eps))
+				}
+				return nil
+			}},
 	} {
 		a := c.post(tc.path, tc.form)
 		if a.status < 500 {

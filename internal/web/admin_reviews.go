@@ -80,7 +80,8 @@ func (s *Server) adminArticleReview(w http.ResponseWriter, r *http.Request, a *s
 		refuse("Enter the day the review was completed, e.g. 2026-02-14 (not in the future).")
 		return
 	}
-	it, err := s.cfg.Journal.CompleteReview(r.Context(), t.ID, art.Key, pid, completed)
+	ctx := withAdminAudit(r, a, t.ID, pid, "review.completed", map[string]any{"article": art.Key})
+	it, err := s.cfg.Journal.CompleteReview(ctx, t.ID, art.Key, pid, completed)
 	var ve *orcid.ValidationError
 	switch {
 	case err == nil:
@@ -97,7 +98,7 @@ func (s *Server) adminArticleReview(w http.ResponseWriter, r *http.Request, a *s
 		s.adminFail(w, r, a, "record the review", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, pid, "review.completed", map[string]any{"article": art.Key, "item": it.ID})
+	s.adminAuditDone(ctx, map[string]any{"item": it.ID})
 	flash := "Review recorded: the peer review goes to the reviewer's ORCID record."
 	if it.State == store.ItemPending {
 		flash = "Review recorded: the peer review waits until the reviewer connects (" + it.StateReason + ")."

@@ -95,7 +95,8 @@ func (s *Server) adminWebhookCreate(w http.ResponseWriter, r *http.Request, a *s
 		s.renderWebhooks(w, r, a, t, http.StatusBadRequest, f)
 		return
 	}
-	e, err := s.cfg.Webhooks.CreateEndpoint(r.Context(), t.ID, f.input())
+	ctx := withAdminAudit(r, a, t.ID, 0, "webhook.created", nil)
+	e, err := s.cfg.Webhooks.CreateEndpoint(ctx, t.ID, f.input())
 	if errors.Is(err, store.ErrInvalid) {
 		f.Errors.add("url", adminStoreReason(err))
 		s.renderWebhooks(w, r, a, t, http.StatusBadRequest, f)
@@ -105,7 +106,7 @@ func (s *Server) adminWebhookCreate(w http.ResponseWriter, r *http.Request, a *s
 		s.adminFail(w, r, a, "add the webhook endpoint", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, 0, "webhook.created", map[string]any{"endpoint": e.ID, "url": e.URL, "events": e.EventTypes})
+	s.adminAuditDone(ctx, map[string]any{"endpoint": e.ID, "url": e.URL, "events": e.EventTypes})
 	s.renderWebhook(w, r, a, t, e, http.StatusCreated, e.Secret, nil)
 }
 
@@ -163,7 +164,8 @@ func (s *Server) adminWebhookUpdate(w http.ResponseWriter, r *http.Request, a *s
 		s.renderWebhook(w, r, a, t, e, http.StatusBadRequest, "", &f)
 		return
 	}
-	upd, err := s.cfg.Webhooks.UpdateEndpoint(r.Context(), t.ID, e.ID, f.input())
+	ctx := withAdminAudit(r, a, t.ID, 0, "webhook.updated", map[string]any{"endpoint": e.ID})
+	upd, err := s.cfg.Webhooks.UpdateEndpoint(ctx, t.ID, e.ID, f.input())
 	if errors.Is(err, store.ErrInvalid) {
 		f.Errors.add("url", adminStoreReason(err))
 		s.renderWebhook(w, r, a, t, e, http.StatusBadRequest, "", &f)
@@ -173,29 +175,30 @@ func (s *Server) adminWebhookUpdate(w http.ResponseWriter, r *http.Request, a *s
 		s.adminFail(w, r, a, "save the webhook endpoint", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, 0, "webhook.updated", map[string]any{"endpoint": e.ID, "url": upd.URL,
-		"events": upd.EventTypes, "active": upd.Active})
+	s.adminAuditDone(ctx, map[string]any{"url": upd.URL, "events": upd.EventTypes, "active": upd.Active})
 	s.adminRedirect(w, r, adminWebhookPath(t.ID, e.ID), "Webhook endpoint saved.")
 }
 
 // adminWebhookRotate gives the endpoint a new secret, shown this once.
 func (s *Server) adminWebhookRotate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, e store.WebhookEndpoint) {
-	rot, err := s.cfg.Webhooks.RotateSecret(r.Context(), t.ID, e.ID)
+	ctx := withAdminAudit(r, a, t.ID, 0, "webhook.secret_rotated", map[string]any{"endpoint": e.ID})
+	rot, err := s.cfg.Webhooks.RotateSecret(ctx, t.ID, e.ID)
 	if err != nil {
 		s.adminFail(w, r, a, "rotate the webhook secret", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, 0, "webhook.secret_rotated", map[string]any{"endpoint": e.ID})
+	s.adminAuditDone(ctx, nil)
 	s.renderWebhook(w, r, a, t, rot, http.StatusOK, rot.Secret, nil)
 }
 
 // adminWebhookDelete deletes the endpoint and its deliveries.
 func (s *Server) adminWebhookDelete(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, e store.WebhookEndpoint) {
-	if err := s.cfg.Webhooks.DeleteEndpoint(r.Context(), t.ID, e.ID); err != nil {
+	ctx := withAdminAudit(r, a, t.ID, 0, "webhook.deleted", map[string]any{"endpoint": e.ID, "url": e.URL})
+	if err := s.cfg.Webhooks.DeleteEndpoint(ctx, t.ID, e.ID); err != nil {
 		s.adminFail(w, r, a, "delete the webhook endpoint", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, 0, "webhook.deleted", map[string]any{"endpoint": e.ID, "url": e.URL})
+	s.adminAuditDone(ctx, nil)
 	s.adminRedirect(w, r, adminWebhooksPath(t.ID), "Webhook endpoint deleted.")
 }
 
@@ -216,12 +219,13 @@ func (s *Server) adminWebhookRedeliver(w http.ResponseWriter, r *http.Request, a
 		s.adminNotFound(w, r, a)
 		return
 	}
-	d, err := s.cfg.Webhooks.Redeliver(r.Context(), t.ID, id)
+	ctx := withAdminAudit(r, a, t.ID, ds[0].PersonID, "webhook.redelivered", map[string]any{"endpoint": e.ID, "delivery": id,
+		"event": ds[0].EventUID})
+	d, err := s.cfg.Webhooks.Redeliver(ctx, t.ID, id)
 	if err != nil {
 		s.adminFail(w, r, a, "redeliver", err)
 		return
 	}
-	s.adminAudit(r, a, t.ID, d.PersonID, "webhook.redelivered", map[string]any{"endpoint": e.ID, "delivery": id,
-		"event": d.EventUID, "new_delivery": d.ID})
+	s.adminAuditDone(ctx, map[string]any{"event": d.EventUID, "new_delivery": d.ID})
 	s.adminRedirect(w, r, adminWebhookPath(t.ID, e.ID), "Event "+d.EventUID+" will be delivered again now.")
 }

@@ -203,11 +203,13 @@ func TestPeopleIndependent(t *testing.T) {
 			t.Fatalf("second delivery of the refused person: %+v", second)
 		}
 
-		// Redeliver one that was delivered.
-		done, err := f.svc.Deliveries(f.ctx, f.tenant.ID, store.DeliveryQuery{PersonID: other.ID, State: store.DeliveryDelivered})
-		if err != nil || len(done) != 2 {
-			t.Fatalf("delivered %v, %v", done, err)
-		}
+		// Redeliver one that was delivered. The receiver has each event
+		// before its delivery can be recorded as delivered: wait for that.
+		var done []store.Delivery
+		waitFor(t, "the other person's deliveries recorded", func() bool {
+			done, err = f.svc.Deliveries(f.ctx, f.tenant.ID, store.DeliveryQuery{PersonID: other.ID, State: store.DeliveryDelivered})
+			return err == nil && len(done) == 2
+		})
 		again, err := f.svc.Redeliver(f.ctx, f.tenant.ID, done[1].ID)
 		if err != nil || again.ID == done[1].ID {
 			t.Fatalf("redeliver: %+v, %v", again, err)
