@@ -72,9 +72,9 @@ func (s *Server) adminArticlesPage(w http.ResponseWriter, r *http.Request, a *st
 		}
 		for _, c := range d.Article.Contributors {
 			if c.PersonID == 0 {
-				d.ContributorRows = append(d.ContributorRows, c.Name)
+				d.ContributorRows = append(d.ContributorRows, adminContributorLine(c.Name, c.Roles))
 			} else if p, ok := byID[c.PersonID]; ok {
-				d.ContributorRows = append(d.ContributorRows, adminPersonLine(p))
+				d.ContributorRows = append(d.ContributorRows, adminContributorLine(adminPersonLine(p), c.Roles))
 			}
 		}
 	}
@@ -247,20 +247,38 @@ func adminPersonLine(p store.PersonListItem) string {
 
 // adminContributor reads one author line: a person of the tenant when it
 // ends in their number ("… [#12]", as the search offers them), else a
-// co-author named only.
+// co-author named only; CRediT roles may follow, each after a "|", as in
+// batch files ("Ada Lovelace <ada@example.org> [#12] | http://credit.niso.org/contributor-roles/software/").
 func (s *Server) adminContributor(ctx context.Context, tenantID int64, line string) (store.Contributor, error) {
+	parts := strings.Split(line, "|")
+	line = strings.TrimSpace(parts[0])
+	var roles []string
+	for _, r := range parts[1:] {
+		if r = strings.TrimSpace(r); r != "" {
+			roles = append(roles, r)
+		}
+	}
 	open := strings.LastIndex(line, "[#")
 	if open < 0 || !strings.HasSuffix(line, "]") {
-		return store.Contributor{Name: line}, nil
+		return store.Contributor{Name: line, Roles: roles}, nil
 	}
 	id, err := strconv.ParseInt(line[open+2:len(line)-1], 10, 64)
 	if err != nil {
-		return store.Contributor{Name: line}, nil
+		return store.Contributor{Name: line, Roles: roles}, nil
 	}
 	if _, err := s.store.Person(ctx, tenantID, id); err != nil {
 		return store.Contributor{}, fmt.Errorf("%q is not one of the tenant's people: choose them from the search, or type a co-author's name alone", line)
 	}
-	return store.Contributor{PersonID: id}, nil
+	return store.Contributor{PersonID: id, Roles: roles}, nil
+}
+
+// adminContributorLine is a contributor as the form shows it, roles after
+// "|".
+func adminContributorLine(who string, roles []string) string {
+	for _, r := range roles {
+		who += " | " + r
+	}
+	return who
 }
 
 func adminArticlePath(tenantID int64, key string) string {

@@ -84,19 +84,21 @@ func TestAdminArticles(t *testing.T) {
 		t.Fatalf("articles page: %d\n%s", page.status, page.body)
 	}
 	form := url.Values{"key": {"a1"}, "title": {"On the Engine"}, "doi": {"10.5555/a1"}, "year": {"2026"},
-		"contributor": {"Ada Lovelace <ada@example.org> [#" + strconv.FormatInt(ada.ID, 10) + "]", "Charles Babbage", ""}}
+		"contributor": {"Ada Lovelace <ada@example.org> [#" + strconv.FormatInt(ada.ID, 10) + "]",
+			"Charles Babbage | http://credit.niso.org/contributor-roles/software/", ""}}
 	if res := c.post(base, form); res.status != 303 || !strings.HasSuffix(res.location, "/articles/a1") {
 		t.Fatalf("save: %d %s", res.status, res.location)
 	}
 	saved, err := env.st.Article(t.Context(), mine.ID, "a1")
 	if err != nil || saved.Title != "On the Engine" || len(saved.Authors) != 1 || saved.Authors[0] != ada.ID ||
-		len(saved.Contributors) != 2 || saved.Contributors[1].Name != "Charles Babbage" {
+		len(saved.Contributors) != 2 || saved.Contributors[1].Name != "Charles Babbage" || len(saved.Contributors[1].Roles) != 1 ||
+		saved.Contributors[1].Roles[0] != "http://credit.niso.org/contributor-roles/software/" {
 		t.Fatalf("saved %+v, %v", saved, err)
 	}
 	// The form shows the authors in their order, the person as the search
 	// offers them.
 	if page := c.get(base + "/a1"); !strings.Contains(page.body, `value="Ada Lovelace &lt;ada@example.org&gt; [#`) ||
-		strings.Index(page.body, "Ada Lovelace &lt;ada") > strings.Index(page.body, `value="Charles Babbage"`) {
+		strings.Index(page.body, "Ada Lovelace &lt;ada") > strings.Index(page.body, `value="Charles Babbage | http://credit.niso.org/contributor-roles/software/"`) {
 		t.Fatalf("article form does not list the authors in order:\n%s", page.body)
 	}
 	if res := c.post(base+"/a1/publish", url.Values{}); res.status != 303 {
