@@ -128,7 +128,7 @@ func newEnv(t *testing.T, driver string, o envOptions) *env {
 	t.Cleanup(srv.Close)
 
 	if e.cred, err = setup.RegisterClient(e.ctx, e.st, e.reg.Registry, sandbox.NewClient{Name: "Journal of Tests",
-		RedirectURIs: []string{e.svc.RedirectURI()}, Type: "member"}, "jot"); err != nil {
+		RedirectURIs: []string{e.svc.RedirectURI()}, Type: "member", GroupIDRecords: true}, "jot"); err != nil {
 		t.Fatal(err)
 	}
 	for _, x := range []struct {

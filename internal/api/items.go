@@ -122,12 +122,10 @@ func (h itemHandlers) decodeItem(c *call, raw json.RawMessage) (orcid.Item, erro
 	if err := decode(raw, "/item", x); err != nil {
 		return nil, err
 	}
+	// Canonicalising and validating happen once, in Queue.Put, whose
+	// refusal the handlers report under /item.
 	if err := h.s.defaultOrganization(c, x); err != nil {
 		return nil, err
-	}
-	orcid.Canonicalize(x)
-	if err := orcid.Validate(x); err != nil {
-		return nil, &itemPointer{base: "/item", err: err}
 	}
 	return x, nil
 }

@@ -154,6 +154,9 @@ func problemFor(err error) (p *Problem, log bool) {
 			errs[i] = FieldError{Pointer: base + orcidFieldPointer(vp.Field), Detail: vp.Message}
 		}
 		return invalid("ORCID would refuse this "+string(ve.Kind)+"; each problem is listed in errors.", errs...), false
+	case errors.Is(err, journal.ErrNoGroupScope):
+		return &Problem{Type: typeConflict, Title: "Conflict", Status: http.StatusConflict,
+			Detail: "The review was not recorded: " + journal.ErrNoGroupScope.Error() + "."}, false
 	case errors.Is(err, journal.ErrNoReviewConsent):
 		return &Problem{Type: typeConflict, Title: "Conflict", Status: http.StatusConflict,
 			Detail: "The reviewer asked that their reviews not be added to their ORCID record; nothing was recorded or sent."}, false

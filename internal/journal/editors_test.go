@@ -19,10 +19,7 @@ func TestEditorialBoard(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver)
 		ctx, st, tid := f.ctx, f.env.Store, f.env.Tenant.ID
-		r1, err := f.env.Connect(ctx, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r1 := f.connect(t, 1)
 		start := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
 		ed := store.Editor{TenantID: tid, PersonID: r1.Person.ID, Role: "Associate Editor", Journal: "Journal of X", Start: start}
 		if _, _, err := f.svc.SaveEditor(ctx, ed); !errors.Is(err, journal.ErrNoPublisherROR) {

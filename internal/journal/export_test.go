@@ -10,5 +10,5 @@ import (
 // of a, as saved), for tests that commit another change in between, as a
 // concurrent request would.
 func (s *Service) PushAfter(ctx context.Context, a store.Article) (Result, error) {
-	return s.push(ctx, Result{Article: a})
+	return s.push(ctx, Result{Article: a}, nil)
 }

@@ -256,7 +256,7 @@ func (s *Service) SaveArticle(ctx context.Context, a store.Article) (Result, err
 	if saved.State != store.ArticlePublished {
 		return res, nil
 	}
-	return s.push(ctx, res)
+	return s.push(ctx, res, nil)
 }
 
 // Publish publishes an article: every author's record gets its work, now
@@ -288,7 +288,9 @@ func (s *Service) Publish(ctx context.Context, tenantID int64, articleKey string
 	if err != nil {
 		return Result{}, fmt.Errorf("journal: publish: %w", err)
 	}
-	res, err := s.push(ctx, Result{Article: a})
+	// The article Publish set is the one checked above (only its state
+	// changed), so what was read of its people holds.
+	res, err := s.push(ctx, Result{Article: a}, people)
 	if err == nil || before.State == store.ArticlePublished {
 		return res, err
 	}
@@ -308,15 +310,18 @@ func (s *Service) Publish(ctx context.Context, tenantID int64, articleKey string
 	return Result{Article: before}, err
 }
 
-func (s *Service) push(ctx context.Context, res Result) (Result, error) {
+// push puts every author's copy of the article. people is what the work
+// says of the tenant's people among its contributors; nil reads it.
+func (s *Service) push(ctx context.Context, res Result, people map[int64]Person) (Result, error) {
 	a := res.Article
 	t, err := s.cfg.Store.Tenant(ctx, a.TenantID)
 	if err != nil {
 		return res, fmt.Errorf("journal: publish article %q: %w", a.Key, err)
 	}
-	people, err := s.people(ctx, a)
-	if err != nil {
-		return res, fmt.Errorf("journal: publish article %q: %w", a.Key, err)
+	if people == nil {
+		if people, err = s.people(ctx, a); err != nil {
+			return res, fmt.Errorf("journal: publish article %q: %w", a.Key, err)
+		}
 	}
 	w := Work(a, people)
 	_, want, err := store.NormalizeItem(w)
@@ -492,6 +497,10 @@ func (s *Service) ReviewGroup(ctx context.Context, t store.Tenant, a store.Artic
 	want := orcid.GroupIDRecord{Name: journal, GroupID: reviewGroupID(cred, t, journal), Type: "journal",
 		Description: "Peer reviews for " + journal + " (" + t.Name + ")"}
 	got, err := client.EnsureGroup(connect.WithCallContext(ctx, t.ID, 0), want)
+	var apiErr *orcid.APIError
+	if errors.As(err, &apiErr) && apiErr.OAuthError == "invalid_scope" {
+		return "", fmt.Errorf("journal %q: %w", journal, ErrNoGroupScope)
+	}
 	if err != nil {
 		return "", fmt.Errorf("register the review group of %q at ORCID: %w", journal, err)
 	}
@@ -511,6 +520,12 @@ func reviewGroupID(cred store.Credential, t store.Tenant, journal string) string
 	sum := sha256.Sum256([]byte(strings.ToLower(journal)))
 	return "orcid-generated:orcidlink-" + strings.ToLower(cred.ClientID) + "-" + t.Slug + "-" + hex.EncodeToString(sum[:6])
 }
+
+// ErrNoGroupScope: ORCID refused the two-legged /group-id-record/update
+// scope to the tenant's credential. ORCID enables it per client on request;
+// until then, reviews of a journal without an ISSN cannot be sent.
+var ErrNoGroupScope = errors.New("ORCID has not enabled the group-id-record scopes for this credential's client: " +
+	"ask ORCID's support to enable /group-id-record/update for it, or give the journal its ISSN")
 
 // ErrNoReviewConsent: the reviewer asked that their reviews not be added
 // to their ORCID record; nothing is recorded or sent.

@@ -105,6 +105,17 @@ func (f *fixture) wait(t *testing.T, what, key string, kind orcid.ItemKind, ok f
 	}
 }
 
+// connect registers researcher n at the registry, connected to a new
+// person of the tenant.
+func (f *fixture) connect(t *testing.T, n int) jobstest.Researcher {
+	t.Helper()
+	r, err := f.env.Connect(f.ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func synced(it store.Item) bool { return it.State == store.ItemSynced && !it.NeedsPush() }
 
 // titleOnORCID reads the work by put-code from the researcher's record.
@@ -127,14 +138,7 @@ func TestJournalWorkflow(t *testing.T) {
 		if _, err := st.UpdateTenant(ctx, tn); err != nil {
 			t.Fatal(err)
 		}
-		r1, err := f.env.Connect(ctx, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r2, err := f.env.Connect(ctx, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r1, r2 := f.connect(t, 1), f.connect(t, 2)
 		p3, err := st.CreatePerson(ctx, store.Person{TenantID: tid, GivenNames: "Grace", FamilyNames: "Third",
 			Email: "grace.third@example.org"})
 		if err != nil {
@@ -258,14 +262,7 @@ func TestRemovedAuthorRetracted(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver)
 		ctx, tid := f.ctx, f.env.Tenant.ID
-		r1, err := f.env.Connect(ctx, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r2, err := f.env.Connect(ctx, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r1, r2 := f.connect(t, 1), f.connect(t, 2)
 		a := store.Article{TenantID: tid, Key: "jx-2", Title: "Two Authors", JournalTitle: "Journal of X",
 			DOI: "10.5555/jx.2", Authors: []int64{r1.Person.ID, r2.Person.ID}}
 		if _, err := f.svc.SaveArticle(ctx, a); err != nil {

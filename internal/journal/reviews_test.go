@@ -10,6 +10,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/jobs/jobstest"
 	"github.com/orcidlink/orcidlink/internal/journal"
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/sandbox"
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/store/storetest"
 )
@@ -22,14 +23,7 @@ func TestAnonymousReviewUnderRegisteredGroup(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver)
 		ctx, st, tid := f.ctx, f.env.Store, f.env.Tenant.ID
-		r1, err := f.env.Connect(ctx, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r2, err := f.env.Connect(ctx, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r1, r2 := f.connect(t, 1), f.connect(t, 2)
 		a := store.Article{TenantID: tid, Key: "nj-1", Title: "A Secret Subject", JournalTitle: "Notes Without ISSN",
 			DOI: "10.5555/nj.1", URL: "https://nj.example.org/1"}
 		if _, err := f.svc.SaveArticle(ctx, a); err != nil {
@@ -99,14 +93,7 @@ func TestWorkWithoutDOI(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, driver string) {
 		f := newFixture(t, driver)
 		ctx, tid := f.ctx, f.env.Tenant.ID
-		r1, err := f.env.Connect(ctx, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r2, err := f.env.Connect(ctx, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r1, r2 := f.connect(t, 1), f.connect(t, 2)
 		software := "http://credit.niso.org/contributor-roles/software/"
 		a := store.Article{TenantID: tid, Key: "nodoi-1", Title: "No DOI Yet", JournalTitle: "Journal of X",
 			Subtitle: "A Preprint", Abstract: "What we found.", Language: "en", TranslatedTitle: "Pas encore de DOI",
@@ -173,10 +160,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestPublishAllOrNothing(t *testing.T) {
 	f := newFixture(t, "sqlite")
 	ctx, st, tid := f.ctx, f.env.Store, f.env.Tenant.ID
-	r1, err := f.env.Connect(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r1 := f.connect(t, 1)
 	if _, _, err := st.SaveArticle(ctx, store.Article{TenantID: tid, Key: "bad-1", Title: "Unchecked", DOI: "not a doi",
 		Authors: []int64{r1.Person.ID}}); err != nil {
 		t.Fatal(err)
@@ -192,5 +176,35 @@ func TestPublishAllOrNothing(t *testing.T) {
 	}
 	if _, err := st.ItemByKey(ctx, tid, r1.Person.ID, orcid.KindWork, journal.WorkKey("bad-1")); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("a copy was queued: %v", err)
+	}
+}
+
+// Without the group-id-record scopes (ORCID enables them on request), a
+// review of a journal with no ISSN is refused with the reason, and nothing
+// is recorded; a journal with an ISSN needs no group of its own.
+func TestReviewWithoutGroupScope(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	ctx, st, tid := f.ctx, f.env.Store, f.env.Tenant.ID
+	if _, err := f.env.Registry.CreateClient(ctx, sandbox.NewClient{ID: f.env.Cred.ClientID, Secret: f.env.Cred.ClientSecret,
+		Name: "orcidlink bench", RedirectURIs: []string{"http://127.0.0.1:9/callback"}, Type: "member"}, true); err != nil {
+		t.Fatal(err)
+	}
+	r1 := f.connect(t, 1)
+	a, _, err := st.SaveArticle(ctx, store.Article{TenantID: tid, Key: "ng-1", Title: "No Group", JournalTitle: "No ISSN Here"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CompleteReview(ctx, tid, a.Key, r1.Person.ID, time.Now()); !errors.Is(err, journal.ErrNoGroupScope) {
+		t.Fatalf("review without the group scopes: %v", err)
+	}
+	if rs, _ := st.ListArticleReviews(ctx, tid, a.ID); len(rs) != 0 {
+		t.Fatalf("a refused review was recorded: %+v", rs)
+	}
+	b, _, err := st.SaveArticle(ctx, store.Article{TenantID: tid, Key: "ng-2", Title: "With ISSN", JournalTitle: "J", ISSN: "1741-4857"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.CompleteReview(ctx, tid, b.Key, r1.Person.ID, time.Now()); err != nil {
+		t.Fatalf("review under an ISSN group: %v", err)
 	}
 }

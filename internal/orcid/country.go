@@ -3,6 +3,7 @@ package orcid
 import (
 	"slices"
 	"strings"
+	"sync"
 )
 
 // countryCodes is ORCID's Iso3166Country enum (orcid-model,
@@ -19,12 +20,16 @@ const countryCodes = `AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD B
 	SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ
 	UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW`
 
-// Countries returns ORCID's country codes, sorted.
-func Countries() []string { return strings.Fields(countryCodes) }
+// countries is the list split once: ValidCountry runs for every item
+// validated.
+var countries = sync.OnceValue(func() []string { return strings.Fields(countryCodes) })
+
+// Countries returns ORCID's country codes, sorted (a copy).
+func Countries() []string { return slices.Clone(countries()) }
 
 // ValidCountry reports whether code is one of ORCID's country codes, in the
 // form ORCID takes ("GB", never "UK" or "gb").
 func ValidCountry(code string) bool {
-	_, found := slices.BinarySearch(Countries(), code)
+	_, found := slices.BinarySearch(countries(), code)
 	return len(code) == 2 && found
 }

@@ -3,6 +3,7 @@ package orcid
 import (
 	"slices"
 	"strings"
+	"sync"
 )
 
 // languageCodes is ORCID's LanguageCode enum (orcid-model,
@@ -17,16 +18,20 @@ const languageCodes = `ab aa af ak sq am ar an hy as av ae ay az bm ba eu be bn 
 	pa fa pl pt ps qu rm ro rn ru sm sg sa sc gd sr sn ii sd si sk sl so nr st es su sw ss sv tl ty tg ta
 	tt te th bo ti to ts tn tr tk tw ug uk ur uz ve vi vo wa cy wo xh ji yo za zu`
 
-// LanguageCodes returns ORCID's language codes, sorted.
-func LanguageCodes() []string {
+// languages is the list split and sorted once: ValidLanguage runs for
+// every work validated.
+var languages = sync.OnceValue(func() []string {
 	s := strings.Fields(languageCodes)
 	slices.Sort(s)
 	return s
-}
+})
+
+// LanguageCodes returns ORCID's language codes, sorted (a copy).
+func LanguageCodes() []string { return slices.Clone(languages()) }
 
 // ValidLanguage reports whether code is one of ORCID's language codes
 // (case matters: "en", "zh_CN").
 func ValidLanguage(code string) bool {
-	_, found := slices.BinarySearch(LanguageCodes(), code)
+	_, found := slices.BinarySearch(languages(), code)
 	return found
 }

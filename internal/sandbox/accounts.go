@@ -196,6 +196,10 @@ type NewClient struct {
 	RedirectURIs []string `json:"redirect_uris"`
 	Type         string   `json:"type,omitempty"` // member (default) or public
 	Premium      bool     `json:"premium,omitempty"`
+	// GroupIDRecords asks for what ORCID enables on request: the
+	// two-legged /group-id-record/read and /group-id-record/update scopes
+	// (member clients only).
+	GroupIDRecords bool `json:"group_id_records,omitempty"`
 }
 
 // CreateClient validates and stores a client. With upsert, an existing
@@ -214,6 +218,9 @@ func (r *Registry) CreateClient(ctx context.Context, in NewClient, upsert bool) 
 	if in.Premium && in.Type != "member" {
 		return Client{}, &FieldError{"premium", "only member clients can be premium"}
 	}
+	if in.GroupIDRecords && in.Type != "member" {
+		return Client{}, &FieldError{"group_id_records", "only member clients can manage group-id-records"}
+	}
 	if len(in.RedirectURIs) == 0 {
 		return Client{}, &FieldError{"redirect_uris", "At least one redirect_uri must be registered with the client."}
 	}
@@ -230,7 +237,7 @@ func (r *Registry) CreateClient(ctx context.Context, in NewClient, upsert bool) 
 		in.Secret = newUUID()
 	}
 	c := Client{ID: in.ID, Secret: in.Secret, Name: in.Name, Description: in.Description, Website: in.Website,
-		RedirectURIs: in.RedirectURIs, Type: in.Type, Premium: in.Premium, CreatedAt: r.now()}
+		RedirectURIs: in.RedirectURIs, Type: in.Type, Premium: in.Premium, GroupIDRecords: in.GroupIDRecords, CreatedAt: r.now()}
 	var err error
 	if upsert {
 		err = r.store.UpsertClient(ctx, c)

@@ -138,6 +138,11 @@ func TestGroupIDRecordScopesAtTokenEndpoint(t *testing.T) {
 		if status != http.StatusBadRequest || m["error"] != "invalid_scope" {
 			t.Errorf("public client_credentials %s: %d %v, want 400 invalid_scope", scope, status, m)
 		}
+		// A member client for which ORCID has not enabled the scopes.
+		status, m = grant(e.other, scope)
+		if status != http.StatusBadRequest || m["error"] != "invalid_scope" {
+			t.Errorf("member client without group-id-records %s: %d %v, want 400 invalid_scope", scope, status, m)
+		}
 		if clientMayRequest(e.member, scope) {
 			t.Errorf("%s may be requested at /oauth/authorize; it is two-legged only", scope)
 		}

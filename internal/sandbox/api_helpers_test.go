@@ -60,8 +60,11 @@ func newAPIEnvWith(t testing.TB, cfg Config) *apiEnv {
 	})
 	e := &apiEnv{t: t, r: r, srv: srv, http: srv.Client()}
 	ctx := context.Background()
+	// The member client has the group-id-record scopes ORCID enables on
+	// request; the other member client has not asked for them.
 	mk := func(name, typ string) Client {
-		c, err := r.CreateClient(ctx, NewClient{Name: name, Type: typ, RedirectURIs: []string{"https://app.example.org/cb"}}, false)
+		c, err := r.CreateClient(ctx, NewClient{Name: name, Type: typ, RedirectURIs: []string{"https://app.example.org/cb"},
+			GroupIDRecords: name == "Member Journal"}, false)
 		if err != nil {
 			t.Fatal(err)
 		}

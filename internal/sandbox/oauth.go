@@ -785,6 +785,13 @@ func (r *Registry) grantClientCredentials(ctx context.Context, c Client, request
 			return tokenResponse{}, tokErr(400, "invalid_scope", "Invalid scope: "+s)
 		}
 	}
+	// The group-id-record scopes only once ORCID has mapped them to the
+	// client (Client.GroupIDRecords).
+	for _, s := range []string{ScopeGroupIDRecordRead, ScopeGroupIDRecordUpdate} {
+		if containsScope(requested, s) && c.Member() && !c.GroupIDRecords {
+			return tokenResponse{}, tokErr(400, "invalid_scope", "Invalid scope: "+s)
+		}
+	}
 	if len(requested) == 0 {
 		requested = Scopes{ScopeReadPublic}
 	}

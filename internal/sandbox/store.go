@@ -85,7 +85,13 @@ type Client struct {
 	RedirectURIs []string `json:"redirect_uris"`
 	Type         string   `json:"type"` // "member" or "public"
 	Premium      bool     `json:"premium"`
-	CreatedAt    time.Time
+	// GroupIDRecords: ORCID has enabled the two-legged group-id-record
+	// scopes for this client. ORCID maps them to a client by hand, on
+	// request (group-id-2.0/README.md in ORCID-Source: "one should manually
+	// map the scopes with the client in the table client_scope"), so a member
+	// client does not have them by default.
+	GroupIDRecords bool `json:"group_id_records"`
+	CreatedAt      time.Time
 }
 
 // Member reports whether the client holds Member API credentials.
@@ -94,9 +100,9 @@ func (c Client) Member() bool { return c.Type == "member" }
 func (s *store) CreateClient(ctx context.Context, c Client) error {
 	uris, _ := json.Marshal(c.RedirectURIs)
 	_, err := s.db.ExecContext(ctx, `INSERT INTO clients
-		(client_id, client_secret, name, description, website, redirect_uris, type, premium, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Secret, c.Name, c.Description, c.Website, string(uris), c.Type, c.Premium, unix(c.CreatedAt))
+		(client_id, client_secret, name, description, website, redirect_uris, type, premium, group_id_records, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Secret, c.Name, c.Description, c.Website, string(uris), c.Type, c.Premium, c.GroupIDRecords, unix(c.CreatedAt))
 	if isUniqueViolation(err) {
 		return fmt.Errorf("client %s: %w", c.ID, ErrConflict)
 	}
@@ -108,22 +114,22 @@ func (s *store) CreateClient(ctx context.Context, c Client) error {
 func (s *store) UpsertClient(ctx context.Context, c Client) error {
 	uris, _ := json.Marshal(c.RedirectURIs)
 	_, err := s.db.ExecContext(ctx, `INSERT INTO clients
-		(client_id, client_secret, name, description, website, redirect_uris, type, premium, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(client_id, client_secret, name, description, website, redirect_uris, type, premium, group_id_records, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (client_id) DO UPDATE SET client_secret = excluded.client_secret, name = excluded.name,
 		description = excluded.description, website = excluded.website, redirect_uris = excluded.redirect_uris,
-		type = excluded.type, premium = excluded.premium`,
-		c.ID, c.Secret, c.Name, c.Description, c.Website, string(uris), c.Type, c.Premium, unix(c.CreatedAt))
+		type = excluded.type, premium = excluded.premium, group_id_records = excluded.group_id_records`,
+		c.ID, c.Secret, c.Name, c.Description, c.Website, string(uris), c.Type, c.Premium, c.GroupIDRecords, unix(c.CreatedAt))
 	return err
 }
 
-const clientCols = `client_id, client_secret, name, description, website, redirect_uris, type, premium, created_at`
+const clientCols = `client_id, client_secret, name, description, website, redirect_uris, type, premium, group_id_records, created_at`
 
 func scanClient(row interface{ Scan(...any) error }) (Client, error) {
 	var c Client
 	var uris string
 	var created int64
-	err := row.Scan(&c.ID, &c.Secret, &c.Name, &c.Description, &c.Website, &uris, &c.Type, &c.Premium, &created)
+	err := row.Scan(&c.ID, &c.Secret, &c.Name, &c.Description, &c.Website, &uris, &c.Type, &c.Premium, &c.GroupIDRecords, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, ErrNotFound
 	}

@@ -98,6 +98,10 @@ func SandboxDemo(ctx context.Context, st *store.Store, reg *sandbox.Registry, re
 	if _, err := reg.CreateClient(ctx, sandbox.NewClient{
 		ID: DemoClientID, Secret: secret, Name: DemoClientName, Description: "The demo tenant of this orcidlink installation",
 		Website: website, RedirectURIs: []string{redirectURI}, Type: "member",
+		// As a journal's client would be once ORCID enabled the group
+		// scopes it asked for: the demo's reviews of journals without an
+		// ISSN need a registered group.
+		GroupIDRecords: true,
 	}, true); err != nil {
 		return store.Tenant{}, fmt.Errorf("register the demo client in the sandbox: %w", err)
 	}

@@ -88,6 +88,9 @@ func (s *Server) adminArticleReview(w http.ResponseWriter, r *http.Request, a *s
 	case errors.As(err, &ve):
 		refuse("ORCID would refuse this review: " + ve.Error())
 		return
+	case errors.Is(err, journal.ErrNoGroupScope):
+		refuse("The review was not recorded: " + journal.ErrNoGroupScope.Error() + ".")
+		return
 	case errors.Is(err, journal.ErrNoReviewConsent):
 		refuse("The reviewer asked that their reviews not be added to their ORCID record: nothing was recorded or sent.")
 		return

@@ -129,7 +129,8 @@ func Start(ctx context.Context, o Options) (_ *Env, err error) {
 	// at the redirect: nothing needs to listen there.
 	e.callback = "http://127.0.0.1:9/callback"
 	if e.Cred, err = setup.RegisterClient(ctx, e.Store, e.Registry, sandbox.NewClient{Name: "orcidlink bench", Description: "Pushes works.",
-		Website: "https://orcidlink.example.org", RedirectURIs: []string{e.callback}, Type: "member"}, "bench"); err != nil {
+		Website: "https://orcidlink.example.org", RedirectURIs: []string{e.callback}, Type: "member",
+		GroupIDRecords: true}, "bench"); err != nil { // ORCID enabled the group scopes, as journals ask it to
 		return nil, fmt.Errorf("jobstest: %w", err)
 	}
 	if e.Tenant, err = e.Store.CreateTenant(ctx, store.Tenant{Slug: "bench", Name: "Journal of Benchmarks",
