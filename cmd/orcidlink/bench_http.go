@@ -3,11 +3,7 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
-	"strconv"
-	"strings"
 
 	"github.com/orcidlink/orcidlink/internal/bench"
 )
@@ -27,9 +23,7 @@ errors (failures and answers other than 200).
 // runBenchHTTP is "orcidlink bench http": the flags, and the server the
 // load generator (internal/bench) starts: this binary's own serve.
 func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench http", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, benchHTTPUsage); fs.PrintDefaults() }
+	fs := newBenchFlags("bench http", benchHTTPUsage, stderr)
 	dsn := fs.String("dsn", "", "PostgreSQL server to create a scratch database on; without it, SQLite only")
 	noSQLite := fs.Bool("no-sqlite", false, "measure PostgreSQL only")
 	clients := fs.String("clients", "16,64", "numbers of concurrent clients, comma-separated")
@@ -38,13 +32,9 @@ func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var ns []int
-	for f := range strings.SplitSeq(*clients, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return fmt.Errorf("bench http: --clients %q: want positive numbers", *clients)
-		}
-		ns = append(ns, n)
+	ns, err := positiveInts("bench http", "clients", *clients)
+	if err != nil {
+		return err
 	}
 	var engines []bench.Engine
 	if !*noSQLite {
@@ -56,11 +46,8 @@ func runBenchHTTP(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(engines) == 0 {
 		return errors.New("bench http: --no-sqlite needs --dsn")
 	}
-	serve := func(ctx context.Context, getenv func(string) string, out io.Writer) error {
-		return runServe(ctx, nil, getenv, out, stderr)
-	}
 	rows, err := bench.HTTP(ctx, bench.HTTPOptions{Engines: engines, Clients: ns, Duration: *duration, People: *people,
-		Serve: serve, Progress: stderr})
+		Serve: benchServer(stderr), Progress: stderr})
 	bench.PrintHTTP(stdout, rows)
 	return err
 }

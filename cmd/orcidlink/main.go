@@ -9,6 +9,9 @@
 //	orcidlink admin create-api-key [--config FILE] --tenant SLUG      print a new REST API key for a tenant
 //	orcidlink sandbox [--listen ADDR] [--db PATH] [--seed FILE]       run the offline ORCID registry
 //	orcidlink bench sync [--works N] [--people M] [--rate R]          measure sync against the registry
+//	orcidlink bench backfill [--people N --works-per-person M --db D] measure bulk backfills against the registry
+//	orcidlink bench http [flags]                                       measure pages and API under load
+//	orcidlink bench scale [flags]                                      measure a consortium-sized PostgreSQL
 //	orcidlink review-pack --tenant SLUG [--out FILE] [--config FILE]   evidence for ORCID's integration review
 //	orcidlink version
 //
@@ -47,6 +50,9 @@ Usage:
                                    make a REST API key for a tenant, printed on the last line
   orcidlink sandbox [flags]        run the offline ORCID registry on its own
   orcidlink bench sync [flags]     push works through the offline registry at its rate limit and report
+  orcidlink bench backfill [flags] push a backfill in bulk requests (up to 100 works each) and report
+  orcidlink bench http [flags]     measure pages and the REST API under concurrent load
+  orcidlink bench scale [flags]    fill PostgreSQL with synthetic tenants, people and items and time the heaviest pages
   orcidlink review-pack --tenant SLUG [flags]
                                    write the evidence ORCID's integration review asks for: one HTML file
                                    with a screenshot of every researcher step and the documentation

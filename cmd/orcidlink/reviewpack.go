@@ -75,7 +75,7 @@ func runReviewPack(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return fmt.Errorf("the credential of tenant %q: %w", *tenant, err)
 	}
-	svc, err := connect.New(connect.Config{PublicURL: base}, st)
+	svc, err := connect.New(connect.Config{Store: st, PublicURL: base})
 	if err != nil {
 		return err
 	}

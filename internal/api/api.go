@@ -202,9 +202,6 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // Routes is the route table, for tests and documentation.
 func (s *Server) Routes() []Route { return s.routes }
 
-// Document is the OpenAPI document served at /api/v1/openapi.json.
-func (s *Server) Document() []byte { return s.doc }
-
 // PruneIdempotency forgets Idempotency-Keys older than the configured
 // time to live; housekeeping calls it.
 func (s *Server) PruneIdempotency(ctx context.Context) (int64, error) {

@@ -2,10 +2,15 @@ package api
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
+	"github.com/orcidlink/orcidlink/internal/articlemeta"
 	"github.com/orcidlink/orcidlink/internal/journal"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
@@ -363,6 +368,60 @@ func (s *Server) completeReview(c *call) (reply, error) {
 		return reply{}, err
 	}
 	return created(h.path(p, it.Key), out)
+}
+
+// articleJATS answers the article's contributors as a JATS <contrib-group>.
+func (s *Server) articleJATS(c *call) (reply, error) {
+	return s.contributorsXML(c, "jats", articlemeta.JATS)
+}
+
+// articleCrossref answers the article's contributors as Crossref
+// <contributors>.
+func (s *Server) articleCrossref(c *call) (reply, error) {
+	return s.contributorsXML(c, "crossref", articlemeta.Crossref)
+}
+
+// contributorsXML writes the contributor block of the path's article (of
+// the key's tenant only: another tenant's is 404) in one format. It is
+// made whole before the answer starts, so that what cannot be written (a
+// name Crossref refuses) is a problem rather than a cut-short file.
+func (s *Server) contributorsXML(c *call, format string, write func([]articlemeta.Contributor) ([]byte, error)) (reply, error) {
+	a, err := s.pathArticle(c)
+	if err != nil {
+		return reply{}, err
+	}
+	cs, err := articlemeta.Load(c.ctx, s.st, a)
+	if err != nil {
+		return reply{}, err
+	}
+	doc, err := write(cs)
+	var ne *articlemeta.NameError
+	switch {
+	case errors.As(err, &ne):
+		return reply{}, invalid("Crossref's deposit schema does not accept a contributor's name as recorded.",
+			FieldError{Pointer: fmt.Sprintf("/contributors/%d", ne.Contributor-1), Detail: ne.Element + " " + ne.Reason})
+	case errors.Is(err, articlemeta.ErrNoContributors):
+		return reply{}, invalid("The article has no contributors.",
+			FieldError{Pointer: "/contributors", Detail: "must name at least one contributor"})
+	case err != nil:
+		return reply{}, err
+	}
+	return file("application/xml; charset=utf-8", "article-"+fileSafe(a.Key)+"-contributors."+format+".xml",
+		func(w io.Writer) error {
+			_, err := w.Write(doc)
+			return err
+		})
+}
+
+// fileSafe is key in a download's file name: letters, digits, '.', '_'
+// and '-' kept, anything else (a slash, a quote) made '-'.
+func fileSafe(key string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '_' || r == '-') {
+			return r
+		}
+		return '-'
+	}, key)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -32,6 +32,9 @@ func bodies() []struct {
 		{"", func() any { return new(endpointInput) }},
 		{"", func() any { return new(invitationInput) }},
 		{"", func() any { return new(tenantPatch) }},
+		{"", func() any { return new(connectLinkInput) }},
+		{"", func() any { return new(connectLinkByEmailInput) }},
+		{"", func() any { return new(resultVerifyInput) }},
 	}
 	for _, k := range orcid.Kinds() {
 		out = append(out, struct {

@@ -333,6 +333,9 @@ func decode(body []byte, base string, v any) error {
 		}
 		return invalid("A field has the wrong type.", FieldError{Pointer: ptr, Detail: "must be " + jsonKind(typ.Type.Kind().String())})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// The one error read from its text: encoding/json reports an
+		// unknown field (DisallowUnknownFields) as a plain error naming
+		// it, with no type to match.
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
 		return invalid("The body has a field this operation does not know.", FieldError{Pointer: base + "/" + escapePointer(name),
 			Detail: "unknown field"})

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/orcidlink/orcidlink/internal/api"
+	"github.com/orcidlink/orcidlink/internal/app"
+	"github.com/orcidlink/orcidlink/internal/app/apptest"
 	"github.com/orcidlink/orcidlink/internal/batch"
 	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/jobs"
@@ -25,8 +26,6 @@ import (
 	"github.com/orcidlink/orcidlink/internal/sandbox/sandboxtest"
 	"github.com/orcidlink/orcidlink/internal/setup"
 	"github.com/orcidlink/orcidlink/internal/store"
-	"github.com/orcidlink/orcidlink/internal/store/storetest"
-	"github.com/orcidlink/orcidlink/internal/web"
 	"github.com/orcidlink/orcidlink/internal/webhooks"
 )
 
@@ -61,72 +60,13 @@ type envOptions struct {
 func newEnv(t *testing.T, driver string, o envOptions) *env {
 	t.Helper()
 	e := &env{ctx: context.Background(), reg: sandboxtest.New(t), options: o}
-	dsn := storetest.NewDSN(t, driver)
-	e.st = storetest.OpenDSN(t, driver, dsn, nil)
-	srv := httptest.NewUnstartedServer(nil)
-	e.base = "http://" + srv.Listener.Addr().String()
+	a, base := apptest.Start(t, apptest.Config(t, driver),
+		app.WithJournal(func(c *journal.Config) {
+			c.Publisher = orcid.Organization{Name: "Example Press", Address: &orcid.OrganizationAddress{City: "Wellington", Country: "NZ"}}
+		}),
+		app.WithAPI(func(c *api.Config) { c.Rate, c.Burst, c.MaxUpload = o.rate, o.burst, o.maxUpload }))
+	e.base, e.st, e.svc, e.q, e.hooks, e.files, e.api = base, a.Store, a.Connect, a.Queue, a.Webhooks, a.Batches, a.API
 	var err error
-	e.svc, err = connect.New(connect.Config{PublicURL: e.base, Retry: orcid.RetryPolicy{MaxAttempts: 2},
-		Connected: func(ctx context.Context, tenantID, personID int64) {
-			if _, err := e.q.Resume(ctx, tenantID, personID); err != nil {
-				t.Errorf("resume items: %v", err)
-			}
-		},
-		EventsRecorded: func(ctx context.Context) { e.hooks.Kick(ctx) }}, e.st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Webhooks go out from the queue, with a fast backoff; the connect
-	// service nudges it when it records an event.
-	deliverer, err := webhooks.NewDeliverer(webhooks.DeliverConfig{Store: e.st, Timeout: 5 * time.Second,
-		Backoff: func(int) time.Duration { return 20 * time.Millisecond }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	qc := jobs.Config{Store: e.st, Clients: e.svc, CallContext: connect.WithCallContext, Revoker: e.svc,
-		RetryPolicy: jobstest.FastRetry{}, PollInterval: 50 * time.Millisecond, Workers: 4,
-		Webhooks: deliverer, WebhookSweep: 200 * time.Millisecond}
-	if driver == "postgres" {
-		qc.PostgresDSN = dsn
-	}
-	if e.q, err = jobs.New(e.ctx, qc); err != nil {
-		t.Fatal(err)
-	}
-	e.hooks = webhooks.NewService(e.st, e.q, nil)
-	papers, err := journal.New(journal.Config{Store: e.st, Queue: e.q, Inviter: e.svc,
-		Publisher: orcid.Organization{Name: "Example Press", Address: &orcid.OrganizationAddress{City: "Wellington", Country: "NZ"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Batch imports run through the queue: registered before it starts.
-	if e.files, err = batch.New(batch.Config{Store: e.st, Queue: e.q, Inviter: e.svc, Journal: papers}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.q.Start(e.ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := e.q.Stop(ctx); err != nil {
-			t.Errorf("stop queue: %v", err)
-		}
-	})
-	site, err := web.New(web.Config{PublicURL: e.base, Items: e.q, Journal: papers}, e.st, e.svc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e.api, err = api.New(api.Config{Store: e.st, Connect: e.svc, Queue: e.q, Journal: papers, Webhooks: e.hooks,
-		Batches: e.files, Rate: o.rate, Burst: o.burst, MaxUpload: o.maxUpload}); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/", site.Handler())
-	mux.Handle(api.Prefix+"/", e.api.Handler())
-	srv.Config.Handler = mux
-	srv.Start()
-	t.Cleanup(srv.Close)
-
 	if e.cred, err = setup.RegisterClient(e.ctx, e.st, e.reg.Registry, sandbox.NewClient{Name: "Journal of Tests",
 		RedirectURIs: []string{e.svc.RedirectURI()}, Type: "member", GroupIDRecords: true}, "jot"); err != nil {
 		t.Fatal(err)

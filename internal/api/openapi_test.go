@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"mime"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/orcidlink/orcidlink/internal/api"
+	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/jobs/jobstest"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/webhooks/webhookstest"
@@ -320,6 +322,44 @@ func TestOpenAPI(t *testing.T) {
 	if fmt.Sprint(wide["scopes"]) != "[openid /activities/update /person/update]" || wide["upgrade_invitations_sent"] == nil {
 		t.Fatalf("widened tenant %v", wide)
 	}
+	// Connect links (connect_links_test.go has the rules): allowed once
+	// the tenant names the origin; a result verified once.
+	back := map[string]any{"return_url": "https://host.example.org/back?step=2"}
+	c.want(422, "POST", "/people/"+id1+"/connect-links", back)
+	if got := c.want(200, "PATCH", "/tenant", map[string]any{"return_origins": []string{"https://host.example.org/"}}); fmt.Sprint(got["return_origins"]) != "[https://host.example.org]" {
+		t.Fatalf("return origins %v", got)
+	}
+	cl := c.want(201, "POST", "/people/"+id1+"/connect-links", back)
+	c.want(201, "POST", "/connect-links", map[string]any{"email": "newcomer@example.org", "family_names": "Newcomer",
+		"return_url": "https://host.example.org/back"})
+	if to, ok, err := e.svc.HostReturnURL(e.ctx, e.a.ID, int64(cl["invitation_id"].(float64)), connect.Outcome{Status: connect.ResultDenied}); err != nil || !ok {
+		t.Fatalf("HostReturnURL: %v %v", ok, err)
+	} else {
+		u, _ := url.Parse(to)
+		res := map[string]any{"result": u.Query().Get(connect.ResultParam), "audience": "https://host.example.org"}
+		c.want(200, "POST", "/connect-results/verify", res)
+		c.want(422, "POST", "/connect-results/verify", res)
+	}
+	anon.want(200, "GET", "/connect-keys", nil)
+	// Existing connections (connect.ImportConnections has the full story):
+	// a token ORCID does not know is refused and nothing is stored.
+	imp := c.want(200, "POST", "/connections/import", map[string]any{"connections": []any{map[string]any{
+		"email": "ada@example.org", "orcid": "0000-0002-1825-0097", "access_token": "not-a-token-of-ours",
+		"scope": "/activities/update", "expires_in": 3600}}})
+	if r := imp["results"].([]any)[0].(map[string]any); r["status"] != "refused" || r["row"] != float64(1) {
+		t.Fatalf("import of an unknown token: %v", imp)
+	}
+	c.want(422, "POST", "/connections/import", map[string]any{"connections": []any{}})
+	// An iD on file is never authenticated.
+	if h := c.want(200, "PUT", "/people/"+id1+"/orcid-hint", map[string]any{"orcid": "https://orcid.org/0000-0002-1825-0097",
+		"source": "old CRIS"}); h["authenticated"] != false || h["orcid"] != "0000-0002-1825-0097" {
+		t.Fatalf("hint %v", h)
+	}
+	c.want(422, "PUT", "/people/"+id1+"/orcid-hint", map[string]any{"orcid": "0000-0002-1825-0098"})
+	c.want(200, "GET", "/people/"+id1+"/orcid-hint", nil)
+	c.want(204, "DELETE", "/people/"+id1+"/orcid-hint", nil)
+	c.want(404, "GET", "/people/"+id1+"/orcid-hint", nil)
+	c.want(404, "DELETE", "/people/"+id1+"/orcid-hint", nil)
 	// An affiliation that names no organisation gets the tenant's.
 	dist := c.want(201, "POST", "/people/"+id1+"/"+sectionFor(orcid.KindDistinction), map[string]any{"key": "fellow",
 		"item": map[string]any{"role-title": "Fellow"}})
@@ -381,6 +421,12 @@ func TestOpenAPI(t *testing.T) {
 	}
 	c.want(200, "POST", "/articles/a1/unpublish", nil)
 	c.want(404, "GET", "/articles/none", nil)
+	for _, f := range []string{"jats", "crossref"} {
+		if a := c.do("GET", "/articles/a1/contributors."+f+".xml", nil); a.status != 200 {
+			t.Fatalf("contributors.%s.xml: %d %s", f, a.status, a.body)
+		}
+		c.want(404, "GET", "/articles/none/contributors."+f+".xml", nil)
+	}
 
 	// Webhooks: an endpoint at a receiver, which hears the connection below.
 	rcv := webhookstest.New(t)

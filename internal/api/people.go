@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -48,12 +47,14 @@ type personInput struct {
 	Language    *string `json:"language"`
 }
 
-// apply checks the given fields and copies them into p.
-func (in personInput) apply(p *store.Person, creating bool) error {
-	var errs fieldErrors
+// apply copies the given fields into p. The person's rules are the
+// store's (store.CheckPerson, the same for the admin UI and batch files):
+// the write refuses what breaks them with a store.FieldErrors, which
+// problemFor lists field by field.
+func (in personInput) apply(p *store.Person) {
 	set := func(dst *string, v *string) {
 		if v != nil {
-			*dst = strings.TrimSpace(*v)
+			*dst = *v
 		}
 	}
 	set(&p.GivenNames, in.GivenNames)
@@ -61,23 +62,6 @@ func (in personInput) apply(p *store.Person, creating bool) error {
 	set(&p.Email, in.Email)
 	set(&p.ExternalRef, in.ExternalRef)
 	set(&p.Language, in.Language)
-	if p.GivenNames == "" && p.FamilyNames == "" {
-		errs.body("/family_names", "a person needs given_names or family_names")
-	}
-	if creating && in.Email == nil {
-		errs.body("/email", "is required")
-	} else if a, err := mail.ParseAddress(p.Email); err != nil || a.Address != p.Email {
-		errs.body("/email", "must be an email address like name@example.org")
-	}
-	for ptr, v := range map[string]string{"/given_names": p.GivenNames, "/family_names": p.FamilyNames, "/external_ref": p.ExternalRef} {
-		if len(v) > 500 {
-			errs.body(ptr, "has more than 500 bytes")
-		}
-	}
-	if l := p.Language; l != "" && (len(l) > 35 || strings.ContainsAny(l, " \t/")) {
-		errs.body("/language", "must be a language tag like en or fr-CA")
-	}
-	return errs.err()
 }
 
 const personConflict = "Another person of the tenant has this email address or external_ref."
@@ -88,9 +72,7 @@ func (s *Server) createPerson(c *call) (reply, error) {
 		return reply{}, err
 	}
 	p := store.Person{TenantID: c.tenant}
-	if err := in.apply(&p, true); err != nil {
-		return reply{}, err
-	}
+	in.apply(&p)
 	err := s.st.InTx(c.ctx, func(tx *store.Tx) error {
 		var err error
 		if p, err = tx.CreatePerson(c.ctx, p); err != nil {
@@ -114,41 +96,11 @@ func (s *Server) pathPerson(c *call) (store.Person, error) {
 	return p, withDetail(err, "There is no such person.")
 }
 
-// status is a person's state as the people list shows it: their link's
-// under the tenant's credential, else their latest invitation's.
-func (s *Server) status(c *call, p store.Person) (store.PersonStatus, string, error) {
-	l, err := s.st.Link(c.ctx, c.tenant, p.ID)
-	if err == nil {
-		return store.PersonStatus(l.State), l.ORCIDURI, nil
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return "", "", err
-	}
-	invs, err := s.st.ListInvitations(c.ctx, c.tenant, p.ID)
-	if err != nil {
-		return "", "", err
-	}
-	now := s.now()
-	for _, in := range invs {
-		if in.State == store.InvitationPending && now.Before(in.ExpiresAt) {
-			return store.StatusInvited, "", nil
-		}
-	}
-	latest := store.Invitation{}
-	for _, in := range invs {
-		if in.ID > latest.ID {
-			latest = in
-		}
-	}
-	if latest.State == store.InvitationDenied {
-		return store.StatusDenied, "", nil
-	}
-	return store.StatusNone, "", nil
-}
-
+// personReply is p as the API shows them, with their status and iD as the
+// people list derives them (store.PersonWithStatus).
 func (s *Server) personReply(c *call, p store.Person) (person, error) {
-	st, uri, err := s.status(c, p)
-	return personOf(p, st, uri), err
+	it, err := s.st.PersonWithStatus(c.ctx, c.tenant, p.ID)
+	return personOf(p, it.Status, it.ORCIDURI), err
 }
 
 func (s *Server) getPerson(c *call) (reply, error) {
@@ -172,9 +124,7 @@ func (s *Server) patchPerson(c *call) (reply, error) {
 	if err := decode(c.body, "", &in); err != nil {
 		return reply{}, err
 	}
-	if err := in.apply(&p, false); err != nil {
-		return reply{}, err
-	}
+	in.apply(&p)
 	err = s.st.InTx(c.ctx, func(tx *store.Tx) error {
 		var err error
 		if p, err = tx.UpdatePerson(c.ctx, p); err != nil {

@@ -127,12 +127,12 @@ func problemFor(err error) (p *Problem, log bool) {
 	var ve *orcid.ValidationError
 	var tooBig *http.MaxBytesError
 	var jps journal.Problems
-	var fe *store.FieldError
+	fes, isField := store.AsFieldErrors(err)
 	switch {
 	case errors.As(err, &prob):
 		return prob, false
 	case errors.As(err, &jps):
-		// The journal's rules (articles, editors, organisations), field by
+		// The journal's rules (articles, editors), field by
 		// field: its names are this API's.
 		errs := make([]FieldError, len(jps))
 		for i, jp := range jps {
@@ -172,13 +172,16 @@ func problemFor(err error) (p *Problem, log bool) {
 	case errors.Is(err, store.ErrConflict):
 		return &Problem{Type: typeConflict, Title: "Conflict", Status: http.StatusConflict,
 			Detail: or(detail, "The change conflicts with an existing resource.")}, false
-	case errors.As(err, &fe):
-		// The store's rules for one field (a name holding a control
-		// character): its names are this API's.
-		return invalid("The request has invalid fields; each is listed in errors.",
-			FieldError{Pointer: "/" + fe.Field, Detail: fe.Problem}), false
+	case isField:
+		// The store's rules, field by field (store.CheckPerson and the
+		// like, the same for every door): its names are this API's.
+		errs := make([]FieldError, len(fes))
+		for i, fe := range fes {
+			errs[i] = FieldError{Pointer: "/" + fe.Field, Detail: fe.Message()}
+		}
+		return invalid("The request has invalid fields; each is listed in errors.", errs...), false
 	case errors.Is(err, store.ErrInvalid):
-		return invalid(or(detail, storeMessage(err))), false
+		return invalid(or(detail, "The request is not valid.")), false
 	case errors.Is(err, connect.ErrORCID), errors.Is(err, orcid.ErrTemporary), errors.Is(err, orcid.ErrRateLimited):
 		return &Problem{Type: typeORCID, Title: "ORCID unavailable", Status: http.StatusBadGateway,
 			Detail: "ORCID could not be reached or did not answer as expected; try again later."}, true
@@ -192,16 +195,6 @@ func or(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// storeMessage is the part of a store ErrInvalid that speaks about the
-// input: what follows "invalid: ".
-func storeMessage(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, store.ErrInvalid.Error()+": "); i >= 0 {
-		return msg[i+len(store.ErrInvalid.Error())+2:]
-	}
-	return "The request is not valid."
 }
 
 // orcidFieldPointer turns orcid.Validate's field names

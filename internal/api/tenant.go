@@ -2,11 +2,10 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 
 	"github.com/orcidlink/orcidlink/internal/connect"
-	"github.com/orcidlink/orcidlink/internal/journal"
+	"github.com/orcidlink/orcidlink/internal/i18n"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
@@ -25,6 +24,12 @@ type tenantView struct {
 	Scopes []string    `json:"scopes"`
 	// ReminderDays are the days after an invitation when reminders go.
 	ReminderDays []int `json:"reminder_days"`
+	// ReturnOrigins are where connect links may send researchers back.
+	ReturnOrigins []string `json:"return_origins"`
+	// Languages are those the researcher pages and emails offer (package
+	// i18n's codes); DefaultLanguage is for a researcher whose own is not.
+	Languages       []string `json:"languages"`
+	DefaultLanguage string   `json:"default_language"`
 	// UpgradeInvitations counts the scope-upgrade invitations a PATCH
 	// sent, when it asked for them.
 	UpgradeInvitations *int `json:"upgrade_invitations_sent,omitempty"`
@@ -45,6 +50,12 @@ type tenantPatch struct {
 	ReviewMode   *string         `json:"review_mode"`
 	Asks         *[]store.Ask    `json:"asks"`
 	ReminderDays *[]int          `json:"reminder_days"`
+	// ReturnOrigins replaces the origins connect links may return to.
+	ReturnOrigins *[]string `json:"return_origins"`
+	// Languages replaces the languages offered; DefaultLanguage must be
+	// one of them.
+	Languages       *[]string `json:"languages"`
+	DefaultLanguage *string   `json:"default_language"`
 	// UpgradeInvitations: when the asks widen, email every connected
 	// person whose link lacks a new permission an invitation saying which.
 	UpgradeInvitations bool `json:"upgrade_invitations"`
@@ -52,7 +63,9 @@ type tenantPatch struct {
 
 func tenantOf(t store.Tenant, cred store.Credential) tenantView {
 	v := tenantView{Slug: t.Slug, Name: t.Name, ReviewMode: string(t.Settings.ReviewMode.Or("")),
-		Asks: t.Settings.AskList(), Scopes: connect.TenantScopes(t, cred), ReminderDays: t.Settings.Reminders()}
+		Asks: t.Settings.AskList(), Scopes: connect.TenantScopes(t, cred), ReminderDays: t.Settings.Reminders(),
+		ReturnOrigins: append([]string{}, t.Settings.ReturnOrigins...), Languages: append([]string{}, t.Languages...),
+		DefaultLanguage: t.DefaultLanguage}
 	if p := t.Settings.Publisher; p != (store.Publisher{}) {
 		v.Organization = &organization{Name: p.Name, ROR: p.ROR, City: p.City, Region: p.Region, Country: p.Country}
 	}
@@ -80,7 +93,9 @@ func (s *Server) patchTenant(c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	var errs fieldErrors
+	// The fields present replace the tenant's; the store's CheckTenant
+	// refuses what breaks its rules, field by field (problemFor lists
+	// them as JSON pointers).
 	if in.Organization != nil {
 		var o *organization
 		if err := decode(in.Organization, "/organization", &o); err != nil && string(in.Organization) != "null" {
@@ -90,42 +105,32 @@ func (s *Server) patchTenant(c *call) (reply, error) {
 		if o != nil {
 			p = store.Publisher{Name: o.Name, ROR: o.ROR, City: o.City, Region: o.Region, Country: o.Country}
 		}
-		for _, pr := range journal.CheckPublisher(&p) {
-			errs.body("/organization/"+pr.Field, pr.Message)
-		}
 		t.Settings.Publisher = p
 	}
 	if in.ReviewMode != nil {
-		m := store.ReviewMode(*in.ReviewMode)
-		if m == "" || !m.Valid() {
-			errs.body("/review_mode", "must be open, anonymous or double-anonymous")
-		}
-		t.Settings.ReviewMode = m
+		t.Settings.ReviewMode = store.ReviewMode(*in.ReviewMode)
 	}
 	before := t
 	if in.Asks != nil {
-		asks := append([]store.Ask{}, *in.Asks...)
-		for i, a := range asks {
-			if !slices.Contains(store.AllAsks(), a) {
-				errs.body(fmt.Sprintf("/asks/%d", i), fmt.Sprintf("must be one of %v", store.AllAsks()))
-			}
-		}
-		t.Settings.Asks = asks
+		t.Settings.Asks = append([]store.Ask{}, *in.Asks...)
 	}
 	if in.ReminderDays != nil {
-		days := append([]int{}, *in.ReminderDays...)
-		if len(days) > store.MaxReminders {
-			errs.body("/reminder_days", fmt.Sprintf("at most %d reminders", store.MaxReminders))
-		}
-		for i, d := range days {
-			if d < 1 || d > store.MaxReminderDays {
-				errs.body(fmt.Sprintf("/reminder_days/%d", i), fmt.Sprintf("must be from 1 to %d", store.MaxReminderDays))
-			}
-		}
-		t.Settings.ReminderDays = days
+		t.Settings.ReminderDays = append([]int{}, *in.ReminderDays...)
 	}
-	if err := errs.err(); err != nil {
-		return reply{}, err
+	if in.ReturnOrigins != nil {
+		t.Settings.ReturnOrigins = append([]string{}, *in.ReturnOrigins...)
+	}
+	if in.Languages != nil {
+		t.Languages = append([]string{}, *in.Languages...)
+		if in.DefaultLanguage == nil && !slices.ContainsFunc(t.Languages, func(l string) bool {
+			return i18n.Normalize(l) == t.DefaultLanguage
+		}) {
+			// The old default is no longer offered: the first is.
+			t.DefaultLanguage = ""
+		}
+	}
+	if in.DefaultLanguage != nil {
+		t.DefaultLanguage = *in.DefaultLanguage
 	}
 	if err := s.st.InTx(c.ctx, func(tx *store.Tx) error {
 		var err error
@@ -133,7 +138,8 @@ func (s *Server) patchTenant(c *call) (reply, error) {
 			return err
 		}
 		return s.auditIn(c, tx, 0, "tenant.updated", map[string]any{"organization": in.Organization != nil,
-			"review_mode": in.ReviewMode != nil, "asks": in.Asks != nil, "reminder_days": in.ReminderDays != nil})
+			"review_mode": in.ReviewMode != nil, "asks": in.Asks != nil, "reminder_days": in.ReminderDays != nil,
+			"return_origins": in.ReturnOrigins != nil, "languages": in.Languages != nil || in.DefaultLanguage != nil})
 	}); err != nil {
 		return reply{}, err
 	}

@@ -37,29 +37,13 @@ type fixture struct {
 func newFixture(t testing.TB, driver string) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	opts := jobstest.Options{Driver: driver}
-	if driver == "postgres" {
-		opts.DSN = storetest.NewPostgresDB(t)
-	}
-	env, err := jobstest.Start(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := env.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
+	env := jobstest.New(t, driver, nil)
+	var err error
 	f := &fixture{ctx: ctx, env: env, st: env.Store, tid: env.Tenant.ID}
-	cfg := jobs.Config{Store: env.Store, Retry: orcid.RetryPolicy{MaxAttempts: 4, BaseDelay: 5 * time.Millisecond,
-		MaxDelay: 50 * time.Millisecond}, RetryPolicy: jobstest.FastRetry{}, PollInterval: 50 * time.Millisecond, Workers: 4}
-	if driver == "postgres" {
-		cfg.PostgresDSN = env.DSN
-	}
-	if f.q, err = jobs.New(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
-	inviter, err := connect.New(connect.Config{PublicURL: "https://orcidlink.example.org"}, env.Store)
+	cfg := jobstest.QueueConfig(env)
+	cfg.Workers = 4
+	f.q = jobstest.NewQueue(t, cfg)
+	inviter, err := connect.New(connect.Config{Store: env.Store, PublicURL: "https://orcidlink.example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,16 +55,7 @@ func newFixture(t testing.TB, driver string) *fixture {
 	if f.svc, err = batch.New(batch.Config{Store: env.Store, Queue: f.q, Inviter: inviter, Journal: papers, SliceRows: 7}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.q.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := f.q.Stop(ctx); err != nil {
-			t.Errorf("stop queue: %v", err)
-		}
-	})
+	jobstest.StartQueue(t, f.q)
 	f.ana = f.person(t, "Ana", "Lima", "ana@example.org", "A1")
 	f.ben = f.person(t, "Ben", "Okafor", "ben@example.org", "B2")
 	return f

@@ -6,9 +6,11 @@ import (
 	"io"
 	"strings"
 
+	"github.com/orcidlink/orcidlink/internal/i18n"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/orcid/xsdrules"
 	"github.com/orcidlink/orcidlink/internal/safecsv"
+	"github.com/orcidlink/orcidlink/internal/store"
 )
 
 // Kind is what the rows of a file are.
@@ -28,7 +30,9 @@ const (
 )
 
 // Kinds lists the kinds of file, in the order the UI offers them.
-func Kinds() []Kind { return []Kind{People, Affiliations, Works, Fundings, PeerReviews, Articles} }
+func Kinds() []Kind {
+	return []Kind{People, Affiliations, Works, Fundings, PeerReviews, Articles, Connections}
+}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
@@ -132,11 +136,11 @@ func listColumn(c Column, exampleJSON string) Column {
 // tenant's reference (at least one), with names to create them if new.
 func personColumns(example string) []Column {
 	return []Column{
-		col("email", 254, checkEmail, "The person's email address. With person-ref, at least one is needed.", example),
-		alias(col("person-ref", 200, checkText, "The tenant's own reference for the person (staff or member number).", "E1234"),
+		col("email", store.MaxEmailChars, checkEmail, "The person's email address. With person-ref, at least one is needed.", example),
+		alias(col("person-ref", store.MaxExternalRefChars, checkText, "The tenant's own reference for the person (staff or member number).", "E1234"),
 			"external-ref", "reference"),
-		col("given-names", 150, checkText, "Given names; with family-names, creates the person if they are new.", "Josiah"),
-		col("family-names", 150, checkText, "Family names.", "Carberry"),
+		col("given-names", store.MaxNameChars, checkText, "Given names; with family-names, creates the person if they are new.", "Josiah"),
+		col("family-names", store.MaxNameChars, checkText, "Family names.", "Carberry"),
 	}
 }
 
@@ -169,8 +173,10 @@ func externalIDColumns(prefix, help, exType, exValue string) []Column {
 }
 
 var columnTable = map[Kind][]Column{
+	Connections: connectionColumns(), // connections.go
 	People: append(personColumns("josiah@example.org"),
-		col("language", 10, checkLanguage, "The language to write to the person in: en, es or fr (default: the tenant's).", "en")),
+		col("language", 10, checkLanguage, "The language to write to the person in, one of "+strings.Join(i18n.Codes(), ", ")+
+			" (default: the tenant's).", "en")),
 	Affiliations: concat(personColumns("josiah@example.org"), []Column{keyColumn(),
 		alias(req(col("affiliation-section", 30, checkAffiliationKind,
 			"employment, education, qualification, invited-position, distinction, membership or service.", "employment")), "kind"),

@@ -91,12 +91,3 @@ var codeTable = []struct {
 	{CodePersonConflict, "email and person-ref name different people"},
 	{CodeORCIDRule, "anything else ORCID would refuse"},
 }
-
-// Codes lists every problem code, in documentation order.
-func Codes() []Code {
-	out := make([]Code, len(codeTable))
-	for i, c := range codeTable {
-		out[i] = c.Code
-	}
-	return out
-}

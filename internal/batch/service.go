@@ -135,6 +135,11 @@ func (s *Service) Upload(ctx context.Context, u Upload) (store.Batch, error) {
 		func(rows []Row) error {
 			out := make([]store.BatchRow, len(rows))
 			for i, r := range rows {
+				if u.Kind == Connections {
+					if err := s.sealConnectionRow(b.ID, &r); err != nil {
+						return err
+					}
+				}
 				data, err := json.Marshal(r.Values)
 				if err != nil {
 					return err
@@ -158,6 +163,9 @@ func (s *Service) Upload(ctx context.Context, u Upload) (store.Batch, error) {
 		return store.Batch{}, fmt.Errorf("batch: upload %q: %w", u.Filename, err)
 	}
 	fp := []byte("[]")
+	if u.Kind == Connections {
+		sum.FileProblems = scrubConnectionProblems(sum.FileProblems)
+	}
 	if len(sum.FileProblems) > 0 {
 		fp, _ = json.Marshal(sum.FileProblems)
 	}
@@ -192,7 +200,7 @@ func (s *Service) StartImport(ctx context.Context, tenantID, batchID int64, o Im
 			return err
 		}
 		if string(b.FileProblems) != "[]" && len(b.FileProblems) > 0 {
-			return fmt.Errorf("%w: the file itself has problems (encoding, header); upload it corrected", store.ErrConflict)
+			return store.Refusal(store.ErrConflict, "the file itself has problems (encoding, header); upload it corrected")
 		}
 		if out, err = tx.StartBatchImport(ctx, tenantID, batchID, o.OnlyValid, o.Invite); err != nil {
 			return err
@@ -314,7 +322,11 @@ func (r *run) row(ctx context.Context, row store.BatchRow) error {
 		return r.s.st.SetBatchRowOutcome(ctx, row.BatchID, row.Row, 0, 0, store.RowFailed, "the stored row cannot be read")
 	}
 	if Kind(r.b.Kind) == Articles {
-		return r.article(ctx, row, v)
+		// Its authors' works are a backfill too (jobs.AsBackfill).
+		return r.article(jobs.AsBackfill(ctx), row, v)
+	}
+	if Kind(r.b.Kind) == Connections {
+		return r.connection(ctx, row, v) // connections.go
 	}
 	p, err := r.person(ctx, v)
 	if rowError(err) {
@@ -337,7 +349,10 @@ func (r *run) row(ctx context.Context, row store.BatchRow) error {
 		if err != nil {
 			return r.s.st.SetBatchRowOutcome(ctx, row.BatchID, row.Row, p.ID, 0, store.RowFailed, err.Error())
 		}
-		it, err := r.s.cfg.Queue.Put(ctx, jobs.PutItem{TenantID: r.b.TenantID, PersonID: p.ID, Key: ItemKey(v["key"]), Item: item})
+		// A file's rows are a backfill: they yield to single urgent
+		// writes (jobs.PutItem.Backfill).
+		it, err := r.s.cfg.Queue.Put(ctx, jobs.PutItem{TenantID: r.b.TenantID, PersonID: p.ID, Key: ItemKey(v["key"]), Item: item,
+			Backfill: true})
 		if rowError(err) {
 			return r.s.st.SetBatchRowOutcome(ctx, row.BatchID, row.Row, p.ID, 0, store.RowFailed, err.Error())
 		}
@@ -366,7 +381,7 @@ func (r *run) person(ctx context.Context, v map[string]string) (store.Person, er
 	if errors.Is(err, store.ErrNotFound) && email != "" {
 		p, err = st.PersonByEmail(ctx, tid, email)
 		if err == nil && ref != "" && p.ExternalRef != "" && p.ExternalRef != ref {
-			return store.Person{}, fmt.Errorf("%w: the person with email %s has the person-ref %q, not %q", store.ErrConflict, email, p.ExternalRef, ref)
+			return store.Person{}, store.Refusal(store.ErrConflict, "the person with email %s has the person-ref %q, not %q", email, p.ExternalRef, ref)
 		}
 	}
 	named := v["given-names"] != "" || v["family-names"] != ""
@@ -391,7 +406,9 @@ func (r *run) person(ctx context.Context, v map[string]string) (store.Person, er
 		want.ExternalRef = ref
 	}
 	if l, ok := v["language"]; ok {
-		want.Language = l
+		// As the store will keep it ("zh-CN" is zh_CN), so that a file
+		// uploaded again changes nothing.
+		want.Language, _ = store.CheckLanguage("language", l)
 	}
 	if want != p {
 		return st.UpdatePerson(ctx, want)

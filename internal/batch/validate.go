@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"slices"
@@ -20,7 +19,6 @@ import (
 	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
 
-	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
@@ -221,6 +219,9 @@ func (v *validator) check(rec *record) pendingRow {
 		// and its rules are the journal's.
 		p.skipPerson = true
 		v.checkArticle(&p, bad, add)
+	} else if v.opts.Kind == Connections {
+		v.whom(&p, bad, add)
+		v.checkConnection(&p, bad, add) // connections.go
 	} else {
 		v.crossChecks(&p, bad, add)
 		v.whom(&p, bad, add)
@@ -250,13 +251,29 @@ func (v *validator) whom(p *pendingRow, bad map[string]bool, add func(string, Co
 	}
 	named := p.Values["given-names"] != "" || p.Values["family-names"] != ""
 	p.creates = p.email != "" && named
-	if v.opts.Kind == People {
-		if p.Values["email"] == "" && !bad["email"] {
-			add("email", CodeRequired, "email is required: invitations are sent to it")
+	if v.opts.Kind == People || p.creates {
+		v.checkPerson(p, bad, add)
+	}
+}
+
+// checkPerson runs the store's validation of a person (store.CheckPerson,
+// the REST API's and the admin UI's too) on the person a row describes,
+// and reports what it refuses at the field's column, unless that column
+// has a problem already.
+func (v *validator) checkPerson(p *pendingRow, bad map[string]bool, add func(string, Code, string, ...any)) {
+	for _, pr := range p.Problems {
+		bad[pr.Column] = true
+	}
+	person := store.Person{GivenNames: p.Values["given-names"], FamilyNames: p.Values["family-names"],
+		Email: p.Values["email"], ExternalRef: p.Values["person-ref"], Language: p.Values["language"]}
+	fes, _ := store.AsFieldErrors(store.CheckPerson(&person))
+	for _, fe := range fes {
+		col := personColumn[fe.Field]
+		if col == "" || bad[col] {
+			continue
 		}
-		if !named {
-			add("given-names", CodeRequired, "given-names or family-names is required")
-		}
+		add(col, fieldCode(fe), "%s", fe.Message())
+		bad[col] = true
 	}
 }
 
@@ -684,8 +701,9 @@ func checkValue(c Column, v string) (Code, string) {
 	}
 	switch c.check {
 	case checkEmail:
-		if !isEmail(v) {
-			return CodeBadEmail, fmt.Sprintf("%q is not an email address like name@example.org", v)
+		// The store's rule (store.CheckEmail), in its words.
+		if fe := store.CheckEmail(c.Name, v, false); fe != nil {
+			return fieldCode(fe), fe.Message()
 		}
 	case checkArticleKey:
 		// The REST API's rule for keys, which it reads from a path: an
@@ -750,7 +768,11 @@ func checkValue(c Column, v string) (Code, string) {
 			return CodeBadValue, fmt.Sprintf("%q is not a subject type (a work type, a funding type or research-resource-proposal)", v)
 		}
 	case checkLanguage:
-		return oneOf(CodeBadValue, connect.Languages, "a language orcidlink writes in")
+		// The store's rule for a person's language (store.CheckLanguage),
+		// in its words: the REST API and the admin UI say the same.
+		if _, fe := store.CheckLanguage(c.Name, v); fe != nil {
+			return fieldCode(fe), fe.Message()
+		}
 	case checkCurrency:
 		if _, err := currency.ParseISO(v); err != nil || strings.ToUpper(v) != v {
 			return CodeBadValue, fmt.Sprintf("%q is not an ISO 4217 currency code such as USD or EUR", v)
@@ -770,12 +792,29 @@ func checkValue(c Column, v string) (Code, string) {
 	return "", ""
 }
 
-// isEmail reports whether v is an email address alone, with a dot in its
-// domain.
-func isEmail(v string) bool {
-	a, err := mail.ParseAddress(v)
-	return err == nil && a.Address == v && strings.Contains(v[strings.IndexByte(v, '@')+1:], ".")
+// isEmail reports whether v is an email address as the store takes one
+// (store.CheckEmail).
+func isEmail(v string) bool { return store.CheckEmail("email", v, true) == nil }
+
+// fieldCode is the problem code of a store FieldError.
+func fieldCode(fe *store.FieldError) Code {
+	switch fe.Kind {
+	case store.FieldRequired:
+		return CodeRequired
+	case store.FieldTooLong:
+		return CodeTooLong
+	case store.FieldBadText:
+		return CodeBadCharacter
+	}
+	if fe.Field == "email" {
+		return CodeBadEmail
+	}
+	return CodeBadValue
 }
+
+// personColumn is the column of a store.Person's field.
+var personColumn = map[string]string{"given_names": "given-names", "family_names": "family-names", "email": "email",
+	"external_ref": "person-ref", "language": "language"}
 
 // IsOneOf reports whether v is in list (which need not be sorted).
 func IsOneOf(list []string, v string) bool { return slices.Contains(list, v) }

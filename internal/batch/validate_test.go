@@ -116,7 +116,7 @@ func TestFormats(t *testing.T) {
 		"two json arrays": {batch.People, batch.JSON, `[{"email":"ana@example.org","given-names":"A"}][{"email":"ben@example.org","given-names":"B"}]`, "0::syntax"},
 		"unclosed array":  {batch.People, batch.JSON, `[{"email":"ana@example.org","given-names":"A"}`, "0::syntax"},
 		"stray bracket":   {batch.People, batch.JSON, "{\"email\":\"ana@example.org\",\"given-names\":\"A\"}\n}\n{\"email\":\"ben@example.org\",\"given-names\":\"B\"}", "0::syntax"},
-		"nested json":     {batch.People, batch.JSON, `{"email":"ana@example.org","given-names":["A"]}`, "1:given-names:not-text 1:given-names:required"},
+		"nested json":     {batch.People, batch.JSON, `{"email":"ana@example.org","given-names":["A"]}`, "1:given-names:not-text"},
 		"empty":           {batch.People, batch.CSV, "", "0::empty-file"},
 		"header only":     {batch.People, batch.CSV, "email,given-names\n", "0::empty-file"},
 		"year before 1900": {batch.Works, batch.CSV, "email,given-names,family-names,key,title,work-type,publication-date,external-id-type,external-id-value\n" +
@@ -205,8 +205,10 @@ func TestValidateStreams(t *testing.T) {
 		t.Fatalf("summary %+v, %v", sum, err)
 	}
 	// The rows as parsed (a map per row) would take several times the
-	// file's size; streaming keeps a hash or two per row.
-	if peak > uint64(size)/2 {
+	// file's size; streaming keeps a hash or two per row for duplicate
+	// detection (about 100 bytes a row, half the size of a row of this
+	// file), so the heap must stay below the file's size.
+	if peak > uint64(size) {
 		t.Errorf("heap in use reached %d MB for a %d MB file", peak>>20, size>>20)
 	}
 }

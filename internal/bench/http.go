@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,8 +21,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/orcidlink/orcidlink/internal/jobs/jobstest"
 	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/testbed"
 )
 
 // Server runs orcidlink's server with getenv as its environment until ctx
@@ -152,7 +151,7 @@ const (
 )
 
 func runEngine(ctx context.Context, o HTTPOptions, e Engine) (_ []HTTPRow, err error) {
-	env, err := jobstest.Start(ctx, jobstest.Options{Driver: e.Name, DSN: e.DSN, Scratch: true})
+	env, err := testbed.Start(ctx, testbed.Options{Driver: e.Name, DSN: e.DSN, Scratch: true})
 	if err != nil {
 		return nil, err
 	}
@@ -161,42 +160,16 @@ func runEngine(ctx context.Context, o HTTPOptions, e Engine) (_ []HTTPRow, err e
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.MkdirTemp("", "orcidlink-bench-http-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(data)
 	dbURL := env.DSN
 	if e.Name == "sqlite" {
 		dbURL = "sqlite:" + env.DSN
 	}
-	vars := map[string]string{
-		"ORCIDLINK_LISTEN": "127.0.0.1:0", "ORCIDLINK_DATA": data, "ORCIDLINK_DATABASE_URL": dbURL,
-		"ORCIDLINK_ENCRYPTION_KEYS": env.Key, "ORCIDLINK_SANDBOX": "false",
-		"ORCIDLINK_ADMIN_EMAIL": adminEmail, "ORCIDLINK_ADMIN_PASSWORD": adminPassword,
-		// The bench measures the server, not each key's rate limit.
-		"ORCIDLINK_API_RATE": "1000000", "ORCIDLINK_API_BURST": "1000000",
-		"ORCIDLINK_LOG_LEVEL": "error",
+	base, stopServer, err := startServer(ctx, o.Serve, "orcidlink-bench-http-", dbURL, env.Key, time.Minute)
+	if err != nil {
+		return nil, err
 	}
-	srvCtx, stop := context.WithCancel(ctx)
-	banner := newBanner()
-	done := make(chan error, 1)
-	go func() { done <- o.Serve(srvCtx, func(k string) string { return vars[k] }, banner) }()
-	defer func() {
-		stop()
-		defer banner.pw.Close()
-		if serr := <-done; serr != nil && !errors.Is(serr, context.Canceled) && !errors.Is(serr, http.ErrServerClosed) {
-			err = errors.Join(err, fmt.Errorf("server: %w", serr))
-		}
-	}()
-	select {
-	case f.base = <-banner.url:
-	case serr := <-done:
-		done <- serr // for the deferred wait
-		return nil, fmt.Errorf("server did not start: %v", serr)
-	case <-time.After(time.Minute):
-		return nil, errors.New("server did not start within a minute")
-	}
+	defer func() { err = errors.Join(err, stopServer()) }()
+	f.base = base
 	maxClients := slices.Max(o.Clients)
 	transport := &http.Transport{MaxIdleConns: 2 * maxClients, MaxIdleConnsPerHost: 2 * maxClients, IdleConnTimeout: time.Minute}
 	defer transport.CloseIdleConnections()
@@ -244,7 +217,7 @@ func runEngine(ctx context.Context, o HTTPOptions, e Engine) (_ []HTTPRow, err e
 // sessions is how many sessions the PostgreSQL database has had, or -1
 // on SQLite. Backends report their statistics up to a second late
 // (PostgreSQL's cumulative statistics), hence the wait before reading.
-func sessions(ctx context.Context, env *jobstest.Env) (int, error) {
+func sessions(ctx context.Context, env *testbed.Env) (int, error) {
 	if env.Store.Driver() != "postgres" {
 		return -1, nil
 	}
@@ -262,7 +235,7 @@ func sessions(ctx context.Context, env *jobstest.Env) (int, error) {
 // seed creates the people (with external references), connects some of
 // them through the registry's OAuth flow, invites others and makes an API
 // key, straight in the store.
-func seed(ctx context.Context, env *jobstest.Env, o HTTPOptions) (*fixture, error) {
+func seed(ctx context.Context, env *testbed.Env, o HTTPOptions) (*fixture, error) {
 	f := &fixture{tenantSlug: env.Tenant.Slug, tenantID: env.Tenant.ID}
 	st := env.Store
 	for i := range o.People {
@@ -282,7 +255,7 @@ func seed(ctx context.Context, env *jobstest.Env, o HTTPOptions) (*fixture, erro
 		}
 		if len(f.tokens) < 50 {
 			_, tok, err := st.CreateInvitation(ctx, store.NewInvitation{TenantID: env.Tenant.ID, PersonID: p.ID,
-				Scopes: jobstest.Scopes, ExpiresAt: time.Now().Add(30 * 24 * time.Hour), CreatedBy: "bench"})
+				Scopes: testbed.Scopes, ExpiresAt: time.Now().Add(30 * 24 * time.Hour), CreatedBy: "bench"})
 			if err != nil {
 				return nil, err
 			}

@@ -2,89 +2,18 @@ package connect
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"slices"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
-type callContextKey struct{}
-
-type callContext struct{ tenantID, personID int64 }
-
-// WithCallContext says whom the ORCID calls made with ctx concern, so that
-// the call log (which ORCID asks members to keep) files them under the
-// tenant and person.
-func WithCallContext(ctx context.Context, tenantID, personID int64) context.Context {
-	return context.WithValue(ctx, callContextKey{}, callContext{tenantID, personID})
-}
-
-// Client is the ORCID client of a credential, built once and shared by
-// every caller so that they share the credential's rate budget; a change
-// of the credential (secret, client id, registry, API type) builds a new
-// one. Every call it makes is appended to the store's call log under the
-// tenant and person of WithCallContext.
+// Client is the ORCID client of a credential, shared by every caller of
+// the process (orcidclients.Set): a change of the credential builds a new
+// one, and every call it makes is appended to the store's call log under
+// the tenant and person of orcidclients.WithCallContext.
 func (s *Service) Client(ctx context.Context, cred store.Credential) (*orcid.Client, error) {
-	key := clientKey(cred)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c, ok := s.clients[cred.ID]; ok && c.key == key {
-		return c.client, nil
-	}
-	var limiter orcid.Limiter
-	if s.cfg.Limiter != nil {
-		limiter = s.cfg.Limiter(cred)
-	}
-	c, err := orcid.New(orcid.Config{
-		Credential:  cred.ORCID(),
-		RedirectURL: s.redirect,
-		HTTPClient:  s.cfg.HTTPClient,
-		Retry:       s.cfg.Retry,
-		Limiter:     limiter,
-		Hook:        s.callHook(cred.ID),
-		Logger:      s.log,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("connect: ORCID client for credential %d (%s): %w", cred.ID, cred.Name, err)
-	}
-	s.clients[cred.ID] = cachedClient{key: key, client: c}
-	return c, nil
-}
-
-// clientKey identifies what a client was built from. The secret enters as
-// a hash so that the cache holds no second copy of it.
-func clientKey(c store.Credential) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s", c.ClientID, c.ClientSecret, c.API,
-		c.Env.Name, c.Env.SiteURL, c.Env.MemberAPIURL, c.Env.PublicAPIURL)
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-// callHook appends each call to the log. The orcid client has already
-// redacted tokens, codes and secrets from URLs, headers and bodies.
-func (s *Service) callHook(credentialID int64) orcid.Hook {
-	return func(ctx context.Context, c orcid.Call) {
-		if s.cfg.OnCall != nil {
-			s.cfg.OnCall(c)
-		}
-		cc, _ := ctx.Value(callContextKey{}).(callContext)
-		// The log must be written even when the request that caused the
-		// call was cancelled meanwhile.
-		_, err := s.store.AppendCall(context.WithoutCancel(ctx), store.Call{
-			TenantID: cc.tenantID, PersonID: cc.personID, CredentialID: credentialID,
-			Method: c.Method, URL: c.URL, Status: c.Status, Duration: c.Duration,
-			RequestHeader: c.RequestHeader, RequestBody: c.RequestBody,
-			ResponseHeader: c.ResponseHeader, ResponseBody: c.ResponseBody,
-			Error: c.Err, Attempt: c.Attempt, CreatedAt: s.now(),
-		})
-		if err != nil {
-			s.log.WarnContext(ctx, "could not log ORCID call", "tenant", cc.tenantID, "person", cc.personID,
-				"credential", credentialID, "method", c.Method, "status", c.Status, "err", err)
-		}
-	}
+	return s.clients.Client(ctx, cred)
 }
 
 // Scopes are the most researchers can be asked for under cred (what its

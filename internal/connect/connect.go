@@ -16,17 +16,18 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/orcidclients"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
 // Defaults.
 const (
 	// DefaultInvitationTTL: journals publish before authors respond
-	// (design note 5), so a link must stay useful for weeks.
+	// (design note 5 in doc/design.md), so a link must stay useful for
+	// weeks.
 	DefaultInvitationTTL = 30 * 24 * time.Hour
 	// DefaultStateTTL bounds one round trip to ORCID: long enough to
 	// register a new record, short enough that a leaked state is useless.
@@ -38,6 +39,8 @@ const CallbackPath = "/orcid/callback"
 
 // Config configures the Service.
 type Config struct {
+	// Store holds the tenants, people, links and invitations (required).
+	Store *store.Store
 	// PublicURL is the absolute URL browsers use, without a trailing
 	// slash: invitation links and the redirect URI derive from it.
 	PublicURL string
@@ -64,6 +67,9 @@ type Config struct {
 	// Connected, if set, is called after a person's authorization is
 	// stored, so that their pending items can be sent (jobs.Queue.Resume).
 	Connected func(ctx context.Context, tenantID, personID int64)
+	// Disconnected, if set, is called after a link stopped reading the
+	// record (removed, or revoked by ORCID): disconnected.go.
+	Disconnected func(ctx context.Context, link store.Link)
 	// EmailQueued, if set, is called after an email is put in the outbox,
 	// so that the sender (mail.Sender.Kick) delivers it at once.
 	EmailQueued func()
@@ -141,6 +147,9 @@ type Invitation struct {
 	store.Invitation
 	// reminder: the email composed for it is a reminder (SendReminders).
 	reminder bool
+	// hint: an iD on file from an old system, never confirmed (import.go):
+	// the email asks the person to confirm it by signing in.
+	hint orcid.ID
 }
 
 // Result is a completed connection.
@@ -168,6 +177,10 @@ type View struct {
 	Usable bool
 	// CanDisconnect: this link may be used to disconnect the person.
 	CanDisconnect bool
+	// Hint is the iD an old system had on file for the person (bare),
+	// never authenticated: the page asks them to confirm it by signing
+	// in, and never shows it as theirs. "" for none, or once connected.
+	Hint orcid.ID
 }
 
 // Service runs the workflow for every tenant.
@@ -178,8 +191,7 @@ type Service struct {
 	now      func() time.Time
 	redirect string
 
-	mu      sync.Mutex
-	clients map[int64]cachedClient
+	clients *orcidclients.Set
 
 	// compose writes an invitation's email (invitationEmail); a field so
 	// that a test can hold one tenant's rendering and show that other
@@ -187,22 +199,18 @@ type Service struct {
 	compose func(ctx context.Context, t store.Tenant, p store.Person, inv Invitation) (store.Email, error)
 }
 
-type cachedClient struct {
-	key    string // what the client was built from; a change rebuilds it
-	client *orcid.Client
-}
-
-// New prepares the service.
-func New(cfg Config, st *store.Store) (*Service, error) {
+// New prepares the service from cfg: its Store and PublicURL are
+// required; the rest have defaults.
+func New(cfg Config) (*Service, error) {
 	pub, err := url.Parse(strings.TrimSuffix(cfg.PublicURL, "/"))
 	if err != nil || pub.Host == "" || (pub.Scheme != "http" && pub.Scheme != "https") {
 		return nil, fmt.Errorf("connect: public URL %q must be an absolute http(s) URL", cfg.PublicURL)
 	}
+	st := cfg.Store
 	if st == nil {
-		return nil, errors.New("connect: no store")
+		return nil, errors.New("connect: Config.Store is required")
 	}
-	s := &Service{cfg: cfg, store: st, log: cfg.Logger, now: cfg.Now, clients: map[int64]cachedClient{},
-		compose: invitationEmail}
+	s := &Service{cfg: cfg, store: st, log: cfg.Logger, now: cfg.Now, compose: invitationEmail}
 	s.cfg.PublicURL = pub.String()
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -217,6 +225,12 @@ func New(cfg Config, st *store.Store) (*Service, error) {
 		s.cfg.StateTTL = DefaultStateTTL
 	}
 	s.redirect = s.cfg.PublicURL + CallbackPath
+	s.clients, err = orcidclients.New(orcidclients.Config{Store: st, RedirectURL: s.redirect,
+		HTTPClient: s.cfg.HTTPClient, Retry: s.cfg.Retry, Limiter: s.cfg.Limiter, OnCall: s.cfg.OnCall,
+		Now: s.now, Logger: s.log})
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
 	return s, nil
 }
 

@@ -68,10 +68,10 @@ func newFixture(t *testing.T, o fixtureOpts) *fixture {
 	}
 	f.st = storetest.Open(t, o.driver, func(c *store.Config) { c.Now = f.clock.Now })
 	svc, err := connect.New(connect.Config{
-		PublicURL: publicURL + "/", Now: f.clock.Now, InvitationTTL: o.invitationTTL,
+		Store: f.st, PublicURL: publicURL + "/", Now: f.clock.Now, InvitationTTL: o.invitationTTL,
 		Retry:       orcid.RetryPolicy{MaxAttempts: 1},
 		EmailQueued: func() { f.kickedM.Lock(); f.kicked++; f.kickedM.Unlock() },
-	}, f.st)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -696,7 +696,7 @@ func TestInvitationLanguages(t *testing.T) {
 		{"", "asks you to connect your ORCID iD"},
 		{"es", "le pide que conecte su ORCID iD"},
 		{"fr", "vous invite à connecter"},
-		{"de", "asks you to connect your ORCID iD"}, // not spoken: the tenant's
+		{"ja", "asks you to connect your ORCID iD"}, // not offered by the tenant: its default
 	}
 	for i, tt := range tests {
 		p := f.person(t, "P", tt.lang, "p"+string(rune('a'+i))+"@example.org", "", tt.lang)

@@ -7,7 +7,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
-// ErrCredentialBroken: ORCID refuses the organisation's API credential
+// ErrCredentialBroken means ORCID refuses the organisation's API credential
 // (a wrong or reset secret, a locked client), so nobody can connect until an
 // administrator repairs it. The researcher is remembered and emailed once it
 // works again (package problems); their page says so instead of "try again".

@@ -40,7 +40,7 @@ const (
 // name.
 func templateFields() []string {
 	return []string{"Name", "GivenNames", "FamilyNames", "Tenant", "Link", "Expires", "SupportEmail", "SupportURL", "Lang",
-		"Reason"}
+		"Reason", "PageLink"}
 }
 
 // templateFuncs are the functions a template may call: comparisons and
@@ -93,6 +93,10 @@ func checkTemplate(part, src string) error {
 	t := parse.New(part)
 	t.Mode = parse.SkipFuncCheck
 	if _, err := t.Parse(src, "", "", trees); err != nil {
+		// text/template/parse reports a syntax mistake as a plain error
+		// (no type carries its line or words), prefixed "template: ",
+		// which the person who wrote the template needs no more than the
+		// part's name the TemplateError adds.
 		return errors.New(strings.TrimPrefix(err.Error(), "template: "))
 	}
 	if len(trees) != 1 || trees[part] == nil {

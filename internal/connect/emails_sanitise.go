@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/orcidlink/orcidlink/internal/i18n"
 )
 
 // emailPolicy is what a tenant's HTML email may hold once sanitised: text
@@ -43,13 +45,19 @@ func emailPolicy() *bluemonday.Policy {
 
 // sanitiseEmailHTML reduces a rendered tenant email to emailPolicy and
 // gives it a document of our own (the sanitiser keeps no <html>, <head>
-// or <title>, and drops the doctype).
+// or <title>, and drops the doctype), in lang (a code of package i18n):
+// its HTML tag and its direction, so that an Arabic email reads right to
+// left.
 func sanitiseEmailHTML(rendered, lang string) string {
 	body := emailPolicy().Sanitize(rendered)
+	tag, dir := lang, i18n.LTR
+	if l, ok := i18n.Lookup(lang); ok {
+		tag, dir = l.HTML, l.Dir
+	}
 	var b strings.Builder
 	b.WriteString(`<!doctype html>` + "\n" + `<html lang="`)
-	b.WriteString(htmltemplate.HTMLEscapeString(lang))
-	b.WriteString(`"><head><meta charset="utf-8"></head><body>` + "\n")
+	b.WriteString(htmltemplate.HTMLEscapeString(tag))
+	b.WriteString(`" dir="` + string(dir) + `"><head><meta charset="utf-8"></head><body>` + "\n")
 	b.WriteString(strings.TrimSpace(body))
 	b.WriteString("\n</body></html>\n")
 	return b.String()

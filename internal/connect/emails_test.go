@@ -11,6 +11,7 @@ import (
 	xhtml "golang.org/x/net/html"
 
 	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/i18n"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
@@ -129,7 +130,7 @@ func TestTenantHTMLSanitised(t *testing.T) {
 		}
 	}
 	for _, kept := range []string{`href="` + connect.SampleLink() + `"`, "Dear Ada Lovelace,", "Connect your ORCID iD",
-		`style="color: red"`, `src="https://cdn.example.org/logo.png"`, `<html lang="en">`} {
+		`style="color: red"`, `src="https://cdn.example.org/logo.png"`, `<html lang="en" dir="ltr">`} {
 		if !strings.Contains(html, kept) {
 			t.Errorf("sanitised HTML lost %q:\n%s", kept, html)
 		}
@@ -276,7 +277,7 @@ func TestInvitationLinkLeavesOutboxOnceSent(t *testing.T) {
 // renders within the budgets, and its HTML holds nothing that acts.
 // Run longer with: go test -run '^$' -fuzz FuzzValidateTemplate -fuzztime 10m ./internal/connect/
 func FuzzValidateTemplate(f *testing.F) {
-	for _, lang := range connect.Languages {
+	for _, lang := range i18n.Codes() {
 		d := connect.DefaultTemplate(lang)
 		f.Add(d.Subject, d.Text, "")
 	}

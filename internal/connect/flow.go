@@ -12,7 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orcidlink/orcidlink/internal/i18n"
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/orcidclients"
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/webhooks"
 )
@@ -85,6 +87,9 @@ func (s *Service) viewOf(ctx context.Context, inv store.Invitation) (View, error
 		return View{}, fmt.Errorf("connect: invitation %d: %w", inv.ID, err)
 	}
 	v.Usable = isUsable(inv, now)
+	if !v.Connected {
+		v.Hint = s.hintOf(ctx, inv.TenantID, inv.PersonID)
+	}
 	return v, nil
 }
 
@@ -137,11 +142,11 @@ func (s *Service) Start(ctx context.Context, rawInvitation, sessionBinding, lang
 	if err != nil {
 		return "", fmt.Errorf("connect: start invitation %d: %w", v.Invitation.ID, err)
 	}
-	if lang = normLang(lang); lang == "" {
+	if lang = i18n.Normalize(lang); lang == "" {
 		lang = Language(v.Tenant, v.Person)
 	}
 	u, err := client.AuthorizeURL(orcid.AuthRequest{
-		Scopes: s.TenantScopes(v.Tenant, cred), State: joinState(v.Tenant.ID, raw), Lang: lang, Nonce: nonce,
+		Scopes: s.TenantScopes(v.Tenant, cred), State: joinState(v.Tenant.ID, raw), Lang: orcidLang(lang), Nonce: nonce,
 		GivenNames: v.Person.GivenNames, FamilyNames: v.Person.FamilyNames, Email: v.Person.Email,
 	})
 	if err != nil {
@@ -254,7 +259,7 @@ func (s *Service) Complete(ctx context.Context, callbackQuery url.Values, sessio
 	if err != nil {
 		return Result{}, err
 	}
-	cctx := WithCallContext(ctx, tenant.ID, person.ID)
+	cctx := orcidclients.WithCallContext(ctx, tenant.ID, person.ID)
 	auth, err := client.Exchange(cctx, code)
 	if errors.Is(err, orcid.ErrCredentialRefused) {
 		s.credentialBroken(ctx, cred, tenant.ID, person.ID, err)
@@ -296,6 +301,10 @@ func (s *Service) Complete(ctx context.Context, callbackQuery url.Values, sessio
 			"expires_at": link.ExpiresAt, "invitation": inv.ID, "credential": cred.ID})
 		if _, err = tx.AppendAudit(ctx, store.AuditEvent{TenantID: tenant.ID, PersonID: person.ID, Actor: store.ActorPerson,
 			Action: "link.connected", Detail: detail}); err != nil {
+			return err
+		}
+		// An iD on file from an old system is confirmed, or flagged (import.go).
+		if err := s.settleHint(ctx, tx, tenant.ID, person.ID, link.ORCID, store.ActorPerson); err != nil {
 			return err
 		}
 		_, err = tx.RecordEvent(ctx, webhooks.Connected(link))

@@ -8,35 +8,39 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/orcidlink/orcidlink/internal/i18n"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
-// Languages are those researcher-facing pages and emails exist in.
-var Languages = []string{"en", "es", "fr"}
-
-// Language picks the language to address a person in: theirs, else the
-// tenant's default, else the tenant's first, else English; only languages
-// orcidlink speaks count.
+// Language picks the language to address a person in, among those the
+// tenant offers (all of package i18n's when it chose none): theirs, else
+// the tenant's default, else the tenant's first, else English. A person
+// whose language the tenant does not offer gets the tenant's default.
 func Language(t store.Tenant, p store.Person) string {
-	for _, l := range append([]string{p.Language, t.DefaultLanguage}, t.Languages...) {
-		if l = normLang(l); l != "" {
+	var offered []string
+	for _, l := range t.Languages {
+		if l = i18n.Normalize(l); l != "" {
+			offered = append(offered, l)
+		}
+	}
+	if len(offered) == 0 {
+		offered = i18n.Codes()
+	}
+	for _, l := range []string{p.Language, t.DefaultLanguage} {
+		if l = i18n.Normalize(l); slices.Contains(offered, l) {
 			return l
 		}
 	}
-	return "en"
+	return offered[0]
 }
 
-// normLang reduces a language tag to one orcidlink speaks ("fr-CA" -> "fr"),
-// or "".
-func normLang(tag string) string {
-	tag = strings.ToLower(strings.TrimSpace(tag))
-	if i := strings.IndexAny(tag, "-_"); i >= 0 {
-		tag = tag[:i]
+// orcidLang is the lang parameter that makes ORCID's screens speak lang
+// (a code of package i18n).
+func orcidLang(lang string) string {
+	if l, ok := i18n.Lookup(lang); ok {
+		return l.ORCID
 	}
-	if slices.Contains(Languages, tag) {
-		return tag
-	}
-	return ""
+	return i18n.Default
 }
 
 // Invite creates an invitation for a person and, if sendEmail, puts its
@@ -101,7 +105,8 @@ func (s *Service) InviteWithReason(ctx context.Context, tenantID, personID int64
 	var msg store.Email
 	if sendEmail {
 		msg, err = s.compose(ctx, t, p, Invitation{Link: s.InvitationURL(token),
-			Invitation: store.Invitation{TenantID: tenantID, PersonID: personID, ExpiresAt: now.Add(ttl), Reason: why}})
+			Invitation: store.Invitation{TenantID: tenantID, PersonID: personID, ExpiresAt: now.Add(ttl), Reason: why},
+			hint:       s.hintOf(ctx, tenantID, personID)})
 		if err != nil {
 			return Invitation{}, fmt.Errorf("connect: invite person %d of tenant %d: %w", personID, tenantID, err)
 		}

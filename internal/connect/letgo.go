@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orcidlink/orcidlink/internal/orcidclients"
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/webhooks"
 )
@@ -78,6 +79,7 @@ func (s *Service) Disconnect(ctx context.Context, tenantID, personID int64, acto
 		return fmt.Errorf("connect: remove link of person %d: %w", personID, err)
 	}
 	s.eventsRecorded(ctx)
+	s.disconnected(ctx, link)
 	s.log.InfoContext(ctx, "link removed", "tenant", tenantID, "person", personID, "link", link.ID, "actor", actor,
 		"revoked_at_orcid", revokeErr == nil)
 	if revokeErr != nil {
@@ -102,7 +104,7 @@ func (s *Service) revoke(ctx context.Context, link store.Link) error {
 	}
 	// The person waits for this page: ORCID gets a bounded time, not the
 	// client's full retry budget, before the link is removed anyway.
-	cctx, cancel := context.WithTimeout(WithCallContext(ctx, link.TenantID, link.PersonID), revokeTimeout)
+	cctx, cancel := context.WithTimeout(orcidclients.WithCallContext(ctx, link.TenantID, link.PersonID), revokeTimeout)
 	defer cancel()
 	var errs []error
 	for _, tok := range []string{link.AccessToken, link.RefreshToken} {
@@ -175,6 +177,7 @@ func (s *Service) MarkRevoked(ctx context.Context, link store.Link, reason strin
 		return nil
 	}
 	s.eventsRecorded(ctx)
+	s.disconnected(ctx, link)
 	s.log.InfoContext(ctx, "link revoked by ORCID", "tenant", link.TenantID, "person", link.PersonID, "link", link.ID)
 	s.reinvite(ctx, link)
 	return nil

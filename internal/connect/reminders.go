@@ -103,7 +103,8 @@ func (s *Service) remind(ctx context.Context, r store.Remindable, now time.Time,
 		// Connected by another link meanwhile, or nowhere to write to.
 		return false, s.store.DropReminderToken(ctx, t.ID, r.ID)
 	}
-	msg, err := invitationEmail(ctx, t, p, Invitation{Link: s.InvitationURL(r.Token), Invitation: r.Invitation, reminder: true})
+	msg, err := invitationEmail(ctx, t, p, Invitation{Link: s.InvitationURL(r.Token), Invitation: r.Invitation, reminder: true,
+		hint: s.hintOf(ctx, t.ID, p.ID)})
 	if err != nil {
 		return false, err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/i18n"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/sandbox"
 	"github.com/orcidlink/orcidlink/internal/sandbox/sandboxtest"
@@ -130,7 +131,8 @@ func TestReminders(t *testing.T) {
 					for _, e := range got {
 						// The same link as the first email, the reason again,
 						// and that it is a reminder.
-						for _, want := range []string{inv.Link, "This is a reminder: Journal of Tests wrote to you on " +
+						// It links to their page too.
+						for _, want := range []string{inv.Link, connect.PageLink(inv.Link) + "\n", "This is a reminder: Journal of Tests wrote to you on " +
 							start.Format(time.DateOnly), "“On Reminders” has just been published"} {
 							if !strings.Contains(e.TextBody, want) {
 								t.Fatalf("day %d: reminder lacks %q:\n%s", st.at, want, e.TextBody)
@@ -423,7 +425,7 @@ func TestInviteAllLeavesOutThoseWhoSaidNo(t *testing.T) {
 // speaks, naming what it should.
 func TestReasonTextsComplete(t *testing.T) {
 	tn := store.Tenant{Name: "Journal of Tests"}
-	for _, lang := range connect.Languages {
+	for _, lang := range i18n.Codes() {
 		for _, why := range []store.InvitationReason{
 			{Kind: store.ReasonArticle, Detail: "On Tests"},
 			{Kind: store.ReasonReview, Detail: "On Tests"},
@@ -434,8 +436,12 @@ func TestReasonTextsComplete(t *testing.T) {
 			if !strings.Contains(got, "Journal of Tests") || (why.Kind != store.ReasonUpgrade && why.Detail != "" && !strings.Contains(got, "On Tests")) {
 				t.Errorf("%s %+v: %q", lang, why, got)
 			}
-			if why.Kind == store.ReasonUpgrade && strings.Count(got, ",")+1 < 3 {
-				t.Errorf("%s: upgrade lists too little: %q", lang, got)
+			if why.Kind == store.ReasonUpgrade {
+				for _, id := range []string{"reason.ask.works", "reason.ask.affiliations", "reason.ask.person", "reason.ask.read_limited"} {
+					if ask := i18n.T(lang, id, nil); !strings.Contains(got, ask) {
+						t.Errorf("%s: upgrade does not list %q: %q", lang, ask, got)
+					}
+				}
 			}
 		}
 		if got := connect.ReasonText(lang, tn, store.InvitationReason{}); got != "" {

@@ -26,7 +26,7 @@ type BatchArgs struct {
 // Kind implements river.JobArgs.
 func (BatchArgs) Kind() string { return "batch_import" }
 
-// InsertOpts: one job per batch waiting or running at a time.
+// InsertOpts makes one job per batch wait or run at a time.
 func (BatchArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateRunning,
@@ -51,7 +51,7 @@ func (q *Queue) SetBatchRunner(r BatchRunner) { q.batches.Store(&r) }
 // EnqueueBatch queues the import of a batch inside the caller's
 // transaction (the one that moved the batch to importing).
 func (q *Queue) EnqueueBatch(ctx context.Context, tx *store.Tx, batchID int64) error {
-	if err := q.be.insertTx(ctx, tx, BatchArgs{BatchID: batchID}); err != nil {
+	if err := q.be.insertTx(ctx, tx, BatchArgs{BatchID: batchID}, nil); err != nil {
 		return fmt.Errorf("jobs: enqueue batch %d: %w", batchID, err)
 	}
 	return nil

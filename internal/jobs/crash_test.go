@@ -69,15 +69,7 @@ func TestKilledWorker(t *testing.T) {
 	}
 	storetest.Engines(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
-		opts := jobstest.Options{Driver: driver, RateLimit: 400, Burst: 100}
-		if driver == "postgres" {
-			opts.DSN = storetest.NewPostgresDB(t)
-		}
-		env, err := jobstest.Start(ctx, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { env.Close() })
+		env := jobstest.New(t, driver, func(o *jobstest.Options) { o.RateLimit, o.Burst = 400, 100 })
 		var rs []jobstest.Researcher
 		for i := range 3 {
 			r, err := env.Connect(ctx, i+1)

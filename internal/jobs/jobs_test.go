@@ -50,19 +50,8 @@ type fixtureOpts struct {
 func newFixture(t *testing.T, driver string, o fixtureOpts) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	opts := jobstest.Options{Driver: driver}
-	if driver == "postgres" {
-		opts.DSN = storetest.NewPostgresDB(t)
-	}
-	env, err := jobstest.Start(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := env.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
+	env := jobstest.New(t, driver, nil)
+	var err error
 	f := &fixture{ctx: ctx, env: env}
 	if f.r, err = env.Connect(ctx, 1); err != nil {
 		t.Fatal(err)
@@ -70,39 +59,25 @@ func newFixture(t *testing.T, driver string, o fixtureOpts) *fixture {
 	if f.reader, err = env.Reader(); err != nil {
 		t.Fatal(err)
 	}
-	cfg := jobs.Config{Store: env.Store, Retry: orcid.RetryPolicy{MaxAttempts: 4, BaseDelay: 5 * time.Millisecond,
-		MaxDelay: 50 * time.Millisecond}, RetryPolicy: jobstest.FastRetry{}, PollInterval: 50 * time.Millisecond, Workers: 8,
-		AfterWrite: o.afterWrite, CallLogRetention: o.callLogRetention, Rate: o.rate, Burst: o.burst, RescueAfter: o.rescueAfter}
-	if driver == "postgres" {
-		cfg.PostgresDSN = env.DSN
-	}
+	cfg := jobstest.QueueConfig(env)
+	cfg.Workers, cfg.AfterWrite, cfg.CallLogRetention = 8, o.afterWrite, o.callLogRetention
+	cfg.Rate, cfg.Burst, cfg.RescueAfter = o.rate, o.burst, o.rescueAfter
 	if o.viaConnect {
-		svc, err := connect.New(connect.Config{PublicURL: "https://orcidlink.example.org", Retry: cfg.Retry,
+		svc, err := connect.New(connect.Config{Store: env.Store, PublicURL: "https://orcidlink.example.org", Retry: cfg.Retry,
 			Limiter: func(cred store.Credential) orcid.Limiter {
 				return jobs.NewSharedLimiter(env.Store, jobs.BudgetKey(cred.ID), 0, 0)
-			}}, env.Store)
+			}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.Clients, cfg.CallContext, cfg.Revoker = svc, connect.WithCallContext, svc
+		cfg.Clients, cfg.Revoker = svc, svc
 		f.svc = svc
 	}
-	if f.q, err = jobs.New(ctx, cfg); err != nil {
-		t.Fatal(err)
-	}
+	f.q = jobstest.NewQueue(t, cfg)
 	for name, c := range o.chores {
 		f.q.Housekeep(name, c)
 	}
-	if err := f.q.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := f.q.Stop(ctx); err != nil {
-			t.Errorf("stop queue: %v", err)
-		}
-	})
+	jobstest.StartQueue(t, f.q)
 	return f
 }
 
@@ -217,7 +192,8 @@ func TestPushEditRetract(t *testing.T) {
 				t.Fatalf("%s on the record: %d times, put-codes %v; stored put-code %d", k, tl.ByDOI[doi], tl.PutCodes[doi], items[k].PutCode)
 			}
 		}
-		if n := f.calls(t, http.MethodPost, "/work"); n != 3 {
+		// One POST each, or fewer: works due together go in bulk.
+		if n := f.calls(t, http.MethodPost, "/work") + f.calls(t, http.MethodPost, "/works"); n < 1 || n > 3 {
 			t.Fatalf("%d POSTs for three works", n)
 		}
 		// Putting the same content again does nothing.
@@ -520,13 +496,8 @@ func TestMissingScope(t *testing.T) {
 // PostgreSQL database (two orcidlink processes) both migrate River's
 // tables without tripping over each other, and share the work.
 func TestTwoProcessesStart(t *testing.T) {
-	storetest.Postgres(t)
 	ctx := context.Background()
-	env, err := jobstest.Start(ctx, jobstest.Options{Driver: "postgres", DSN: storetest.NewPostgresDB(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { env.Close() })
+	env := jobstest.New(t, "postgres", nil)
 	queues := make([]*jobs.Queue, 2)
 	errs := make(chan error, 2)
 	for i := range queues {
@@ -577,15 +548,7 @@ func TestTwoProcessesStart(t *testing.T) {
 func TestOneJobPerItem(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, driver string) {
 		ctx := context.Background()
-		opts := jobstest.Options{Driver: driver}
-		if driver == "postgres" {
-			opts.DSN = storetest.NewPostgresDB(t)
-		}
-		env, err := jobstest.Start(ctx, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { env.Close() })
+		env := jobstest.New(t, driver, nil)
 		r, err := env.Connect(ctx, 1)
 		if err != nil {
 			t.Fatal(err)

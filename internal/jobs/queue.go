@@ -1,6 +1,7 @@
 // Package jobs pushes items to ORCID records: a durable queue (River) on
 // the database orcidlink already runs, SQLite or PostgreSQL, and the worker
-// that moves each item through its states (design notes 2 to 4).
+// that moves each item through its states (design notes 2 to 4 in
+// doc/design.md).
 //
 // Code that changes an item goes through Queue (Put, Retract, Resume,
 // Requeue), which changes the row and inserts its job in one transaction:
@@ -32,6 +33,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/orcidclients"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
@@ -64,12 +66,10 @@ type Config struct {
 	Revoker Revoker
 	// Clients, if set, gives the process's shared ORCID client of a
 	// credential (*connect.Service, configured with a Limiter from
-	// NewSharedLimiter), and CallContext files calls under a tenant and
-	// person in its call log (connect.WithCallContext). Without them the
-	// queue builds its own clients from the fields below, with a shared
-	// rate budget and the same call log.
-	Clients     ClientSource
-	CallContext func(ctx context.Context, tenantID, personID int64) context.Context
+	// NewSharedLimiter). Without it the queue builds its own
+	// (orcidclients.Set) from the fields below, with a shared rate budget
+	// and the same call log.
+	Clients ClientSource
 	// HTTPClient and Retry configure the ORCID clients; zero values are
 	// the client's defaults.
 	HTTPClient *http.Client
@@ -96,7 +96,24 @@ type Config struct {
 	// Jobs time out at half of it (their writes are then retried), so a
 	// job of a live process is never taken for dead.
 	RescueAfter time.Duration
-	Logger      *slog.Logger
+	// BulkLease is how long a person's bulk lease outlives its holder's
+	// last sign of life (bulk.go): the job renews it every third of that
+	// while it writes, and a process killed while holding it holds up that
+	// person's new works this long. Default DefaultBulkLease.
+	BulkLease time.Duration
+	// BulkSize is the most works one request carries (bulk.go); default
+	// and at most MaxBulk, ORCID's limit.
+	BulkSize int
+	Logger   *slog.Logger
+
+	// RecordWebhookURL, if set, is orcidlink's public URL, which ORCID
+	// calls back when a record changes: premium member credentials then
+	// register ORCID's webhooks, and the daily import skips records
+	// unchanged since their last read (record_webhooks.go).
+	RecordWebhookURL string
+	// ImportRun, if set, hears how many records each daily import read
+	// and skipped (metrics.Metrics.ObserveImportRun).
+	ImportRun func(read, skipped int)
 
 	// Webhooks, if set, sends webhook deliveries (*webhooks.Deliverer),
 	// WebhookWorkers at once (default DefaultWebhookWorkers) in a River
@@ -144,7 +161,8 @@ func (ItemArgs) InsertOpts() river.InsertOpts {
 // backend is what differs between River's two drivers: the transaction
 // type its client takes.
 type backend interface {
-	insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs) error
+	insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error
+	insertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) error
 	insert(ctx context.Context, args river.JobArgs) error
 	completeTx(ctx context.Context, tx *store.Tx, job *river.Job[ItemArgs]) error
 	start(ctx context.Context) error
@@ -162,6 +180,11 @@ type Queue struct {
 	// webhooks: this queue sends webhook deliveries (Config.Webhooks).
 	webhooks bool
 	chores   []namedChore // see Housekeep
+	// hookURL: this queue registers ORCID's webhooks, with callbacks
+	// under this URL (Config.RecordWebhookURL).
+	hookURL string
+	// importRun: Config.ImportRun.
+	importRun func(read, skipped int)
 }
 
 // New migrates River's tables and prepares the client; Start runs the
@@ -180,19 +203,30 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 	if cfg.RescueAfter <= 0 {
 		cfg.RescueAfter = 2 * time.Minute
 	}
-	if (cfg.Clients == nil) != (cfg.CallContext == nil) {
-		return nil, errors.New("jobs: Clients and CallContext go together")
+	if cfg.BulkLease <= 0 {
+		cfg.BulkLease = DefaultBulkLease
 	}
 	w := &worker{st: cfg.Store, revoker: cfg.Revoker, log: cfg.Logger, afterWrite: cfg.AfterWrite,
-		clients: cfg.Clients, callContext: cfg.CallContext, watcher: cfg.Watcher}
+		clients: cfg.Clients, watcher: cfg.Watcher, leaseFor: cfg.BulkLease,
+		bulkSize: cmp.Or(min(max(cfg.BulkSize, 0), MaxBulk), MaxBulk), slots: newTenantSlots(bulkTenantShare(cfg.Workers))}
 	if w.clients == nil {
-		w.clients = &clients{st: cfg.Store, http: cfg.HTTPClient, retry: cfg.Retry, rate: cfg.Rate, burst: cfg.Burst,
-			log: cfg.Logger, m: map[int64]cachedClient{}}
-		w.callContext = withCallContext
+		st, r, burst := cfg.Store, cfg.Rate, cfg.Burst
+		own, err := orcidclients.New(orcidclients.Config{Store: st, HTTPClient: cfg.HTTPClient, Retry: cfg.Retry,
+			Limiter: func(cred store.Credential) orcid.Limiter {
+				return NewSharedLimiter(st, BudgetKey(cred.ID), r, burst)
+			},
+			Logger: cfg.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		w.clients = own
 	}
-	q := &Queue{st: cfg.Store, w: w, log: cfg.Logger}
+	q := &Queue{st: cfg.Store, w: w, log: cfg.Logger, importRun: cfg.ImportRun}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, w); err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	if err := river.AddWorkerSafely(workers, &bulkWorker{w: w}); err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
 	if err := river.AddWorkerSafely(workers, &importWorker{w: w}); err != nil {
@@ -234,6 +268,9 @@ func New(ctx context.Context, cfg Config) (_ *Queue, err error) {
 		return nil, err
 	}
 	if err := q.addReminders(workers, rc, cfg.Reminders); err != nil {
+		return nil, err
+	}
+	if err := q.addRecordWebhooks(workers, rc, cfg.RecordWebhookURL); err != nil {
 		return nil, err
 	}
 	var be backend
@@ -292,8 +329,32 @@ func (q *Queue) Stop(ctx context.Context) error {
 // job exists if and only if the transaction commits. A job already waiting
 // or running for the item makes this a no-op.
 func (q *Queue) Enqueue(ctx context.Context, tx *store.Tx, itemID int64) error {
-	if err := q.be.insertTx(ctx, tx, ItemArgs{ItemID: itemID}); err != nil {
+	if err := q.be.insertTx(ctx, tx, ItemArgs{ItemID: itemID}, nil); err != nil {
 		return fmt.Errorf("jobs: enqueue item %d: %w", itemID, err)
+	}
+	return nil
+}
+
+// enqueueItem is Enqueue for an item just changed. A new work goes in
+// bulk: a job of its person's new works (BulkArgs, bulk.go) sends it, with
+// the others, while its own job waits behind every other job
+// (fallbackPriority), there only in case the bulk job missed it. A work of
+// a backfill joins its person's one waiting bulk job, behind single works
+// (backfillPriority); a single work gets a bulk job of its own that sends
+// it first, ahead of every backfill.
+func (q *Queue) enqueueItem(ctx context.Context, tx *store.Tx, it store.Item, backfill bool) error {
+	if !needsLease(it) || it.State == store.ItemRetracting {
+		return q.Enqueue(ctx, tx, it.ID)
+	}
+	args, opts := BulkArgs{TenantID: it.TenantID, PersonID: it.PersonID, First: it.ID}, (*river.InsertOpts)(nil)
+	if backfill {
+		args.First, opts = 0, &river.InsertOpts{Priority: backfillPriority}
+	}
+	if err := q.be.insertTx(ctx, tx, args, opts); err != nil {
+		return fmt.Errorf("jobs: enqueue bulk works of person %d: %w", it.PersonID, err)
+	}
+	if err := q.be.insertTx(ctx, tx, ItemArgs{ItemID: it.ID}, &river.InsertOpts{Priority: fallbackPriority}); err != nil {
+		return fmt.Errorf("jobs: enqueue item %d: %w", it.ID, err)
 	}
 	return nil
 }
@@ -302,6 +363,11 @@ func (q *Queue) Enqueue(ctx context.Context, tx *store.Tx, itemID int64) error {
 type PutItem struct {
 	TenantID int64
 	PersonID int64
+	// Backfill marks the item as one of many sent at once (a batch file,
+	// a migration, a journal's back catalogue): a new work then waits
+	// behind single writes, such as a journal's article just published,
+	// which never wait behind a backfill (bulk.go).
+	Backfill bool
 	Key      string // ours, unique per person and kind: "article:123"
 	Item     orcid.Item
 	// While, if set, runs first in the transaction that changes the item
@@ -315,7 +381,7 @@ type PutItem struct {
 // change is still wanted; see PutItem.While and RetractWhile.
 type Condition func(ctx context.Context, tx *store.Tx) (bool, error)
 
-// ErrSkipped: the change's Condition no longer held, so nothing changed.
+// ErrSkipped is returned when the change's Condition no longer held, so nothing changed.
 var ErrSkipped = errors.New("jobs: the change no longer applies")
 
 // Put records the desired content of an item and, when the person can
@@ -326,6 +392,7 @@ func (q *Queue) Put(ctx context.Context, p PutItem) (out store.Item, err error) 
 	if p.Item == nil {
 		return store.Item{}, fmt.Errorf("jobs: put %q: %w: no item", p.Key, store.ErrInvalid)
 	}
+	p.Backfill = p.Backfill || isBackfill(ctx) // backfill_ctx.go
 	// Names in the form ORCID matches (a ROR iD as https://ror.org/…),
 	// then refuse, per field, what ORCID would refuse: better now, to the
 	// caller that can fix it, than as a failed job later. (errors.As finds
@@ -349,7 +416,7 @@ func (q *Queue) Put(ctx context.Context, p PutItem) (out store.Item, err error) 
 		}
 		out = it
 		if changed && (it.State == store.ItemQueued || it.State == store.ItemInFlight) {
-			return q.Enqueue(ctx, tx, it.ID)
+			return q.enqueueItem(ctx, tx, it, p.Backfill)
 		}
 		return nil
 	})
@@ -466,6 +533,12 @@ func (q *Queue) Resume(ctx context.Context, tenantID, personID int64) (n int, er
 				return err
 			}
 		}
+		if len(ids) > 0 {
+			// The person's new works go in bulk (bulk.go).
+			if err := q.be.insertTx(ctx, tx, BulkArgs{TenantID: tenantID, PersonID: personID}, nil); err != nil {
+				return fmt.Errorf("jobs: enqueue bulk works of person %d: %w", personID, err)
+			}
+		}
 		n = len(ids)
 		return nil
 	})
@@ -491,8 +564,26 @@ func (q *Queue) Requeue(ctx context.Context, tenantID, itemID int64) (out store.
 }
 
 // Sweep makes sure every item that needs work has a job. Unique jobs make
-// it cheap to run at every start.
+// it cheap to run at every start. Every person with works to POST gets a
+// bulk job of this sweep's own (BulkArgs.Start), since the one they had
+// may have been running in a process that died.
 func (q *Queue) Sweep(ctx context.Context) error {
+	people, err := q.st.PeopleWithDueWorks(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("jobs: sweep: %w", err)
+	}
+	start := time.Now().UnixNano()
+	for len(people) > 0 {
+		n := min(len(people), 500)
+		params := make([]river.InsertManyParams, n)
+		for i, p := range people[:n] {
+			params[i] = river.InsertManyParams{Args: BulkArgs{TenantID: p.TenantID, PersonID: p.PersonID, Start: start}}
+		}
+		if err := q.st.InTx(ctx, func(tx *store.Tx) error { return q.be.insertManyTx(ctx, tx, params) }); err != nil {
+			return fmt.Errorf("jobs: sweep: %w", err)
+		}
+		people = people[n:]
+	}
 	var after int64
 	for {
 		ids, err := q.st.ItemsToWork(ctx, after, 500)
@@ -502,13 +593,14 @@ func (q *Queue) Sweep(ctx context.Context) error {
 		if len(ids) == 0 {
 			return nil
 		}
+		// One insert of many rows: a restart after a crash in a backfill
+		// may find many thousands of items (and most with their job).
+		params := make([]river.InsertManyParams, len(ids))
+		for i, id := range ids {
+			params[i] = river.InsertManyParams{Args: ItemArgs{ItemID: id}}
+		}
 		if err := q.st.InTx(ctx, func(tx *store.Tx) error {
-			for _, id := range ids {
-				if err := q.Enqueue(ctx, tx, id); err != nil {
-					return err
-				}
-			}
-			return nil
+			return q.be.insertManyTx(ctx, tx, params)
 		}); err != nil {
 			return fmt.Errorf("jobs: sweep: %w", err)
 		}
@@ -535,8 +627,13 @@ func newSQLiteBackend(ctx context.Context, db *sql.DB, rc *river.Config, log *sl
 	return &sqliteBackend{client: client}, nil
 }
 
-func (b *sqliteBackend) insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs) error {
-	_, err := b.client.InsertTx(ctx, tx.SQL(), args, nil)
+func (b *sqliteBackend) insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
+	_, err := b.client.InsertTx(ctx, tx.SQL(), args, opts)
+	return err
+}
+
+func (b *sqliteBackend) insertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) error {
+	_, err := b.client.InsertManyTx(ctx, tx.SQL(), params)
 	return err
 }
 
@@ -590,9 +687,16 @@ func newPostgresBackend(ctx context.Context, dsn string, maxConns int, rc *river
 	return &postgresBackend{pool: pool, client: client}, nil
 }
 
-func (b *postgresBackend) insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs) error {
+func (b *postgresBackend) insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) error {
 	return tx.WithPgx(func(conn *pgx.Conn) error {
-		_, err := b.client.InsertTx(ctx, newConnTx(conn), args, nil)
+		_, err := b.client.InsertTx(ctx, newConnTx(conn), args, opts)
+		return err
+	})
+}
+
+func (b *postgresBackend) insertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) error {
+	return tx.WithPgx(func(conn *pgx.Conn) error {
+		_, err := b.client.InsertManyTx(ctx, newConnTx(conn), params)
 		return err
 	})
 }

@@ -44,15 +44,7 @@ func TestRemindersJob(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			storetest.Engines(t, func(t *testing.T, driver string) {
 				ctx := context.Background()
-				opts := jobstest.Options{Driver: driver}
-				if driver == "postgres" {
-					opts.DSN = storetest.NewPostgresDB(t)
-				}
-				env, err := jobstest.Start(ctx, opts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { env.Close() })
+				env := jobstest.New(t, driver, nil)
 				r := &countingReminder{fail: tc.fail}
 				q, err := jobs.New(ctx, jobs.Config{Store: env.Store, PostgresDSN: env.DSN, PollInterval: 50 * time.Millisecond,
 					Reminders: r, RetryPolicy: quickRetry{}})

@@ -49,7 +49,7 @@ type WebhookDeliveryArgs struct {
 // Kind implements river.JobArgs.
 func (WebhookDeliveryArgs) Kind() string { return "webhook_delivery" }
 
-// InsertOpts: one job per delivery while it waits or runs; a completed
+// InsertOpts makes one job per delivery while it waits or runs; a completed
 // one does not count, so that a retry gets a new job. (Not that the job
 // guards anything: the delivery row's lease keeps two workers, of any
 // process, from sending it at once.)

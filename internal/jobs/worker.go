@@ -12,13 +12,14 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/orcidclients"
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/webhooks"
 )
 
-// worker moves one item towards its desired state on ORCID (design note 2):
-// POST when there is no put-code, PUT when the content ORCID confirmed is
-// not the desired one, DELETE when retracting.
+// worker moves one item towards its desired state on ORCID (design note 2
+// in doc/design.md): POST when there is no put-code, PUT when the content
+// ORCID confirmed is not the desired one, DELETE when retracting.
 //
 // Each write is bracketed by store.BeginItemWrite (committed before the
 // call, so that a crash leaves the outcome marked unknown) and a
@@ -27,17 +28,27 @@ import (
 // record first (orcid.Client.FindOwn) instead of posting again.
 type worker struct {
 	river.WorkerDefaults[ItemArgs]
-	st          *store.Store
-	revoker     Revoker
-	clients     ClientSource
-	callContext func(ctx context.Context, tenantID, personID int64) context.Context
-	log         *slog.Logger
-	afterWrite  func(ctx context.Context, it store.Item) error
-	complete    func(ctx context.Context, tx *store.Tx, job *river.Job[ItemArgs]) error
+	st         *store.Store
+	revoker    Revoker
+	clients    ClientSource
+	log        *slog.Logger
+	afterWrite func(ctx context.Context, it store.Item) error
+	complete   func(ctx context.Context, tx *store.Tx, job *river.Job[ItemArgs]) error
 	// kick, if set, nudges webhook deliveries after events were recorded.
 	kick func(ctx context.Context)
 	// watcher, if set, hears of credentials ORCID refuses.
 	watcher Watcher
+	// leaseFor is how long a person's bulk lease lasts past its last
+	// renewal (Config.BulkLease).
+	leaseFor time.Duration
+	// bulkSize is the most works one request carries (Config.BulkSize).
+	bulkSize int
+	// slots keeps a quarter of the workers from any one tenant's
+	// backfill (bulk.go): another tenant's backfill, and single works,
+	// get a worker while the first tenant's jobs wait for the budget, and
+	// the budget's fair shares (SharedLimiter.Wait) can only be fair among
+	// tenants whose jobs are running.
+	slots *tenantSlots
 }
 
 // maxSteps bounds the writes of one job run: an item edited again and
@@ -98,6 +109,9 @@ func (w *worker) settle(ctx context.Context, job *river.Job[ItemArgs], afterWrit
 		}
 		if force || settled(it.State) {
 			done = true
+			if job.JobRow == nil {
+				return nil // a bulk job's stand-in for one of its works (bulk.go): nothing to complete
+			}
 			return w.complete(ctx, tx, job)
 		}
 		return nil
@@ -144,16 +158,17 @@ func (w *worker) step(ctx context.Context, job *river.Job[ItemArgs]) (bool, erro
 			return false, fmt.Errorf("jobs: %w", err)
 		}
 	}
-	cred, err := w.st.Credential(ctx, link.CredentialID)
+	_, client, err := w.clientFor(ctx, link.CredentialID)
 	if err != nil {
 		return false, fmt.Errorf("jobs: item %d: %w", id, err)
 	}
-	client, err := w.clients.Client(ctx, cred)
-	if err != nil {
-		return false, fmt.Errorf("jobs: item %d: %w", id, err)
-	}
-	ctx = w.callContext(ctx, it.TenantID, it.PersonID)
+	ctx = callContext(ctx, it.TenantID, it.PersonID)
 	c := call{w: w, job: job, client: client, link: link}
+
+	if needsLease(it) {
+		// New works go in bulk, under the person's lease (bulk.go).
+		return c.underLease(ctx, it)
+	}
 
 	if it.State == store.ItemRetracting {
 		return c.retract(ctx, it)
@@ -339,8 +354,9 @@ func (c call) failed(ctx context.Context, it store.Item, method string, err erro
 				CallOpen: it.CallOpen && method == http.MethodGet})
 		})
 	case revoked:
-		// Never keep writing with a dead token (design note 1). Revoke
-		// first: should that fail, the job is retried and tries again.
+		// Never keep writing with a dead token (design note 1 in
+		// doc/design.md). Revoke first: should that fail, the job is
+		// retried and tries again.
 		if rerr := c.w.revoke(ctx, c.link, msg); rerr != nil {
 			return false, errors.Join(err, rerr)
 		}
@@ -415,4 +431,21 @@ func orcidMessage(err error) string {
 		return apiErr.Error()
 	}
 	return err.Error()
+}
+
+// clientFor is the credential credentialID and the ORCID client that calls
+// with it.
+func (w *worker) clientFor(ctx context.Context, credentialID int64) (store.Credential, *orcid.Client, error) {
+	cred, err := w.st.Credential(ctx, credentialID)
+	if err != nil {
+		return cred, nil, err
+	}
+	client, err := w.clients.Client(ctx, cred)
+	return cred, client, err
+}
+
+// callContext files the ORCID requests made with ctx under the tenant's
+// person (the call log) and the tenant's share of its credential's budget.
+func callContext(ctx context.Context, tenantID, personID int64) context.Context {
+	return withShare(orcidclients.WithCallContext(ctx, tenantID, personID), tenantID)
 }

@@ -74,7 +74,7 @@ func EditorProblems(e *store.Editor) Problems {
 	return ps
 }
 
-// ErrNoPublisherROR: the editorial board needs the tenant's publisher with
+// ErrNoPublisherROR means the editorial board needs the tenant's publisher with
 // a ROR iD (ORCID refuses a service affiliation without a disambiguated
 // organisation or an identifier of its own).
 var ErrNoPublisherROR = errors.New("the tenant's publisher needs a name, city, country and ROR iD for editorial board affiliations")
@@ -102,8 +102,8 @@ func (s *Service) SaveEditor(ctx context.Context, e store.Editor) (store.Editor,
 		if old.PersonID != e.PersonID {
 			// The affiliation is the person's: another person is another
 			// member of the board.
-			return store.Editor{}, store.Item{}, fmt.Errorf("journal: save editor: %w: an editor's person cannot change; end their membership and add the other person",
-				store.ErrInvalid)
+			return store.Editor{}, store.Item{}, fmt.Errorf("journal: save editor: %w",
+				store.Refusal(store.ErrInvalid, "an editor's person cannot change; end their membership and add the other person"))
 		}
 	}
 	saved, err := s.cfg.Store.SaveEditor(ctx, e)

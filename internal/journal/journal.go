@@ -27,6 +27,7 @@ import (
 	"github.com/orcidlink/orcidlink/internal/connect"
 	"github.com/orcidlink/orcidlink/internal/jobs"
 	"github.com/orcidlink/orcidlink/internal/orcid"
+	"github.com/orcidlink/orcidlink/internal/orcidclients"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
@@ -483,8 +484,7 @@ func (s *Service) ReviewGroup(ctx context.Context, t store.Tenant, a store.Artic
 		return "", err
 	}
 	if s.cfg.Clients == nil {
-		return "", fmt.Errorf("%w: the journal %q has no ISSN, and this server cannot register a review group at ORCID",
-			store.ErrInvalid, journal)
+		return "", store.Refusal(store.ErrInvalid, "the journal %q has no ISSN, and this server cannot register a review group at ORCID", journal)
 	}
 	cred, err := s.cfg.Store.Credential(ctx, t.CredentialID)
 	if err != nil {
@@ -496,7 +496,7 @@ func (s *Service) ReviewGroup(ctx context.Context, t store.Tenant, a store.Artic
 	}
 	want := orcid.GroupIDRecord{Name: journal, GroupID: reviewGroupID(cred, t, journal), Type: "journal",
 		Description: "Peer reviews for " + journal + " (" + t.Name + ")"}
-	got, err := client.EnsureGroup(connect.WithCallContext(ctx, t.ID, 0), want)
+	got, err := client.EnsureGroup(orcidclients.WithCallContext(ctx, t.ID, 0), want)
 	var apiErr *orcid.APIError
 	if errors.As(err, &apiErr) && apiErr.OAuthError == "invalid_scope" {
 		return "", fmt.Errorf("journal %q: %w", journal, ErrNoGroupScope)
@@ -521,13 +521,13 @@ func reviewGroupID(cred store.Credential, t store.Tenant, journal string) string
 	return "orcid-generated:orcidlink-" + strings.ToLower(cred.ClientID) + "-" + t.Slug + "-" + hex.EncodeToString(sum[:6])
 }
 
-// ErrNoGroupScope: ORCID refused the two-legged /group-id-record/update
+// ErrNoGroupScope means ORCID refused the two-legged /group-id-record/update
 // scope to the tenant's credential. ORCID enables it per client on request;
 // until then, reviews of a journal without an ISSN cannot be sent.
 var ErrNoGroupScope = errors.New("ORCID has not enabled the group-id-record scopes for this credential's client: " +
 	"ask ORCID's support to enable /group-id-record/update for it, or give the journal its ISSN")
 
-// ErrNoReviewConsent: the reviewer asked that their reviews not be added
+// ErrNoReviewConsent means the reviewer asked that their reviews not be added
 // to their ORCID record; nothing is recorded or sent.
 var ErrNoReviewConsent = errors.New("the reviewer asked that their reviews not be added to their ORCID record")
 
@@ -545,8 +545,8 @@ func (s *Service) CompleteReview(ctx context.Context, tenantID int64, articleKey
 		publisher = p.Organization()
 	}
 	if strings.TrimSpace(publisher.Name) == "" || publisher.Address == nil {
-		return store.Item{}, fmt.Errorf("journal: complete review: %w: no publisher configured (the tenant's settings name none)",
-			store.ErrInvalid)
+		return store.Item{}, fmt.Errorf("journal: complete review: %w",
+			store.Refusal(store.ErrInvalid, "no publisher configured (the tenant's settings name none)"))
 	}
 	a, err := s.cfg.Store.Article(ctx, tenantID, articleKey)
 	if err != nil {

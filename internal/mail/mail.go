@@ -32,8 +32,10 @@ const (
 	maxBackoff = time.Hour
 )
 
-// Config configures a Sender.
+// Config configures a Sender. Store is required.
 type Config struct {
+	// Store holds the outbox the Sender delivers.
+	Store *store.Store
 	// SMTP is the outgoing server; an empty Host keeps mail in the outbox.
 	SMTP   config.SMTP
 	Logger *slog.Logger
@@ -69,11 +71,14 @@ type backoff struct {
 	next     time.Time
 }
 
-// New prepares a Sender over st. The SMTP settings are those
+// New prepares a Sender over cfg.Store. The SMTP settings are those
 // config.Validate checked; a setting the mail library still refuses shows
 // as each message's delivery error, in the outbox the admin UI shows.
-func New(cfg Config, st *store.Store) *Sender {
-	s := &Sender{cfg: cfg, store: st, log: cfg.Logger, now: cfg.Now, kick: make(chan struct{}, 1), retry: map[int64]backoff{}}
+func New(cfg Config) (*Sender, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("mail: Config.Store is required")
+	}
+	s := &Sender{cfg: cfg, store: cfg.Store, log: cfg.Logger, now: cfg.Now, kick: make(chan struct{}, 1), retry: map[int64]backoff{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -89,7 +94,7 @@ func New(cfg Config, st *store.Store) *Sender {
 	if s.cfg.Timeout <= 0 {
 		s.cfg.Timeout = DefaultTimeout
 	}
-	return s
+	return s, nil
 }
 
 // Enabled reports whether messages are delivered at all (an SMTP host is

@@ -118,6 +118,17 @@ func smtpConfig(t *testing.T, srv *server) config.SMTP {
 	return config.SMTP{Host: host, Port: p, TLS: "none", From: "orcidlink@example.org", Username: srv.user, Password: srv.pass}
 }
 
+// newSender is mail.New over st.
+func newSender(t *testing.T, st *store.Store, cfg mail.Config) *mail.Sender {
+	t.Helper()
+	cfg.Store = st
+	s, err := mail.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func queue(t *testing.T, st *store.Store, to, subject string) store.Email {
 	t.Helper()
 	e, err := st.QueueEmail(context.Background(), store.Email{Recipient: to, Subject: subject,
@@ -141,7 +152,7 @@ func TestSendPending(t *testing.T) {
 			}
 			srv := startServer(t, user, pass)
 			st := storetest.Open(t, "sqlite", nil)
-			s := mail.New(mail.Config{SMTP: smtpConfig(t, srv), Timeout: 5 * time.Second}, st)
+			s := newSender(t, st, mail.Config{SMTP: smtpConfig(t, srv), Timeout: 5 * time.Second})
 			ok1 := queue(t, st, "alice@example.org", "Connect your ORCID iD")
 			bad := queue(t, st, "nobody@refused.example", "Refused")
 			ok2 := queue(t, st, "bob@example.org", "Conectar")
@@ -187,7 +198,7 @@ func TestWrongPasswordLeavesMessagesQueued(t *testing.T) {
 	st := storetest.Open(t, "sqlite", nil)
 	cfg := smtpConfig(t, srv)
 	cfg.Password = "wrong"
-	s := mail.New(mail.Config{SMTP: cfg, Timeout: 5 * time.Second}, st)
+	s := newSender(t, st, mail.Config{SMTP: cfg, Timeout: 5 * time.Second})
 	e := queue(t, st, "alice@example.org", "Hello")
 	if n, err := s.SendPending(context.Background()); n != 0 || err == nil {
 		t.Errorf("SendPending with a wrong password = %d, %v", n, err)
@@ -200,7 +211,7 @@ func TestWrongPasswordLeavesMessagesQueued(t *testing.T) {
 
 func TestNoSMTPKeepsOutbox(t *testing.T) {
 	st := storetest.Open(t, "sqlite", nil)
-	s := mail.New(mail.Config{}, st)
+	s := newSender(t, st, mail.Config{})
 	if s.Enabled() {
 		t.Fatal("enabled without a host")
 	}
@@ -219,7 +230,7 @@ func TestNoSMTPKeepsOutbox(t *testing.T) {
 func TestRunSendsOnKick(t *testing.T) {
 	srv := startServer(t, "", "")
 	st := storetest.Open(t, "sqlite", nil)
-	s := mail.New(mail.Config{SMTP: smtpConfig(t, srv), PollInterval: time.Hour, Timeout: 5 * time.Second}, st)
+	s := newSender(t, st, mail.Config{SMTP: smtpConfig(t, srv), PollInterval: time.Hour, Timeout: 5 * time.Second})
 	queue(t, st, "first@example.org", "At start")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -259,7 +270,7 @@ func TestBadSettingsShowInOutbox(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			st := storetest.Open(t, "sqlite", nil)
 			e := queue(t, st, "alice@example.org", "Hello")
-			if n, err := mail.New(mail.Config{SMTP: c}, st).SendPending(context.Background()); n != 0 || err == nil {
+			if n, err := newSender(t, st, mail.Config{SMTP: c}).SendPending(context.Background()); n != 0 || err == nil {
 				t.Errorf("SendPending = %d, %v; want an error", n, err)
 			}
 			if after, _ := st.Email(context.Background(), e.ID); after.Error == "" || !after.SentAt.IsZero() {
@@ -274,7 +285,7 @@ func TestBadSettingsShowInOutbox(t *testing.T) {
 func TestSentLinkLeavesOutbox(t *testing.T) {
 	srv := startServer(t, "", "")
 	st := storetest.Open(t, "sqlite", nil)
-	s := mail.New(mail.Config{SMTP: smtpConfig(t, srv), Timeout: 5 * time.Second}, st)
+	s := newSender(t, st, mail.Config{SMTP: smtpConfig(t, srv), Timeout: 5 * time.Second})
 	ctx := context.Background()
 	token := store.NewInvitationToken()
 	link := "https://orcidlink.example/i/" + token

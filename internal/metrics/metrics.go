@@ -8,6 +8,7 @@ package metrics
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -27,11 +28,28 @@ type Metrics struct {
 	reg     *prometheus.Registry
 	calls   *prometheus.CounterVec
 	latency *prometheus.HistogramVec
+	imports *prometheus.CounterVec
 }
 
-// New registers the collectors; the item counts are read from st at each
-// scrape, so they are right across processes sharing the database.
-func New(st *store.Store, log *slog.Logger) *Metrics {
+// Config configures Metrics. Store is required.
+type Config struct {
+	// Store is where the item counts are read, at each scrape, so that
+	// they are right across processes sharing the database.
+	Store *store.Store
+	// Logger hears of counts that could not be read; nil discards.
+	Logger *slog.Logger
+}
+
+// New registers the collectors.
+func New(cfg Config) (*Metrics, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("metrics: Config.Store is required")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st := cfg.Store
 	m := &Metrics{reg: prometheus.NewRegistry()}
 	m.calls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "orcidlink_orcid_calls_total",
@@ -42,9 +60,13 @@ func New(st *store.Store, log *slog.Logger) *Metrics {
 		Help:    "Latency of calls to ORCID, by HTTP method.",
 		Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
 	}, []string{"method"})
-	m.reg.MustRegister(m.calls, m.latency, &itemCollector{st: st, log: log},
+	m.imports = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "orcidlink_record_imports_total",
+		Help: "Connected records the daily import read (read) or skipped as unchanged by ORCID's webhooks (skipped).",
+	}, []string{"decision"})
+	m.reg.MustRegister(m.calls, m.latency, m.imports, &itemCollector{st: st, log: log},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return m
+	return m, nil
 }
 
 // ObserveCall counts one call to ORCID; give it to the ORCID clients'
@@ -52,6 +74,13 @@ func New(st *store.Store, log *slog.Logger) *Metrics {
 func (m *Metrics) ObserveCall(c orcid.Call) {
 	m.calls.WithLabelValues(c.Method, strconv.Itoa(c.Status)).Inc()
 	m.latency.WithLabelValues(c.Method).Observe(c.Duration.Seconds())
+}
+
+// ObserveImportRun counts a daily import's decisions: records queued for
+// a read and records skipped as unchanged; give it to jobs.Config.ImportRun.
+func (m *Metrics) ObserveImportRun(read, skipped int) {
+	m.imports.WithLabelValues("read").Add(float64(read))
+	m.imports.WithLabelValues("skipped").Add(float64(skipped))
 }
 
 // Handler serves the metrics in Prometheus' text format.

@@ -1,7 +1,6 @@
 package metrics_test
 
 import (
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -35,7 +34,10 @@ func TestMetrics(t *testing.T) {
 		State: store.ItemPending, Reason: "not connected"}); err != nil {
 		t.Fatal(err)
 	}
-	m := metrics.New(st, slog.New(slog.DiscardHandler))
+	m, err := metrics.New(metrics.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
 	m.ObserveCall(orcid.Call{Method: "POST", Status: 429, Duration: 30 * time.Millisecond})
 	m.ObserveCall(orcid.Call{Method: "POST", Status: 201, Duration: 80 * time.Millisecond})
 	rec := httptest.NewRecorder()

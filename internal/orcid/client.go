@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,8 +34,9 @@ type Limiter interface {
 // PausingLimiter is a Limiter whose budget has other users (other clients,
 // other processes) that should all hold back when ORCID pushes back: after
 // a 429 or a 503 the client calls Pause with ORCID's Retry-After, or
-// DefaultPause when it gave none (design note 3: back off, and slow the
-// bucket for a while). An error is logged; the call's own retry goes on.
+// DefaultPause when it gave none (design note 3 in doc/design.md: back
+// off, and slow the bucket for a while). An error is logged; the call's
+// own retry goes on.
 type PausingLimiter interface {
 	Limiter
 	Pause(ctx context.Context, d time.Duration) error
@@ -175,7 +177,14 @@ type request struct {
 	accept      string
 	body        []byte
 	noLimit     bool // OAuth endpoints are not under the API rate limit
+	// secrets are parts of the URL that must never be shown: a webhook's
+	// callback carries the token that proves ORCID's calls. They are
+	// hidden from errors, logs and the hook like tokens.
+	secrets []string
 }
+
+// shownURL is the request's URL as errors and logs show it.
+func (r request) shownURL() string { return redact(redactURL(r.url), r.secrets) }
 
 type response struct {
 	status int
@@ -195,7 +204,7 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 				// Our own budget, not ORCID's answer: never a reason to
 				// give up on an item (x/time/rate's "would exceed context
 				// deadline" is not a context error).
-				return nil, fmt.Errorf("orcid: %s %s: waiting for rate limit: %w: %w", r.method, redactURL(r.url), ErrTemporary, err)
+				return nil, fmt.Errorf("orcid: %s %s: waiting for rate limit: %w: %w", r.method, r.shownURL(), ErrTemporary, err)
 			}
 		}
 		resp, err := c.once(ctx, r, attempt)
@@ -203,11 +212,11 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		switch {
 		case err != nil:
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("orcid: %s %s: %w", r.method, redactURL(r.url), ctx.Err())
+				return nil, fmt.Errorf("orcid: %s %s: %w", r.method, r.shownURL(), ctx.Err())
 			}
-			lastErr = fmt.Errorf("orcid: %s %s: %w: %w", r.method, redactURL(r.url), ErrTemporary, err)
+			lastErr = fmt.Errorf("orcid: %s %s: %w: %w", r.method, r.shownURL(), ErrTemporary, err)
 		case resp.status == http.StatusTooManyRequests || resp.status >= 500:
-			lastErr = c.fail(r.method, r.url, r.token, resp)
+			lastErr = c.fail(r.method, redact(r.url, r.secrets), r.token, resp)
 			wait = retryAfter(resp.header.Get("Retry-After"), time.Now())
 			if resp.status == http.StatusTooManyRequests || resp.status == http.StatusServiceUnavailable {
 				c.pauseBudget(ctx, wait)
@@ -222,9 +231,9 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			wait = back
 		}
 		wait = min(wait, c.cfg.Retry.MaxDelay)
-		c.log.DebugContext(ctx, "orcid retry", "method", r.method, "url", redactURL(r.url), "attempt", attempt, "wait", wait, "err", lastErr)
+		c.log.DebugContext(ctx, "orcid retry", "method", r.method, "url", r.shownURL(), "attempt", attempt, "wait", wait, "err", lastErr)
 		if err := c.sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("orcid: %s %s: %w (last failure: %w)", r.method, redactURL(r.url), err, lastErr)
+			return nil, fmt.Errorf("orcid: %s %s: %w (last failure: %w)", r.method, r.shownURL(), err, lastErr)
 		}
 	}
 	return nil, lastErr
@@ -281,7 +290,7 @@ func (c *Client) once(ctx context.Context, r request, attempt int) (*response, e
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
 	}
-	req, err := http.NewRequestWithContext(withAttempt(ctx, attempt), r.method, r.url, body)
+	req, err := http.NewRequestWithContext(withSecrets(withAttempt(ctx, attempt), r.secrets), r.method, r.url, body)
 	if err != nil {
 		return nil, err
 	}
@@ -296,6 +305,10 @@ func (c *Client) once(ctx context.Context, r request, attempt int) (*response, e
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = redact(ue.URL, r.secrets) // the client's error names the URL
+		}
 		return nil, err
 	}
 	defer res.Body.Close()

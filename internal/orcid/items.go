@@ -155,46 +155,80 @@ func (c *Client) FindOwn(ctx context.Context, token string, id ID, item Item) (p
 // other items of ours already hold, which a match by title alone would
 // otherwise adopt.
 func (c *Client) FindOwnExcept(ctx context.Context, token string, id ID, item Item, taken map[int64]bool) (putCode int64, found bool, err error) {
-	info, ok := item.ItemKind().Info()
+	pcs, err := c.FindOwnEach(ctx, token, id, []Item{item}, taken)
+	if err != nil {
+		return 0, false, err
+	}
+	return pcs[0], pcs[0] != 0, nil
+}
+
+// FindOwnEach is FindOwnExcept for several items of one kind with one read
+// of the section: how a bulk write whose answer was lost is settled. The
+// result holds, for each item in order, the put-code of its copy on the
+// record or 0; no put-code is given to two items, nor any in taken.
+func (c *Client) FindOwnEach(ctx context.Context, token string, id ID, items []Item, taken map[int64]bool) ([]int64, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	kind := items[0].ItemKind()
+	info, ok := kind.Info()
 	if !ok {
-		return 0, false, fmt.Errorf("orcid: find: unknown item kind %q", item.ItemKind())
+		return nil, fmt.Errorf("orcid: find: unknown item kind %q", kind)
+	}
+	for _, it := range items {
+		if it.ItemKind() != kind {
+			return nil, fmt.Errorf("orcid: find: items of kinds %q and %q in one search", kind, it.ItemKind())
+		}
 	}
 	var section any
 	if err := c.GetJSON(ctx, token, id, info.SectionPath, &section); err != nil {
-		return 0, false, err
+		return nil, err
 	}
-	want := selfKeys(item.GetExternalIDs())
-	var match int64
+	// Our own items on the record, in the section's order.
+	var own []Item
 	walkJSON(section, func(obj map[string]any) bool {
 		if _, ok := obj["put-code"]; !ok {
 			return true
 		}
 		b, _ := json.Marshal(obj)
-		cand := NewItem(item.ItemKind())
+		cand := NewItem(kind)
 		if json.Unmarshal(b, cand) != nil {
 			return true
 		}
-		src := cand.GetSource()
-		if src == nil || src.SourceClientID == nil || src.SourceClientID.Path != c.cred.ClientID {
-			return true
-		}
-		same := false
-		if len(want) > 0 {
-			for k := range selfKeys(cand.GetExternalIDs()) {
-				if want[k] {
-					same = true
-				}
-			}
-		} else {
-			same = cand.DisplayTitle() != "" && cand.DisplayTitle() == item.DisplayTitle()
-		}
-		if same && !taken[cand.GetPutCode()] {
-			match = cand.GetPutCode()
-			return false
+		if src := cand.GetSource(); src != nil && src.SourceClientID != nil && src.SourceClientID.Path == c.cred.ClientID {
+			own = append(own, cand)
 		}
 		return true
 	})
-	return match, match != 0, nil
+	used := map[int64]bool{}
+	for pc := range taken {
+		used[pc] = true
+	}
+	out := make([]int64, len(items))
+	for i, item := range items {
+		want := selfKeys(item.GetExternalIDs())
+		for _, cand := range own {
+			pc := cand.GetPutCode()
+			if used[pc] {
+				continue
+			}
+			same := false
+			if len(want) > 0 {
+				for k := range selfKeys(cand.GetExternalIDs()) {
+					if want[k] {
+						same = true
+					}
+				}
+			} else {
+				same = cand.DisplayTitle() != "" && cand.DisplayTitle() == item.DisplayTitle()
+			}
+			if same {
+				out[i], used[pc] = pc, true
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // selfKeys are the identifiers ORCID's duplicate check compares: those

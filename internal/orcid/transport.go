@@ -14,6 +14,17 @@ func withAttempt(ctx context.Context, n int) context.Context {
 	return context.WithValue(ctx, attemptKey{}, n)
 }
 
+type secretsKey struct{}
+
+// withSecrets hands a request's own secrets (request.secrets) to the
+// transport, which hides them from the hook and the log.
+func withSecrets(ctx context.Context, secrets []string) context.Context {
+	if len(secrets) == 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, secretsKey{}, secrets)
+}
+
 // observingTransport hands every round trip to the client's hook and debug
 // log, with secrets redacted. It sits under both our API calls and
 // golang.org/x/oauth2's token requests.
@@ -48,6 +59,9 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	secrets := []string{t.c.cred.ClientSecret, bearer(req.Header.Get("Authorization"))}
 	secrets = append(secrets, formSecrets(reqBody)...)
 	secrets = append(secrets, tokenValues(resBody)...)
+	if own, ok := req.Context().Value(secretsKey{}).([]string); ok {
+		secrets = append(secrets, own...)
+	}
 	attempt, _ := req.Context().Value(attemptKey{}).(int)
 	if attempt == 0 {
 		attempt = 1

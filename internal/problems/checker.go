@@ -105,6 +105,7 @@ func (s *Service) Check(ctx context.Context, cred store.Credential) (store.Crede
 	err := s.Try(ctx, cred)
 	switch {
 	case err == nil:
+		s.checkWebhooks(ctx, cred) // webhooks.go
 		return s.Record(ctx, cred.ID, "")
 	case errors.Is(err, orcid.ErrCredentialRefused):
 		return s.Record(ctx, cred.ID, orcidWords(err))

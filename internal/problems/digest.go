@@ -104,6 +104,10 @@ func digestEmail(base string, a store.AdminUser, sums []Summary) (store.Email, b
 			fmt.Fprintf(&b, "- %d items waiting to be sent, the oldest since %s\n  %s/failed?waiting=1\n", s.Backlog,
 				s.OldestWaiting.UTC().Format("2006-01-02 15:04 UTC"), tenant)
 		}
+		for _, m := range s.HintMismatches {
+			fmt.Fprintf(&b, "- %s connected the iD %s, not the one on file (%s): check it\n  %s/people/%d\n",
+				personName(m.Person), m.Hint.MismatchORCID, m.Hint.ORCID, tenant, m.Person.ID)
+		}
 		b.WriteString("\n")
 	}
 	if n == 0 {
@@ -117,4 +121,12 @@ func digestEmail(base string, a store.AdminUser, sums []Summary) (store.Email, b
 		subject = "orcidlink: " + strconv.Itoa(n) + " tenants need you"
 	}
 	return store.Email{Recipient: a.Email, Subject: subject, TextBody: body}, true
+}
+
+// personName is how a person is named to an administrator.
+func personName(p store.Person) string {
+	if n := strings.TrimSpace(p.GivenNames + " " + p.FamilyNames); n != "" {
+		return n
+	}
+	return p.Email
 }

@@ -41,6 +41,22 @@ type Summary struct {
 	OldestWaiting time.Time
 	// Stuck: the backlog has not moved for StuckAfter.
 	Stuck bool
+	// HintMismatches are people, newest first (at most MaxHintMismatches),
+	// who authenticated another iD than the one an old system had on file
+	// for them: the iD on file may be wrong, or someone else's.
+	// MoreHintMismatches: there are more than those.
+	HintMismatches     []HintMismatch
+	MoreHintMismatches bool
+}
+
+// MaxHintMismatches is how many hint mismatches a summary lists.
+const MaxHintMismatches = 20
+
+// HintMismatch is a person whose iD on file differs from the iD they
+// authenticated (Hint.MismatchORCID).
+type HintMismatch struct {
+	Person store.Person
+	Hint   store.ORCIDHint
 }
 
 // Broken reports whether the tenant's credential is broken.
@@ -49,7 +65,8 @@ func (s Summary) Broken() bool { return s.Credential.Health == store.CredentialB
 // NeedsAction reports whether anything in the tenant needs an
 // administrator.
 func (s Summary) NeedsAction() bool {
-	return s.Broken() || s.FailedTotal > 0 || s.Undelivered > 0 || s.WebhooksFailing > 0 || s.Stuck
+	return s.Broken() || s.FailedTotal > 0 || s.Undelivered > 0 || s.WebhooksFailing > 0 || s.Stuck ||
+		len(s.HintMismatches) > 0
 }
 
 // Summarize counts what needs action in a tenant, as of now.
@@ -82,7 +99,32 @@ func Summarize(ctx context.Context, st *store.Store, t store.Tenant, now time.Ti
 		}
 		s.Stuck = !s.OldestWaiting.IsZero() && now.Sub(s.OldestWaiting) >= StuckAfter
 	}
+	if s.HintMismatches, s.MoreHintMismatches, err = hintMismatches(ctx, st, t.ID); err != nil {
+		return Summary{}, err
+	}
 	return s, nil
+}
+
+// hintMismatches lists the newest MaxHintMismatches mismatches of a
+// tenant with their people, and whether there are more.
+func hintMismatches(ctx context.Context, st *store.Store, tenantID int64) ([]HintMismatch, bool, error) {
+	hs, err := st.HintMismatches(ctx, tenantID, MaxHintMismatches+1)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(hs) > MaxHintMismatches
+	if more {
+		hs = hs[:MaxHintMismatches]
+	}
+	out := make([]HintMismatch, 0, len(hs))
+	for _, h := range hs {
+		p, err := st.Person(ctx, tenantID, h.PersonID)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, HintMismatch{Person: p, Hint: h})
+	}
+	return out, more, nil
 }
 
 // maxMessages is how many of ORCID's messages a reason keeps to show.

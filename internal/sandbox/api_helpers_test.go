@@ -10,15 +10,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/orcid/orcidtest"
+	"github.com/orcidlink/orcidlink/internal/testenv"
 )
 
 // apiEnv is a registry served over real HTTP on loopback, with two member
@@ -210,21 +209,12 @@ func isXML(ct string) bool {
 	return strings.HasSuffix(mt, "+xml") || mt == "application/xml"
 }
 
-var (
-	xmllintOnce sync.Once
-	xmllintOK   bool
-)
-
 // validateXMLDoc checks doc against the XSD of its root namespace. Without
 // xmllint it does nothing, unless ORCIDLINK_REQUIRE names xmllint, in which
 // case orcidtest fails the test.
 func validateXMLDoc(t testing.TB, doc []byte) {
 	t.Helper()
-	xmllintOnce.Do(func() {
-		_, err := exec.LookPath("xmllint")
-		xmllintOK = err == nil
-	})
-	if !xmllintOK && !orcidtest.Required("xmllint") {
+	if f, err := testenv.Process().Find(context.Background(), testenv.XMLLint); err != nil || f.Verdict == testenv.Skip {
 		return
 	}
 	// ORCID's own group-id-record XML does not validate against

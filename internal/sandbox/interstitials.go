@@ -289,12 +289,10 @@ func emailDomain(email string) string {
 // choice is saved and a confirmation links on to the client, as ORCID's
 // components show one after a submission.
 func (r *Registry) handleInterstitial(w http.ResponseWriter, req *http.Request) {
-	req.Body = http.MaxBytesReader(w, req.Body, 64<<10)
-	if err := req.ParseForm(); err != nil {
-		http.Error(w, "400 Bad Request: the form could not be read", http.StatusBadRequest)
+	f, ok := readForm(w, req)
+	if !ok {
 		return
 	}
-	f := req.PostForm
 	ctx := req.Context()
 	sess, res, ok := r.currentSession(req)
 	kind, clientName, target := f.Get("kind"), f.Get("client_name"), f.Get("target")

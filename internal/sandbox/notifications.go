@@ -140,7 +140,7 @@ func (s *store) CreateNotification(ctx context.Context, n storedNotification) (i
 
 const notificationCols = `put_code, orcid, client_id, body, created_at, read_at, actioned_at, archived_at`
 
-func scanNotification(row interface{ Scan(...any) error }) (storedNotification, error) {
+func scanNotification(row rowScanner) (storedNotification, error) {
 	var n storedNotification
 	var body string
 	var created int64
@@ -183,20 +183,7 @@ func (s *store) Notifications(ctx context.Context, orcidID, clientID string) ([]
 		q += ` AND client_id = ?`
 		args = append(args, clientID)
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY put_code`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storedNotification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanNotification, q+` ORDER BY put_code`, args...)
 }
 
 // MarkNotification sets one of the dates (read_at, actioned_at,

@@ -153,7 +153,8 @@ func (r *Registry) IDURI(orcid string) string { return r.BaseURL() + "/" + orcid
 
 // routes is the whole route table. Each file registers its own group so
 // that the table stays readable: the site and OAuth (site.go, oauth.go,
-// oidc.go), the APIs (api.go), and the emulator's own controls (control.go).
+// oidc.go; their handlers are in site_*.go and oauth_*.go, a file per
+// page), the APIs (api.go), and the emulator's own controls (control.go).
 func (r *Registry) routes() http.Handler {
 	mux := http.NewServeMux()
 	r.registerSiteRoutes(mux)

@@ -22,7 +22,8 @@ import (
 // validate rows and start; v3 OrcidSearchManagerImpl and
 // OrcidSolrProfileClient query Solr and shape the answer; CSVSolrClient
 // asks Solr for CSV). The index and the query language are in
-// search_index.go and search_query.go.
+// search_index.go and search_query*.go (the query's terms and matching,
+// its lexer, its parser).
 
 // Limits of ORCID's v3 search (orcid-core v3 OrcidSearchManager).
 const (

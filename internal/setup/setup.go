@@ -115,7 +115,7 @@ func SandboxDemo(ctx context.Context, st *store.Store, reg *sandbox.Registry, re
 	t, err := st.TenantBySlug(ctx, DemoTenantSlug)
 	if errors.Is(err, store.ErrNotFound) {
 		t, err = st.CreateTenant(ctx, store.Tenant{Slug: DemoTenantSlug, Name: "Demo Journal", SupportEmail: "support@example.org",
-			Languages: []string{"en", "es", "fr"}, DefaultLanguage: "en", CredentialID: cred.ID})
+			DefaultLanguage: "en", CredentialID: cred.ID}) // every language orcidlink speaks
 		if err != nil {
 			return store.Tenant{}, fmt.Errorf("create the demo tenant: %w", err)
 		}

@@ -86,12 +86,8 @@ func splitAPIKey(key string) (prefix, secret string, ok bool) {
 // itself, which exists only here.
 func (o *ops) CreateAPIKey(ctx context.Context, in NewAPIKey) (_ APIKey, key string, err error) {
 	defer wrap(&err, "create API key in tenant %d", in.TenantID)
-	in.Name = strings.TrimSpace(in.Name)
-	if err := CheckText("name", in.Name, false); err != nil {
+	if err := CheckAPIKey(&in); err != nil {
 		return APIKey{}, "", err
-	}
-	if in.Name == "" || len(in.Name) > 200 {
-		return APIKey{}, "", fmt.Errorf("%w: an API key needs a name of at most 200 bytes", ErrInvalid)
 	}
 	if in.CreatedBy == "" {
 		in.CreatedBy = ActorSystem

@@ -129,15 +129,15 @@ func (a *Article) normalize() error {
 	}
 	switch {
 	case a.Key == "" || len(a.Key) > 200:
-		return fmt.Errorf("%w: article key must be 1 to 200 bytes", ErrInvalid)
+		return Refusal(ErrInvalid, "article key must be 1 to 200 bytes")
 	case a.Title == "":
-		return fmt.Errorf("%w: article title is required", ErrInvalid)
+		return Refusal(ErrInvalid, "article title is required")
 	case !a.State.valid():
-		return fmt.Errorf("%w: article state %q", ErrInvalid, a.State)
+		return Refusal(ErrInvalid, "article state %q", a.State)
 	case !a.ReviewMode.Valid():
-		return fmt.Errorf("%w: review mode %q is not one of %v", ErrInvalid, a.ReviewMode, ReviewModes)
+		return Refusal(ErrInvalid, "review mode %q is not one of %v", a.ReviewMode, ReviewModes)
 	case a.PubYear < 0 || a.PubYear > 9999 || a.PubMonth < 0 || a.PubMonth > 12 || a.PubDay < 0 || a.PubDay > 31:
-		return fmt.Errorf("%w: publication date %d-%d-%d", ErrInvalid, a.PubYear, a.PubMonth, a.PubDay)
+		return Refusal(ErrInvalid, "publication date %d-%d-%d", a.PubYear, a.PubMonth, a.PubDay)
 	}
 	if len(a.Contributors) == 0 {
 		for _, id := range a.Authors {
@@ -145,7 +145,7 @@ func (a *Article) normalize() error {
 		}
 	}
 	if len(a.Contributors) > MaxContributors {
-		return fmt.Errorf("%w: an article has at most %d contributors", ErrInvalid, MaxContributors)
+		return Refusal(ErrInvalid, "an article has at most %d contributors", MaxContributors)
 	}
 	seen := map[int64]bool{}
 	a.Authors = nil
@@ -157,15 +157,15 @@ func (a *Article) normalize() error {
 		}
 		switch {
 		case c.PersonID == 0 && (c.Name == "" || len(c.Name) > 1000):
-			return fmt.Errorf("%w: contributor %d needs a person or a name of 1 to 1,000 bytes", ErrInvalid, i+1)
+			return Refusal(ErrInvalid, "contributor %d needs a person or a name of 1 to 1,000 bytes", i+1)
 		case c.PersonID != 0 && seen[c.PersonID]:
-			return fmt.Errorf("%w: author %d named twice", ErrInvalid, c.PersonID)
+			return Refusal(ErrInvalid, "author %d named twice", c.PersonID)
 		case len(c.Roles) > 14:
-			return fmt.Errorf("%w: contributor %d has more roles than CRediT defines", ErrInvalid, i+1)
+			return Refusal(ErrInvalid, "contributor %d has more roles than CRediT defines", i+1)
 		}
 		for _, r := range c.Roles {
 			if r == "" || strings.ContainsAny(r, " \t\n") || len(r) > 200 {
-				return fmt.Errorf("%w: contributor %d: role %q", ErrInvalid, i+1, r)
+				return Refusal(ErrInvalid, "contributor %d: role %q", i+1, r)
 			}
 		}
 		if c.PersonID != 0 {
@@ -319,7 +319,7 @@ func (o *ops) Article(ctx context.Context, tenantID int64, key string) (_ Articl
 func (o *ops) SetArticleState(ctx context.Context, tenantID int64, key string, state ArticleState) (_ Article, err error) {
 	defer wrap(&err, "set state of article %q of tenant %d", key, tenantID)
 	if !state.valid() {
-		return Article{}, fmt.Errorf("%w: article state %q", ErrInvalid, state)
+		return Article{}, Refusal(ErrInvalid, "article state %q", state)
 	}
 	var out Article
 	err = o.atomic(ctx, func(o *ops) error {
@@ -356,7 +356,7 @@ func (o *ops) SaveArticleReview(ctx context.Context, r ArticleReview) (_ Article
 	defer wrap(&err, "save review of article %d by person %d in tenant %d", r.ArticleID, r.PersonID, r.TenantID)
 	r.Key = strings.TrimSpace(r.Key)
 	if r.Key == "" || len(r.Key) > 200 || r.Completed.IsZero() {
-		return ArticleReview{}, fmt.Errorf("%w: a review needs a key (1 to 200 bytes) and a completion date", ErrInvalid)
+		return ArticleReview{}, Refusal(ErrInvalid, "a review needs a key (1 to 200 bytes) and a completion date")
 	}
 	var out ArticleReview
 	err = o.atomic(ctx, func(o *ops) error {

@@ -203,9 +203,9 @@ func (o *ops) StartBatchImport(ctx context.Context, tenantID, batchID int64, onl
 		}
 		switch {
 		case b.State == BatchInvalid && !onlyValid:
-			return fmt.Errorf("%w: the file has problems; import only its valid rows, or upload it corrected", ErrConflict)
+			return Refusal(ErrConflict, "the file has problems; import only its valid rows, or upload it corrected")
 		case b.State != BatchReady && b.State != BatchInvalid:
-			return fmt.Errorf("%w: the batch is %s", ErrConflict, b.State)
+			return Refusal(ErrConflict, "the batch is %s", b.State)
 		}
 		skipped, err := o.exec(ctx, `UPDATE batch_rows SET outcome = 'skipped', message = 'not imported: the row has problems'
 			WHERE batch_id = ? AND valid = 0 AND outcome = ''`, batchID)

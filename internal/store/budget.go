@@ -17,12 +17,12 @@ type RatePermit struct {
 
 // TakeRatePermit takes one permit from the budget key (one per ORCID
 // credential, e.g. "credential:7"), shared by every process on this
-// database, with the generic cell rate algorithm (design note 3): the row
-// holds the theoretical arrival time tat; a permit is granted when
-// max(tat, now) <= now + (burst-1)·interval, and then tat becomes
-// max(tat, now) + interval. That is one atomic UPDATE, the same on both
-// engines, so two processes can never both take the last permit; over any
-// window of length d at most burst + d/interval permits are granted.
+// database, with the generic cell rate algorithm (design note 3 in
+// doc/design.md): the row holds the theoretical arrival time tat; a permit
+// is granted when max(tat, now) <= now + (burst-1)·interval, and then tat
+// becomes max(tat, now) + interval. That is one atomic UPDATE, the same on
+// both engines, so two processes can never both take the last permit; over
+// any window of length d at most burst + d/interval permits are granted.
 //
 // now is the caller's clock (a parameter, so that tests control it);
 // processes sharing a budget need clocks that agree to well under

@@ -9,10 +9,10 @@ import (
 // PauseRateBudget holds back every taker of the budget key, in every
 // process, until until: ORCID answered 429 or 503 for the credential, and
 // one caller backing off is not enough when others keep sending (design
-// note 3). In GCRA terms the theoretical arrival time moves to
-// until + (burst-1)·interval, so that no permit is granted before until and
-// afterwards permits come at the steady rate, the burst being earned back
-// over time. A pause never shortens one already in force.
+// note 3 in doc/design.md). In GCRA terms the theoretical arrival time
+// moves to until + (burst-1)·interval, so that no permit is granted before
+// until and afterwards permits come at the steady rate, the burst being
+// earned back over time. A pause never shortens one already in force.
 //
 // interval and burst are the budget's, as given to TakeRatePermit.
 func (o *ops) PauseRateBudget(ctx context.Context, key string, until time.Time, interval time.Duration, burst int) (err error) {

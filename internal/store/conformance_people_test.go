@@ -483,8 +483,19 @@ func testPersonStatus(t *testing.T, e *env) {
 	if len(pg.People) != len(wantStatus) {
 		t.Fatalf("listed %d people", len(pg.People))
 	}
+	// One person's status (their page, the REST API) is the list's.
+	for _, it := range pg.People {
+		one, err := e.s.PersonWithStatus(e.ctx, tn.ID, it.ID)
+		want(t, "person with status", err, nil)
+		if one.Status != it.Status || one.ORCIDURI != it.ORCIDURI || one.Person != it.Person {
+			t.Errorf("%s %s alone: %q %q, in the list: %q %q", it.GivenNames, it.FamilyNames, one.Status, one.ORCIDURI,
+				it.Status, it.ORCIDURI)
+		}
+	}
 	// The counts agree with the list, and see no other tenant.
-	e.person(t, e.tenant(t, "status-other", c.ID).ID, "Else", "Where")
+	elsewhere := e.person(t, e.tenant(t, "status-other", c.ID).ID, "Else", "Where")
+	_, err = e.s.PersonWithStatus(e.ctx, tn.ID, elsewhere.ID)
+	want(t, "another tenant's person", err, store.ErrNotFound)
 	counts, err := e.s.CountPeople(e.ctx, tn.ID)
 	want(t, "count", err, nil)
 	wantCounts := map[store.PersonStatus]int{}

@@ -134,8 +134,14 @@ func (o *ops) ResumeCredentialItems(ctx context.Context, credentialID int64, rea
 		WHERE state = 'pending' AND state_reason = ?
 		AND tenant_id IN (SELECT id FROM tenants WHERE credential_id = ?) RETURNING id`,
 		timeText(o.now()), reason, credentialID)
-	return collect(rows, err, func(r scanner) (int64, error) {
+	ids, err := collect(rows, err, func(r scanner) (int64, error) {
 		var id int64
 		return id, r.Scan(&id)
 	})
+	if err != nil || len(ids) == 0 {
+		return ids, err
+	}
+	// What the researchers chose meanwhile holds (choices.go); the jobs
+	// of items held find them pending.
+	return ids, o.holdWhere(ctx, `tenant_id IN (SELECT id FROM tenants WHERE credential_id = ?)`, credentialID)
 }

@@ -39,29 +39,8 @@ func secretAAD(id int64) []byte {
 	return []byte("credentials/" + strconv.FormatInt(id, 10) + "/client_secret")
 }
 
-func (c *Credential) validate() error {
-	if c.Name == "" {
-		return fmt.Errorf("%w: credential name is empty", ErrInvalid)
-	}
-	if err := checkTexts("name", c.Name, "client_id", c.ClientID); err != nil {
-		return err
-	}
-	switch c.Env.Name {
-	case "production", "sandbox", "custom":
-	default:
-		return fmt.Errorf("%w: environment %q must be production, sandbox or custom", ErrInvalid, c.Env.Name)
-	}
-	if err := c.Env.Validate(); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	if c.API != orcid.MemberAPI && c.API != orcid.PublicAPI {
-		return fmt.Errorf("%w: API type %q must be member or public", ErrInvalid, c.API)
-	}
-	if c.ClientID == "" {
-		return fmt.Errorf("%w: client id is empty", ErrInvalid)
-	}
-	return nil
-}
+// validate is CheckCredential, run again before every write.
+func (c *Credential) validate() error { return CheckCredential(c) }
 
 const credentialCols = `id, name, environment, site_url, member_api_url, public_api_url, api_type,
 	client_id, client_secret, client_name, created_at, updated_at, health, checked_at, problem, broken_since`
@@ -95,7 +74,7 @@ func (o *ops) CreateCredential(ctx context.Context, c Credential) (_ Credential,
 		return Credential{}, err
 	}
 	if c.ClientSecret == "" {
-		return Credential{}, fmt.Errorf("%w: client secret is empty", ErrInvalid)
+		return Credential{}, &FieldError{Field: "client_secret", Problem: "is required: ORCID gave it with the client id", Kind: FieldRequired}
 	}
 	ring, err := o.sealer()
 	if err != nil {

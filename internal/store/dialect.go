@@ -46,6 +46,10 @@ type schemaWords struct {
 	// number on SQLite (scs/sqlite3store), a timestamp on PostgreSQL
 	// (scs/postgresstore).
 	SessionExpiry string
+	// Postgres is true on PostgreSQL, for the few statements only one
+	// engine has ({{if .Postgres}}...{{else}}...{{end}}): trigram
+	// indexes, trigger functions.
+	Postgres bool
 }
 
 var (
@@ -72,6 +76,7 @@ var (
 			Time:          "TIMESTAMPTZ",
 			ByteText:      `TEXT COLLATE "C"`,
 			SessionExpiry: "TIMESTAMPTZ",
+			Postgres:      true,
 		},
 	}
 )

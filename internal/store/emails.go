@@ -184,6 +184,9 @@ type EmailQuery struct {
 	Search string
 	State  EmailState // "" for every message
 	Limit  int        // default 100, at most 1000
+	// BeforeID, for paging: only messages older than this one (a smaller
+	// id); 0 for the newest.
+	BeforeID int64
 }
 
 // EmailState is where a message stands, for filtering the outbox.
@@ -228,6 +231,10 @@ func (o *ops) SearchEmails(ctx context.Context, q EmailQuery) (_ []Email, err er
 	for _, word := range strings.Fields(strings.ToLower(q.Search)) {
 		query += ` AND (lower(recipient) LIKE ? ESCAPE '\' OR lower(subject) LIKE ? ESCAPE '\')`
 		args = append(args, "%"+escapeLike(word)+"%", "%"+escapeLike(word)+"%")
+	}
+	if q.BeforeID > 0 {
+		query += ` AND id < ?`
+		args = append(args, q.BeforeID)
 	}
 	query += ` ORDER BY id DESC LIMIT ?`
 	args = append(args, limitOr(q.Limit, 100, 1000))

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -108,4 +109,42 @@ func wrap(err *error, format string, args ...any) {
 	if *err != nil {
 		*err = fmt.Errorf("store: "+format+": %w", append(args, *err)...)
 	}
+}
+
+// RefusalError is a refusal whose reason is written for people: a page
+// shows Reason as it is, after its own words, and branches on it with
+// errors.As rather than cutting a reason out of an error's text (which
+// carries the context of every layer). It matches Kind (ErrConflict,
+// ErrInvalid).
+type RefusalError struct {
+	Kind   error
+	Reason string // "the batch is imported", without a full stop
+}
+
+func (e *RefusalError) Error() string { return e.Kind.Error() + ": " + e.Reason }
+
+// Unwrap makes errors.Is(err, e.Kind) true.
+func (e *RefusalError) Unwrap() error { return e.Kind }
+
+// Refusal returns a *RefusalError of kind, its reason formatted.
+func Refusal(kind error, format string, args ...any) error {
+	return &RefusalError{Kind: kind, Reason: fmt.Sprintf(format, args...)}
+}
+
+// ReasonOf is the reason for people of why err refused: a RefusalError's,
+// or every field's problem of a FieldErrors. ok is false when err carries
+// none.
+func ReasonOf(err error) (reason string, ok bool) {
+	var re *RefusalError
+	if errors.As(err, &re) {
+		return re.Reason, true
+	}
+	if fes, ok := AsFieldErrors(err); ok {
+		msgs := make([]string, len(fes))
+		for i, fe := range fes {
+			msgs[i] = fe.Message()
+		}
+		return strings.Join(msgs, "; "), true
+	}
+	return "", false
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // ItemState is where an item stands on its way to (or off) an ORCID record
-// (design note 2).
+// (design note 2 in doc/design.md).
 type ItemState string
 
 const (
@@ -195,7 +195,7 @@ func (o *ops) UpsertItem(ctx context.Context, d DesiredItem) (_ Item, changed bo
 		}
 		if len(got) == 1 {
 			out, changed = got[0], true
-			return nil
+			return o.heldIfChosen(ctx, &out)
 		}
 		// One statement decides, so that it cannot interleave with a
 		// worker's writes: the in-flight state belongs to the worker.
@@ -215,12 +215,29 @@ func (o *ops) UpsertItem(ctx context.Context, d DesiredItem) (_ Item, changed bo
 		}
 		if len(got) == 1 {
 			out, changed = got[0], true
-			return nil
+			return o.heldIfChosen(ctx, &out)
 		}
 		out, err = o.itemByKey(ctx, d.TenantID, d.PersonID, kind, d.Key)
 		return err
 	})
 	return out, changed, err
+}
+
+// heldIfChosen applies the researcher's choices (choices.go) to an item
+// just queued, and reads it again if they hold it back.
+func (o *ops) heldIfChosen(ctx context.Context, it *Item) error {
+	if it.State != ItemQueued {
+		return nil
+	}
+	if err := o.holdByChoice(ctx, it.TenantID, it.PersonID, it.ID); err != nil {
+		return err
+	}
+	x, err := scanItem(o.queryRow(ctx, `SELECT `+itemCols+` FROM orcid_items WHERE id = ?`, it.ID))
+	if err != nil {
+		return err
+	}
+	*it = x
+	return nil
 }
 
 func (o *ops) itemByKey(ctx context.Context, tenantID, personID int64, kind orcid.ItemKind, key string) (Item, error) {
@@ -288,7 +305,8 @@ func (o *ops) RequeueItem(ctx context.Context, tenantID, itemID int64) (_ Item, 
 	if err = notFound(err); err != nil {
 		return Item{}, fmt.Errorf("%w (or not in a state that can be queued again)", err)
 	}
-	return it, nil
+	// An administrator cannot send what the researcher holds back.
+	return it, o.heldIfChosen(ctx, &it)
 }
 
 // ItemQuery selects items of a tenant for ListItems.
@@ -324,6 +342,9 @@ func (o *ops) ListItems(ctx context.Context, tenantID int64, q ItemQuery) (_ []I
 // is not 0), for the dashboard.
 func (o *ops) CountItems(ctx context.Context, tenantID, personID int64) (_ map[ItemState]int, err error) {
 	defer wrap(&err, "count items of tenant %d", tenantID)
+	if personID == 0 {
+		return o.keptItemCounts(ctx, tenantID) // counts.go
+	}
 	rows, err := o.query(ctx, `SELECT state, COUNT(*) FROM orcid_items WHERE tenant_id = ? AND (CAST(? AS BIGINT) = 0 OR person_id = ?)
 		GROUP BY state`, tenantID, personID, personID)
 	type row struct {
@@ -362,13 +383,19 @@ func (o *ops) ItemsToWork(ctx context.Context, afterID int64, limit int) (_ []in
 // given the scope) and returns their ids: a job must run for each.
 func (o *ops) ResumeItems(ctx context.Context, tenantID, personID int64) (_ []int64, err error) {
 	defer wrap(&err, "resume items of person %d in tenant %d", personID, tenantID)
+	// What the researcher holds back (choices.go) stays held; what they
+	// now hold back is held (its job, if any, finds it pending).
 	rows, err := o.query(ctx, `UPDATE orcid_items SET state = 'queued', state_reason = '', updated_at = ?
-		WHERE tenant_id = ? AND person_id = ? AND state = 'pending' RETURNING id`,
-		timeText(o.now()), tenantID, personID)
-	return collect(rows, err, func(r scanner) (int64, error) {
+		WHERE tenant_id = ? AND person_id = ? AND state = 'pending' AND state_reason NOT IN (?, ?, ?) RETURNING id`,
+		timeText(o.now()), tenantID, personID, HeldAwaitingResearcher, HeldWithheld, HeldRefused)
+	ids, err := collect(rows, err, func(r scanner) (int64, error) {
 		var id int64
 		return id, r.Scan(&id)
 	})
+	if err != nil || len(ids) == 0 {
+		return ids, err
+	}
+	return ids, o.holdByChoice(ctx, tenantID, personID, 0)
 }
 
 // PauseItems makes a person's queued and retrying items pending, with

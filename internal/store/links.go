@@ -27,9 +27,9 @@ const (
 	LinkRemoved LinkState = "removed"
 )
 
-// Link is a person's link to ORCID under one credential (design note 1): a
-// person connects once per credential, and a credential moved from the
-// sandbox to production starts with no links.
+// Link is a person's link to ORCID under one credential (design note 1 in
+// doc/design.md): a person connects once per credential, and a credential
+// moved from the sandbox to production starts with no links.
 type Link struct {
 	ID              int64
 	CredentialID    int64

@@ -108,25 +108,13 @@ func sortKey(p Person) string {
 	return strings.ToLower(p.FamilyNames) + "\x1f" + strings.ToLower(p.GivenNames) + "\x1f" + strings.ToLower(p.Email)
 }
 
+// normalize is CheckPerson (the one validation of a person, whichever door
+// they come through), run again before every write.
 func (p *Person) normalize() error {
-	p.GivenNames = strings.TrimSpace(p.GivenNames)
-	p.FamilyNames = strings.TrimSpace(p.FamilyNames)
-	p.Email = strings.TrimSpace(p.Email)
-	p.ExternalRef = strings.TrimSpace(p.ExternalRef)
 	if p.TenantID == 0 {
 		return fmt.Errorf("%w: person has no tenant", ErrInvalid)
 	}
-	if err := checkTexts("given_names", p.GivenNames, "family_names", p.FamilyNames, "email", p.Email,
-		"external_ref", p.ExternalRef, "language", p.Language); err != nil {
-		return err
-	}
-	if p.GivenNames == "" && p.FamilyNames == "" {
-		return fmt.Errorf("%w: person has no name", ErrInvalid)
-	}
-	if at := strings.IndexByte(p.Email, '@'); at < 1 || at == len(p.Email)-1 || strings.ContainsAny(p.Email, " \t\r\n") {
-		return fmt.Errorf("%w: %q is not an email address", ErrInvalid, p.Email)
-	}
-	return nil
+	return CheckPerson(p)
 }
 
 const personCols = `id, tenant_id, given_names, family_names, email, external_ref, language, created_at, updated_at`
@@ -210,10 +198,16 @@ func (o *ops) DeletePerson(ctx context.Context, tenantID, personID int64) (err e
 // filtered, paged on and counted; callers wrap it in a subquery so that
 // their WHERE can name it on both engines. Its arguments: the time now,
 // then the tenant.
+//
+// Whether someone has a live invitation is a scalar subquery, not EXISTS:
+// PostgreSQL may turn an EXISTS into a hash of every pending invitation,
+// built in full even for a page of 50 (a second at a million people,
+// doc/performance.md); the subquery looks up each person's own.
 var peopleWithStatus = `SELECT ` + qualify("p", personCols) + `, p.sort_key, p.search_text,
 			CASE
 				WHEN l.state IS NOT NULL THEN l.state
-				WHEN EXISTS (SELECT 1 FROM invitations i WHERE i.person_id = p.id AND i.state = 'pending' AND i.expires_at > ?)
+				WHEN (SELECT 1 FROM invitations i WHERE i.person_id = p.id AND i.state = 'pending' AND i.expires_at > ?
+						LIMIT 1) IS NOT NULL
 					THEN 'invited'
 				WHEN (SELECT i.state FROM invitations i WHERE i.person_id = p.id ORDER BY i.id DESC LIMIT 1) = 'denied'
 					THEN 'denied'
@@ -225,9 +219,40 @@ var peopleWithStatus = `SELECT ` + qualify("p", personCols) + `, p.sort_key, p.s
 		LEFT JOIN orcid_links l ON l.person_id = p.id AND l.credential_id = t.credential_id
 		WHERE p.tenant_id = ?`
 
-// CountPeople counts a tenant's people by status; statuses no one is in
-// are absent.
-func (o *ops) CountPeople(ctx context.Context, tenantID int64) (_ map[PersonStatus]int, err error) {
+// personRow is a row of peopleWithStatus: the person with their status,
+// and their place in the list's order.
+type personRow struct {
+	item PersonListItem
+	key  string
+}
+
+func scanPersonRow(r scanner) (personRow, error) {
+	var it personRow
+	var search, status, scopes string
+	p := &it.item.Person
+	err := r.Scan(&p.ID, &p.TenantID, &p.GivenNames, &p.FamilyNames, &p.Email, nullable[string]{&p.ExternalRef},
+		&p.Language, timeDest{&p.CreatedAt}, timeDest{&p.UpdatedAt}, &it.key, &search, &status,
+		nullable[string]{&it.item.ORCIDURI}, nullable[string]{&scopes}, timeDest{&it.item.ConnectedAt})
+	it.item.Status = PersonStatus(status)
+	it.item.Scopes = strings.Fields(scopes)
+	return it, err
+}
+
+// PersonWithStatus reads one person of a tenant with their status and iD,
+// derived by the people list's own query (peopleWithStatus), so that a
+// person's page, the REST API and the list never disagree. A person of
+// another tenant is ErrNotFound.
+func (o *ops) PersonWithStatus(ctx context.Context, tenantID, personID int64) (_ PersonListItem, err error) {
+	defer wrap(&err, "status of person %d of tenant %d", personID, tenantID)
+	it, err := scanPersonRow(o.queryRow(ctx, `SELECT * FROM (`+peopleWithStatus+`) x WHERE x.id = ?`,
+		timeText(o.now()), tenantID, personID))
+	return it.item, notFound(err)
+}
+
+// countPeopleNow counts a tenant's people by status, reading every one of
+// them (CountPeople, counts.go, keeps large tenants' counts between
+// views); statuses no one is in are absent.
+func (o *ops) countPeopleNow(ctx context.Context, tenantID int64) (_ map[PersonStatus]int, err error) {
 	defer wrap(&err, "count people of tenant %d", tenantID)
 	rows, err := o.query(ctx, `SELECT x.status, COUNT(*) FROM (`+peopleWithStatus+`) x GROUP BY x.status`,
 		timeText(o.now()), tenantID)
@@ -255,50 +280,61 @@ func (o *ops) ListPeople(ctx context.Context, tenantID int64, q PeopleQuery) (_ 
 	limit := limitOr(q.Limit, 50, 500)
 	query := `SELECT * FROM (` + peopleWithStatus + `) x WHERE 1 = 1`
 	args := []any{timeText(o.now()), tenantID}
+	words := strings.Fields(strings.ToLower(q.Search))
 	if q.Status != "" {
 		if !q.Status.valid() {
 			return PeoplePage{}, fmt.Errorf("%w: status %q", ErrInvalid, q.Status)
 		}
+		if len(words) == 0 {
+			// Filtered by status alone: walked in order (people_scale.go).
+			items, err := o.walkPeopleByStatus(ctx, tenantID, q.Status, q.Cursor, limit)
+			if err != nil {
+				return PeoplePage{}, err
+			}
+			return peoplePage(items, limit), nil
+		}
 		query += ` AND x.status = ?`
 		args = append(args, string(q.Status))
 	}
-	for _, word := range strings.Fields(strings.ToLower(q.Search)) {
+	for _, word := range words {
 		// The iD is searched too: an administrator often has only the
-		// iD a researcher quoted ("0009-0001-…" or its URI).
-		query += ` AND (x.search_text LIKE ? ESCAPE '\' OR lower(x.orcid_uri) LIKE ? ESCAPE '\')`
-		args = append(args, "%"+escapeLike(word)+"%", "%"+escapeLike(word)+"%")
+		// iD a researcher quoted ("0009-0001-…" or its URI). Each side
+		// is a query of its own table, so that PostgreSQL can use its
+		// trigram index for a rare word (migration 00017), or walk the
+		// list's order and look each person up for a common one.
+		pattern := "%" + escapeLike(word) + "%"
+		query += ` AND x.id IN (SELECT s.id FROM people s WHERE s.tenant_id = ? AND s.search_text LIKE ? ESCAPE '\'
+			UNION ALL SELECT sl.person_id FROM orcid_links sl
+				JOIN tenants st ON st.id = sl.tenant_id AND st.credential_id = sl.credential_id
+				WHERE sl.tenant_id = ? AND lower(sl.orcid_uri) LIKE ? ESCAPE '\')`
+		args = append(args, tenantID, pattern, tenantID, pattern)
 	}
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor)
 		if err != nil {
 			return PeoplePage{}, err
 		}
-		query += ` AND (x.sort_key > ? OR (x.sort_key = ? AND x.id > ?))`
-		args = append(args, c.Key, c.Key, c.ID)
+		// A row value, which both engines read as a range of the
+		// people_order index: a deep page starts where it starts rather
+		// than after every earlier row is read and skipped.
+		query += ` AND (x.sort_key, x.id) > (?, ?)`
+		args = append(args, c.Key, c.ID)
 	}
 	// One more than asked: whether it comes back says if there is a next page.
 	query += ` ORDER BY x.sort_key, x.id LIMIT ?`
 	args = append(args, limit+1)
 
-	type row struct {
-		item PersonListItem
-		key  string
-	}
 	rows, err := o.query(ctx, query, args...)
-	items, err := collect(rows, err, func(r scanner) (row, error) {
-		var it row
-		var search, status, scopes string
-		p := &it.item.Person
-		err := r.Scan(&p.ID, &p.TenantID, &p.GivenNames, &p.FamilyNames, &p.Email, nullable[string]{&p.ExternalRef},
-			&p.Language, timeDest{&p.CreatedAt}, timeDest{&p.UpdatedAt}, &it.key, &search, &status,
-			nullable[string]{&it.item.ORCIDURI}, nullable[string]{&scopes}, timeDest{&it.item.ConnectedAt})
-		it.item.Status = PersonStatus(status)
-		it.item.Scopes = strings.Fields(scopes)
-		return it, err
-	})
+	items, err := collect(rows, err, scanPersonRow)
 	if err != nil {
 		return PeoplePage{}, err
 	}
+	return peoplePage(items, limit), nil
+}
+
+// peoplePage is a page of limit people out of up to limit+1 rows: the
+// one more says there is a next page.
+func peoplePage(items []personRow, limit int) PeoplePage {
 	var page PeoplePage
 	for i, it := range items {
 		if i == limit {
@@ -308,7 +344,7 @@ func (o *ops) ListPeople(ctx context.Context, tenantID int64, q PeopleQuery) (_ 
 		}
 		page.People = append(page.People, it.item)
 	}
-	return page, nil
+	return page
 }
 
 // escapeLike makes s match itself in a LIKE pattern with ESCAPE '\'.

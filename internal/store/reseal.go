@@ -30,6 +30,8 @@ var sealedTables = []sealedTable{
 		aad: func(id int64, _, _ string) []byte { return emailAAD(id) }},
 	{table: "invitations", columns: []string{"reminder_token"},
 		aad: func(id int64, _, _ string) []byte { return reminderTokenAAD(id) }},
+	{table: "connect_signing_keys", columns: []string{"private_key"},
+		aad: func(id int64, _, _ string) []byte { return signingKeyAAD(id) }},
 }
 
 // ResealAll re-encrypts, under the ring's primary key, every sealed value

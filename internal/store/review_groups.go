@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -46,7 +45,7 @@ func (o *ops) SaveReviewGroup(ctx context.Context, g ReviewGroup) (_ ReviewGroup
 	defer wrap(&err, "save review group of journal %q of tenant %d", g.Journal, g.TenantID)
 	g.Journal, g.GroupID = strings.TrimSpace(g.Journal), strings.TrimSpace(g.GroupID)
 	if g.GroupID == "" || g.PutCode <= 0 || len(g.Journal) > 1000 {
-		return ReviewGroup{}, fmt.Errorf("%w: a review group needs a group id, a put-code and a journal of at most 1,000 bytes", ErrInvalid)
+		return ReviewGroup{}, Refusal(ErrInvalid, "a review group needs a group id, a put-code and a journal of at most 1,000 bytes")
 	}
 	var out ReviewGroup
 	err = o.atomic(ctx, func(o *ops) error {

@@ -109,9 +109,23 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 		db.SetConnMaxIdleTime(0)
 	case "postgres":
 		d = postgresDialect
-		if db, err = sql.Open("pgx", cfg.DSN); err != nil {
-			return nil, err
+		cc, err := pgx.ParseConfig(cfg.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("%w: database URL: %w", ErrInvalid, err)
 		}
+		// Unless the URL says otherwise: no JIT compilation, which
+		// PostgreSQL starts for any query it estimates costly and which
+		// costs a third of a second before the first row (a people count
+		// at a million people); and a plan made for each query's own
+		// arguments, since a plan made once for any argument reads the
+		// whole outbox or list for a search that an index answers
+		// (doc/performance.md, "bench scale").
+		for k, v := range map[string]string{"jit": "off", "plan_cache_mode": "force_custom_plan"} {
+			if _, set := cc.RuntimeParams[k]; !set {
+				cc.RuntimeParams[k] = v
+			}
+		}
+		db = stdlib.OpenDB(*cc)
 		// A bounded pool: several orcidlink processes share the server's
 		// max_connections. Every connection it may open it may also keep
 		// idle: with fewer idle than open, a burst of requests closes each
@@ -141,7 +155,7 @@ func Open(ctx context.Context, cfg Config) (_ *Store, err error) {
 	if now == nil {
 		now = time.Now
 	}
-	s.ops = ops{q: db, d: d, ring: cfg.Sealer, clock: now, db: db}
+	s.ops = ops{q: db, d: d, ring: cfg.Sealer, clock: now, db: db, people: newPeopleCounts()}
 
 	fsys, err := d.migrations()
 	if err != nil {
@@ -343,6 +357,8 @@ type ops struct {
 	ring  *seal.Ring
 	clock func() time.Time
 	db    *sql.DB // nil inside a transaction
+	// people keeps large tenants' people counts between views (counts.go).
+	people *peopleCounts
 }
 
 func (o *ops) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {

@@ -9,17 +9,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orcidlink/orcidlink/internal/i18n"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 )
 
 // Tenant is a journal, preprint server or organisation using orcidlink.
 type Tenant struct {
-	ID              int64
-	Slug            string // [a-z0-9-]{2,40}, used in URLs
-	Name            string
-	SupportEmail    string
-	SupportURL      string
-	Languages       []string // e.g. en, es, fr; the first is the default when DefaultLanguage is empty
+	ID           int64
+	Slug         string // [a-z0-9-]{2,40}, used in URLs
+	Name         string
+	SupportEmail string
+	SupportURL   string
+	// Languages are those the tenant offers researchers (codes of package
+	// i18n, stored in its order); none means all of them. DefaultLanguage
+	// is one of them, for a researcher whose own language is not offered;
+	// empty means the first chosen.
+	Languages       []string
 	DefaultLanguage string
 	Branding        Branding
 	CredentialID    int64
@@ -65,6 +70,10 @@ type TenantSettings struct {
 	// reminder follows, while it is unanswered. nil means
 	// DefaultReminderDays; empty means no reminders. Use Reminders.
 	ReminderDays []int
+	// ReturnOrigins are the origins (scheme://host[:port]) a connect link
+	// made through the API may send the researcher back to, with the
+	// signed result (issue 17); none means no connect links.
+	ReturnOrigins []string
 }
 
 // Ask is one thing a tenant may ask researchers to let it do with their
@@ -231,6 +240,8 @@ type settingsJSON struct {
 	// (absent).
 	Asks         *[]Ask `json:"asks,omitempty"`
 	ReminderDays *[]int `json:"reminder_days,omitempty"`
+	// ReturnOrigins: see TenantSettings.
+	ReturnOrigins []string `json:"return_origins,omitempty"`
 }
 
 // MarshalJSON implements json.Marshaler.
@@ -249,6 +260,7 @@ func (s TenantSettings) MarshalJSON() ([]byte, error) {
 	if s.ReminderDays != nil {
 		j.ReminderDays = &s.ReminderDays
 	}
+	j.ReturnOrigins = s.ReturnOrigins
 	return json.Marshal(j)
 }
 
@@ -269,6 +281,7 @@ func (s *TenantSettings) UnmarshalJSON(b []byte) error {
 	if j.ReminderDays != nil {
 		s.ReminderDays = append([]int{}, *j.ReminderDays...)
 	}
+	s.ReturnOrigins = j.ReturnOrigins
 	if j.InvitationTTL != "" {
 		d, err := time.ParseDuration(j.InvitationTTL)
 		if err != nil {
@@ -280,55 +293,14 @@ func (s *TenantSettings) UnmarshalJSON(b []byte) error {
 }
 
 var (
-	slugPattern     = regexp.MustCompile(`^[a-z0-9-]{2,40}$`)
-	languagePattern = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+	slugPattern = regexp.MustCompile(`^[a-z0-9-]{2,40}$`)
 )
 
 // ValidSlug reports whether s can be a tenant's slug.
 func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
 
-func (t *Tenant) normalize() error {
-	if !ValidSlug(t.Slug) {
-		return fmt.Errorf("%w: slug %q must be 2 to 40 of a-z, 0-9 and '-'", ErrInvalid, t.Slug)
-	}
-	if strings.TrimSpace(t.Name) == "" {
-		return fmt.Errorf("%w: tenant name is empty", ErrInvalid)
-	}
-	p := t.Settings.Publisher
-	if err := checkTexts("name", t.Name, "support_email", t.SupportEmail, "support_url", t.SupportURL,
-		"organization/name", p.Name, "organization/city", p.City, "organization/region", p.Region, "organization/country", p.Country,
-		"organization/ror", p.ROR); err != nil {
-		return err
-	}
-	if t.CredentialID == 0 {
-		return fmt.Errorf("%w: tenant has no credential", ErrInvalid)
-	}
-	if len(t.Languages) == 0 {
-		t.Languages = []string{"en"}
-	}
-	for _, l := range t.Languages {
-		if !languagePattern.MatchString(l) {
-			return fmt.Errorf("%w: language %q is not a language tag like en or pt-BR", ErrInvalid, l)
-		}
-	}
-	if t.DefaultLanguage == "" {
-		t.DefaultLanguage = t.Languages[0]
-	}
-	if !slices.Contains(t.Languages, t.DefaultLanguage) {
-		return fmt.Errorf("%w: default language %q is not one of %v", ErrInvalid, t.DefaultLanguage, t.Languages)
-	}
-	if !t.Settings.ReviewMode.Valid() {
-		return fmt.Errorf("%w: review mode %q is not one of %v", ErrInvalid, t.Settings.ReviewMode, ReviewModes)
-	}
-	var err error
-	if t.Settings.Asks, err = normalizeAsks(t.Settings.Asks); err != nil {
-		return err
-	}
-	if t.Settings.ReminderDays, err = normalizeReminderDays(t.Settings.ReminderDays); err != nil {
-		return err
-	}
-	return nil
-}
+// normalize is CheckTenant, run again before every write.
+func (t *Tenant) normalize() error { return CheckTenant(t) }
 
 const tenantCols = `id, slug, name, support_email, support_url, languages, default_language, branding,
 	credential_id, settings, created_at, updated_at`
@@ -341,7 +313,7 @@ func scanTenant(r scanner) (Tenant, error) {
 	if err != nil {
 		return Tenant{}, err
 	}
-	t.Languages = strings.Split(langs, ",")
+	t.Languages, t.DefaultLanguage = storedLanguages(langs, t.DefaultLanguage)
 	if err := json.Unmarshal([]byte(branding), &t.Branding); err != nil {
 		return Tenant{}, fmt.Errorf("tenant %d: branding: %w", t.ID, err)
 	}
@@ -434,7 +406,15 @@ func (o *ops) UpdateTenant(ctx context.Context, t Tenant) (_ Tenant, err error) 
 // tokens at ORCID first.
 func (o *ops) DeleteTenant(ctx context.Context, id int64) (err error) {
 	defer wrap(&err, "delete tenant %d", id)
-	return dbErr(affected(o.exec(ctx, `DELETE FROM tenants WHERE id = ?`, id)), ErrConflict)
+	return o.atomic(ctx, func(o *ops) error {
+		if err := dbErr(affected(o.exec(ctx, `DELETE FROM tenants WHERE id = ?`, id)), ErrConflict); err != nil {
+			return err
+		}
+		// The kept item counts (counts.go) got a row per item the
+		// deletion took; no view will fold them now.
+		_, err := o.exec(ctx, `DELETE FROM item_counts WHERE tenant_id = ?`, id)
+		return err
+	})
 }
 
 // mustExist is ErrNotFound, naming what, unless the query returns a row.
@@ -449,4 +429,56 @@ func (o *ops) mustExist(ctx context.Context, what string, id int64, query string
 		return fmt.Errorf("%s %d: %w", what, id, ErrNotFound)
 	}
 	return nil
+}
+
+// normalizeLanguages checks a tenant's languages and writes them as
+// package i18n does ("zh-CN" becomes zh_CN, "PT" pt), in its order, once
+// each: every language orcidlink speaks when none is chosen. An empty
+// default becomes the first language chosen.
+func (t *Tenant) normalizeLanguages() error {
+	var codes []string
+	for _, l := range t.Languages {
+		code := i18n.Normalize(l)
+		if code == "" {
+			return fmt.Errorf("%w: language %q is not one of %s", ErrInvalid, l, strings.Join(i18n.Codes(), ", "))
+		}
+		codes = append(codes, code)
+	}
+	t.Languages = nil
+	for _, code := range i18n.Codes() {
+		if len(codes) == 0 || slices.Contains(codes, code) {
+			t.Languages = append(t.Languages, code)
+		}
+	}
+	if t.DefaultLanguage == "" {
+		// The first chosen, as a tenant has always read; every
+		// language starts with English.
+		t.DefaultLanguage = append(codes, i18n.Default)[0]
+	}
+	def := i18n.Normalize(t.DefaultLanguage)
+	if !slices.Contains(t.Languages, def) {
+		return fmt.Errorf("%w: default language %q is not one of %s", ErrInvalid, t.DefaultLanguage, strings.Join(t.Languages, ", "))
+	}
+	t.DefaultLanguage = def
+	return nil
+}
+
+// storedLanguages reads a tenant's languages as stored (comma-separated)
+// leniently: a tenant saved before orcidlink spoke its languages as
+// package i18n writes them ("pt-BR") reads as i18n's codes, a language
+// orcidlink no longer speaks is dropped, and a default that is not
+// offered becomes the first language, as normalizeLanguages would ask.
+func storedLanguages(stored, def string) ([]string, string) {
+	t := Tenant{DefaultLanguage: def}
+	for _, l := range strings.Split(stored, ",") {
+		if code := i18n.Normalize(l); code != "" {
+			t.Languages = append(t.Languages, code)
+		}
+	}
+	chosen := slices.Clone(t.Languages)
+	if t.normalizeLanguages() != nil {
+		t.Languages, t.DefaultLanguage = chosen, ""
+		_ = t.normalizeLanguages() // every language is known now, and the default is the first chosen
+	}
+	return t.Languages, t.DefaultLanguage
 }

@@ -13,7 +13,21 @@ import (
 type FieldError struct {
 	Field   string // the REST API's name of the field, e.g. given_names or contributors/2/name
 	Problem string // what is wrong, for people: "contains a control character (U+0000)"
+	// Kind is which rule the value breaks, for a door that classifies
+	// problems (batch files' codes); "" is FieldBadValue.
+	Kind FieldKind
 }
+
+// FieldKind is the kind of rule a FieldError's value breaks.
+type FieldKind string
+
+// The kinds of FieldError.
+const (
+	FieldRequired FieldKind = "required"  // a value is needed
+	FieldTooLong  FieldKind = "too-long"  // longer than the field takes
+	FieldBadText  FieldKind = "bad-text"  // not UTF-8, or a control character
+	FieldBadValue FieldKind = "bad-value" // not of the form, or not one of the values, the field takes
+)
 
 func (e *FieldError) Error() string { return ErrInvalid.Error() + ": " + e.Field + " " + e.Problem }
 
@@ -56,7 +70,7 @@ func ControlCharacter(s string, multiline bool) (rune, bool) {
 // says nothing of the field.
 func CheckText(field, value string, multiline bool) error {
 	if !utf8.ValidString(value) {
-		return &FieldError{Field: field, Problem: "is not UTF-8 text"}
+		return &FieldError{Field: field, Problem: "is not UTF-8 text", Kind: FieldBadText}
 	}
 	r, bad := ControlCharacter(value, multiline)
 	if !bad {
@@ -66,7 +80,8 @@ func CheckText(field, value string, multiline bool) error {
 	if !multiline && (r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029') {
 		what = "a line break"
 	}
-	return &FieldError{Field: field, Problem: fmt.Sprintf("contains %s (%U): only printable text is accepted", what, r)}
+	return &FieldError{Field: field, Problem: fmt.Sprintf("contains %s (%U): only printable text is accepted", what, r),
+		Kind: FieldBadText}
 }
 
 // checkTexts checks one-line fields given as name, value pairs, and

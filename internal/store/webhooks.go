@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,29 +42,8 @@ func webhookSecretAAD(id int64) []byte {
 	return []byte("webhook_endpoints/" + strconv.FormatInt(id, 10) + "/secret")
 }
 
-func (e *WebhookEndpoint) validate() error {
-	u, err := url.Parse(e.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return fmt.Errorf("%w: webhook URL %q must be an absolute http(s) URL without credentials", ErrInvalid, e.URL)
-	}
-	if len(e.EventTypes) == 0 {
-		return fmt.Errorf("%w: webhook endpoint subscribes to no event type", ErrInvalid)
-	}
-	seen := map[string]bool{}
-	var types []string
-	for _, t := range e.EventTypes {
-		if !validEventType(t) {
-			return fmt.Errorf("%w: event type %q is not like person.connected", ErrInvalid, t)
-		}
-		if !seen[t] {
-			seen[t] = true
-			types = append(types, t)
-		}
-	}
-	slices.Sort(types)
-	e.EventTypes = types
-	return nil
-}
+// validate is CheckWebhookEndpoint, run again before every write.
+func (e *WebhookEndpoint) validate() error { return CheckWebhookEndpoint(e) }
 
 // validEventType checks the form of a type (the list of types is the
 // webhooks package's): lower-case words joined by dots.

@@ -41,12 +41,9 @@ func (s *Server) adminAPIKeys(w http.ResponseWriter, r *http.Request, a *store.A
 // POST itself rather than after a redirect, so that it never sits in the
 // session.
 func (s *Server) adminAPIKeyCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	// The key's rules are the store's (store.CheckAPIKey), the command
+	// line's too.
 	name := strings.TrimSpace(r.PostFormValue("name"))
-	if _, bad := store.ControlCharacter(name, false); bad || name == "" || len(name) > 200 {
-		s.adminAPIKeysPage(w, r, a, t, http.StatusBadRequest, adminAPIKeysData{Name: name,
-			Error: "Give the key a name of at most 200 printable characters, e.g. the system that will use it."})
-		return
-	}
 	ctx := r.Context()
 	var k store.APIKey
 	var key string
@@ -57,6 +54,11 @@ func (s *Server) adminAPIKeyCreate(w http.ResponseWriter, r *http.Request, a *st
 		}
 		return adminAuditIn(ctx, tx, a, t.ID, 0, "api_key.created", map[string]any{"key": k.ID, "prefix": k.Prefix, "name": k.Name})
 	})
+	if fes, ok := store.AsFieldErrors(err); ok {
+		s.adminAPIKeysPage(w, r, a, t, http.StatusBadRequest, adminAPIKeysData{Name: name,
+			Error: adminSentence(fes[0].Message())})
+		return
+	}
 	if err != nil {
 		s.adminFail(w, r, a, "create the API key", err)
 		return

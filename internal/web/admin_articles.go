@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orcidlink/orcidlink/internal/articlemeta"
 	"github.com/orcidlink/orcidlink/internal/journal"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
@@ -109,6 +110,67 @@ func (s *Server) adminArticle(w http.ResponseWriter, r *http.Request, a *store.A
 	s.adminArticlesPage(w, r, a, t, http.StatusOK, adminArticlesData{Article: art})
 }
 
+// adminArticleContributorsJATS downloads the article's contributors as a
+// JATS <contrib-group> (package articlemeta).
+func (s *Server) adminArticleContributorsJATS(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	s.adminArticleContributors(w, r, a, t, "jats", articlemeta.JATS)
+}
+
+// adminArticleContributorsCrossref downloads them as Crossref deposit
+// <contributors>.
+func (s *Server) adminArticleContributorsCrossref(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
+	s.adminArticleContributors(w, r, a, t, "crossref", articlemeta.Crossref)
+}
+
+// adminArticleContributors serves the download of the tenant's article
+// (t is the tenant the administrator may see: another's article is not
+// found). What cannot be written (a name Crossref's schema refuses) is
+// said on the article's page instead.
+func (s *Server) adminArticleContributors(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant,
+	format string, write func([]articlemeta.Contributor) ([]byte, error)) {
+	if s.cfg.Journal == nil {
+		s.adminNotFound(w, r, a)
+		return
+	}
+	art, err := s.store.Article(r.Context(), t.ID, r.PathValue("key"))
+	if err != nil {
+		s.adminNotFound(w, r, a)
+		return
+	}
+	cs, err := articlemeta.Load(r.Context(), s.store, art)
+	if err != nil {
+		s.adminFail(w, r, a, "read the article's contributors", err)
+		return
+	}
+	doc, err := write(cs)
+	var ne *articlemeta.NameError
+	switch {
+	case errors.As(err, &ne):
+		s.adminArticlesPage(w, r, a, t, http.StatusUnprocessableEntity, adminArticlesData{Article: art,
+			Error: fmt.Sprintf("No Crossref download: Crossref's deposit schema does not accept contributor %d's name as recorded (%s %s).",
+				ne.Contributor, ne.Element, ne.Reason)})
+		return
+	case errors.Is(err, articlemeta.ErrNoContributors):
+		s.adminArticlesPage(w, r, a, t, http.StatusUnprocessableEntity, adminArticlesData{Article: art,
+			Error: "No download: the article has no contributors."})
+		return
+	case err != nil:
+		s.adminFail(w, r, a, "write the article's contributors", err)
+		return
+	}
+	name := strings.Map(func(r rune) rune {
+		if r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return r
+		}
+		return '-'
+	}, art.Key)
+	h := w.Header()
+	h.Set("Content-Type", "application/xml; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="article-`+name+`-contributors.`+format+`.xml"`)
+	h.Set("Cache-Control", "no-store")
+	_, _ = w.Write(doc)
+}
+
 // adminArticleSave creates or updates an article from the form; the
 // journal service re-sends a published article's works to every author.
 func (s *Server) adminArticleSave(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
@@ -183,7 +245,7 @@ func (s *Server) adminArticleSave(w http.ResponseWriter, r *http.Request, a *sto
 		s.adminAuditDone(ctx, map[string]any{"key": res.Article.Key})
 		s.adminRedirect(w, r, adminArticlePath(t.ID, res.Article.Key), "Article saved.")
 	case errors.As(err, &ve), errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrNotFound):
-		msg := "The article could not be saved: " + strings.TrimPrefix(err.Error(), "journal: ")
+		msg := "The article could not be saved: " + adminReason(err, "the input is not valid, or a person it names no longer exists") + "."
 		if ve != nil {
 			msg = "ORCID would refuse this article: " + ve.Error()
 		}

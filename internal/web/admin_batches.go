@@ -183,7 +183,7 @@ func (s *Server) adminBatchImport(w http.ResponseWriter, r *http.Request, a *sto
 	ctx := withAdminAudit(r, a, t.ID, 0, "batch.import", map[string]any{"batch": b.ID, "only_valid": o.OnlyValid, "invite": o.Invite})
 	_, err := s.cfg.Batches.StartImport(ctx, t.ID, b.ID, o)
 	if errors.Is(err, store.ErrConflict) {
-		s.adminRedirect(w, r, to, "This file cannot be imported: "+conflictReason(err))
+		s.adminRedirect(w, r, to, "This file cannot be imported: "+adminReason(err, "it was imported already, or it has problems")+".")
 		return
 	}
 	if err != nil {
@@ -192,15 +192,6 @@ func (s *Server) adminBatchImport(w http.ResponseWriter, r *http.Request, a *sto
 	}
 	s.adminAuditDone(ctx, nil)
 	s.adminRedirect(w, r, to, "The import has started.")
-}
-
-// conflictReason is the part of a conflict's message meant for people.
-func conflictReason(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, "conflict: "); i >= 0 {
-		return msg[i+len("conflict: "):]
-	}
-	return "it was imported already, or it has problems."
 }
 
 func csvDownload(w http.ResponseWriter, name string) {

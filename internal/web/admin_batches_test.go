@@ -137,7 +137,10 @@ func TestAdminBatches(t *testing.T) {
 	if a := c.post(worksURL+"/import", url.Values{"only_valid": {"1"}}); a.status != http.StatusSeeOther {
 		t.Errorf("import of a file with a bad header: %d", a.status)
 	}
-	wantContains(t, "after a refused import", c.get(worksURL), http.StatusOK, "cannot be imported")
+	// The reason is the refusal's own (store.RefusalError), not a piece of
+	// the error's text.
+	wantContains(t, "after a refused import", c.get(worksURL), http.StatusOK,
+		"This file cannot be imported: the file itself has problems (encoding, header); upload it corrected.")
 
 	// A file with row problems: only its valid rows, on request.
 	up = c.upload(base+"/batches", "affiliations", "affs.csv", batchTestdata(t, "affiliations_mistakes.csv"))
@@ -147,7 +150,8 @@ func TestAdminBatches(t *testing.T) {
 	if a := c.post(affURL+"/import", url.Values{"invite": {"1"}}); a.status != http.StatusSeeOther {
 		t.Fatalf("import all of an invalid file: %d", a.status)
 	}
-	wantContains(t, "after import all of an invalid file", c.get(affURL), http.StatusOK, "cannot be imported", `id="import-valid"`)
+	wantContains(t, "after import all of an invalid file", c.get(affURL), http.StatusOK,
+		"This file cannot be imported: the file has problems; import only its valid rows, or upload it corrected.", `id="import-valid"`)
 	if a := c.post(affURL+"/import", url.Values{"invite": {"1"}, "only_valid": {"1"}}); a.status != http.StatusSeeOther {
 		t.Fatalf("import the valid rows: %d", a.status)
 	}

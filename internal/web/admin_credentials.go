@@ -352,7 +352,7 @@ func adminCredentialStoreError(errs adminFieldErrors, err error) bool {
 	case errors.Is(err, store.ErrConflict):
 		errs.add("client_id", "Another credential already has this client id on this registry.")
 	case errors.Is(err, store.ErrInvalid):
-		errs.add("name", "The credential was refused: "+adminStoreReason(err))
+		adminStoreInvalid(errs, err, "name", nil)
 	default:
 		return false
 	}

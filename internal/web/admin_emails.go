@@ -22,7 +22,7 @@ type adminEmailsData struct {
 	Fields string // the placeholders a template may use
 }
 
-const adminTemplateFields = "{{.Name}} {{.GivenNames}} {{.FamilyNames}} {{.Tenant}} {{.Link}} {{.Expires}} {{.SupportEmail}} {{.SupportURL}}"
+const adminTemplateFields = "{{.Name}} {{.GivenNames}} {{.FamilyNames}} {{.Tenant}} {{.Link}} {{.Expires}} {{.SupportEmail}} {{.SupportURL}} {{.PageLink}}"
 
 // adminTenantEmails shows the tenant's invitation email per language: its
 // own template where it has one, else the built-in text as a starting point.
@@ -58,7 +58,14 @@ func (s *Server) adminTenantEmailsSave(w http.ResponseWriter, r *http.Request, a
 		}}
 		if f.Custom {
 			if err := connect.ValidateTemplate(f.EmailTemplate); err != nil {
-				f.Error, bad = strings.ReplaceAll(err.Error(), "email template: ", ""), true
+				var msgs []string
+				for _, te := range connect.TemplateProblems(err) {
+					msgs = append(msgs, te.Message())
+				}
+				if len(msgs) == 0 {
+					msgs = []string{"the template cannot be used"}
+				}
+				f.Error, bad = strings.Join(msgs, "\n"), true
 			} else {
 				emails[lang] = f.EmailTemplate
 			}

@@ -1,8 +1,9 @@
 package web
 
 import (
-	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/orcidlink/orcidlink/internal/problems"
 	"github.com/orcidlink/orcidlink/internal/store"
@@ -32,6 +33,31 @@ type adminFailedData struct {
 	Items   []adminFailedRow
 	More    bool // more items than listed
 	CanSend bool
+	// Pages: the list goes on after the last item listed (keyset on the
+	// item's id, so that items failing meanwhile never make a page skip
+	// or repeat one); FirstURL and NextURL keep the filters.
+	Paged             bool
+	FirstURL, NextURL string
+}
+
+// adminFailedURL is the failed (or waiting) list with its filters, from
+// after the item after (0: the first page).
+func adminFailedURL(tenantID int64, reason string, waiting bool, after int64) string {
+	v := url.Values{}
+	if reason != "" {
+		v.Set("reason", reason)
+	}
+	if waiting {
+		v.Set("waiting", "1")
+	}
+	if after > 0 {
+		v.Set("after", strconv.FormatInt(after, 10))
+	}
+	u := adminTenantPath(tenantID) + "/failed"
+	if len(v) > 0 {
+		u += "?" + v.Encode()
+	}
+	return u
 }
 
 // adminFailedStates are the states the failed list shows and retries.
@@ -56,6 +82,15 @@ func (s *Server) adminFailed(w http.ResponseWriter, r *http.Request, a *store.Ad
 		return
 	}
 	d := adminFailedData{Tenant: t, Reason: reason, Waiting: r.FormValue("waiting") == "1", CanSend: s.cfg.Items != nil}
+	var after int64
+	if raw := r.FormValue("after"); raw != "" {
+		var err error
+		if after, err = strconv.ParseInt(raw, 10, 64); err != nil || after < 0 {
+			s.adminBadRequest(w, r, a, "This page link is not valid any more.")
+			return
+		}
+	}
+	d.Paged, d.FirstURL = after > 0, adminFailedURL(t.ID, reason.Key, d.Waiting, 0)
 	states := adminFailedStates()
 	if d.Waiting {
 		states = []store.ItemState{store.ItemQueued, store.ItemInFlight}
@@ -67,9 +102,9 @@ func (s *Server) adminFailed(w http.ResponseWriter, r *http.Request, a *store.Ad
 		}
 		d.Reasons, d.Total = sum.Failed, sum.FailedTotal
 	}
-	people := map[int64]store.Person{}
-	var after int64
-	for len(d.Items) < adminFailedLimit {
+	// Until one more than a page matches: whether it does says if there
+	// is a next page.
+	for !d.More {
 		items, err := s.store.ListItems(ctx, t.ID, store.ItemQuery{States: states, AfterID: after, Limit: 1000})
 		if err != nil {
 			s.adminFail(w, r, a, "list failed items", err)
@@ -88,16 +123,28 @@ func (s *Server) adminFailed(w http.ResponseWriter, r *http.Request, a *store.Ad
 				d.More = true
 				break
 			}
-			p, ok := people[v.PersonID]
-			if !ok {
-				if p, err = s.store.Person(ctx, t.ID, v.PersonID); err != nil && !errors.Is(err, store.ErrNotFound) {
-					s.adminFail(w, r, a, "read a person", err)
-					return
-				}
-				people[v.PersonID] = p
-			}
-			d.Items = append(d.Items, adminFailedRow{adminItemView: v, Person: p, Reason: why})
+			d.Items = append(d.Items, adminFailedRow{adminItemView: v, Reason: why})
 		}
+	}
+	// The people of the page, in one query rather than one each.
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, it := range d.Items {
+		if !seen[it.PersonID] {
+			seen[it.PersonID] = true
+			ids = append(ids, it.PersonID)
+		}
+	}
+	people, err := s.store.PeopleByID(ctx, t.ID, ids)
+	if err != nil {
+		s.adminFail(w, r, a, "read the people", err)
+		return
+	}
+	for i := range d.Items {
+		d.Items[i].Person = people[d.Items[i].PersonID]
+	}
+	if d.More {
+		d.NextURL = adminFailedURL(t.ID, reason.Key, d.Waiting, d.Items[len(d.Items)-1].ID)
 	}
 	title := "Failed items of " + t.Name
 	if d.Waiting {

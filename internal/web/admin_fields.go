@@ -6,23 +6,44 @@ import (
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
-// adminStoreInvalid puts a store ErrInvalid next to the field it is about:
-// a store.FieldError names its field as the REST API does, which is the
-// form's name too unless rename (if not nil) gives another; any other
-// refusal goes to fallback, in the store's words.
+// adminFormTop is the key of adminFieldErrors for a problem no field of
+// the form shows: the top of the form says it.
+const adminFormTop = "form"
+
+// adminStoreInvalid puts a store ErrInvalid next to the fields it is about:
+// each store.FieldError names its field as the REST API does, which is the
+// form's name too unless rename (if not nil) gives another, and says what
+// is wrong in the words every door uses (FieldError.Message). Any other
+// refusal goes to fallback.
 func adminStoreInvalid(errs adminFieldErrors, err error, fallback string, rename func(string) string) {
-	fe, ok := store.AsFieldError(err)
+	fes, ok := store.AsFieldErrors(err)
 	if !ok {
-		errs.add(fallback, "This was refused: "+adminStoreReason(err))
+		errs.add(fallback, "This was refused: the input is not valid.")
 		return
 	}
-	field := fe.Field
-	if rename != nil {
-		field = rename(field)
+	for _, fe := range fes {
+		field := fe.Field
+		if rename != nil {
+			field = rename(field)
+		}
+		errs.add(field, adminSentence(fe.Message()))
 	}
-	msg := fe.Problem
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:] + "."
+}
+
+// adminSentence makes a message a sentence: a capital first, a full stop
+// last.
+func adminSentence(msg string) string {
+	if msg == "" {
+		return msg
 	}
-	errs.add(field, msg)
+	return strings.ToUpper(msg[:1]) + strings.TrimSuffix(msg[1:], ".") + "."
+}
+
+// adminReason is why the store, or a service over it, refused, in its
+// words for people (store.ReasonOf), or fallback when err carries none.
+func adminReason(err error, fallback string) string {
+	if reason, ok := store.ReasonOf(err); ok {
+		return reason
+	}
+	return fallback
 }

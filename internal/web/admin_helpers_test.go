@@ -50,12 +50,12 @@ func newAdminEnv(t *testing.T, opts adminEnvOptions) *adminEnv {
 		scheme = "https"
 	}
 	base := scheme + "://" + srv.Listener.Addr().String()
-	svc, err := connect.New(connect.Config{PublicURL: base}, st)
+	svc, err := connect.New(connect.Config{Store: st, PublicURL: base})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws, err := web.New(web.Config{PublicURL: base, Items: opts.items, Journal: opts.journal, Batches: opts.batches,
-		TrustedProxies: opts.trustedProxies}, st, svc)
+	ws, err := web.New(web.Config{Store: st, Connect: svc, PublicURL: base, Items: opts.items, Journal: opts.journal, Batches: opts.batches,
+		TrustedProxies: opts.trustedProxies})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -25,7 +26,34 @@ type adminOutboxData struct {
 	States  []store.EmailState
 	Tenant  int64 // 0: every tenant the administrator sees
 	Tenants []store.Tenant
-	Limited bool // the list stopped at adminOutboxLimit
+	Limited bool // the list stopped at adminOutboxLimit: there are older ones
+	// Pages, newest first: the next starts before the last message listed
+	// (keyset on the id, so that messages queued meanwhile never make a
+	// page skip or repeat one). FirstURL and NextURL keep the filters.
+	Paged             bool
+	FirstURL, NextURL string
+}
+
+// adminOutboxURL is the outbox with its filters, from before the message
+// before (0: the newest).
+func adminOutboxURL(search string, state store.EmailState, tenant, before int64) string {
+	v := url.Values{}
+	if search != "" {
+		v.Set("q", search)
+	}
+	if state != "" {
+		v.Set("state", string(state))
+	}
+	if tenant != 0 {
+		v.Set("tenant", strconv.FormatInt(tenant, 10))
+	}
+	if before > 0 {
+		v.Set("before", strconv.FormatInt(before, 10))
+	}
+	if len(v) == 0 {
+		return "/admin/outbox"
+	}
+	return "/admin/outbox?" + v.Encode()
 }
 
 // adminOutbox lists what orcidlink sent or will send: the whole outbox for
@@ -50,7 +78,16 @@ func (s *Server) adminOutbox(w http.ResponseWriter, r *http.Request, a *store.Ad
 		s.adminBadRequest(w, r, a, "There is no such state to filter messages by.")
 		return
 	}
-	q := store.EmailQuery{Search: d.Search, State: d.State, Limit: adminOutboxLimit}
+	// One more than a page: whether it comes back says if there is a next.
+	q := store.EmailQuery{Search: d.Search, State: d.State, Limit: adminOutboxLimit + 1}
+	if raw := query.Get("before"); raw != "" {
+		before, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || before < 1 {
+			s.adminBadRequest(w, r, a, "This page link is not valid any more.")
+			return
+		}
+		q.BeforeID, d.Paged = before, true
+	}
 	if raw := query.Get("tenant"); raw != "" {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if _, mine := names[id]; err != nil || !mine {
@@ -72,7 +109,11 @@ func (s *Server) adminOutbox(w http.ResponseWriter, r *http.Request, a *store.Ad
 		s.adminFail(w, r, a, "list the outbox", err)
 		return
 	}
-	d.Limited = len(emails) == adminOutboxLimit
+	if d.Limited = len(emails) > adminOutboxLimit; d.Limited {
+		emails = emails[:adminOutboxLimit]
+		d.NextURL = adminOutboxURL(d.Search, d.State, d.Tenant, emails[len(emails)-1].ID)
+	}
+	d.FirstURL = adminOutboxURL(d.Search, d.State, d.Tenant, 0)
 	for _, e := range emails {
 		d.Emails = append(d.Emails, adminOutboxRow{Email: e, TenantName: names[e.TenantID]})
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/i18n"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
@@ -96,33 +97,29 @@ type adminPersonFormData struct {
 	New       bool
 }
 
-func adminReadPersonForm(r *http.Request, t store.Tenant) (adminPersonForm, adminFieldErrors) {
-	f := adminPersonForm{GivenNames: postValue(r, "given_names"), FamilyNames: postValue(r, "family_names"),
+// adminReadPersonForm reads the form. The person's rules are the store's
+// (store.CheckPerson, the same for the REST API and batch files): the
+// write refuses what breaks them, field by field (adminStoreInvalid).
+func adminReadPersonForm(r *http.Request) adminPersonForm {
+	return adminPersonForm{GivenNames: postValue(r, "given_names"), FamilyNames: postValue(r, "family_names"),
 		Email: postValue(r, "email"), ExternalRef: postValue(r, "external_ref"), Language: postValue(r, "language")}
-	errs := adminFieldErrors{}
-	if f.GivenNames == "" && f.FamilyNames == "" {
-		errs.add("given_names", "Enter the person's given names, family names, or both.")
-	}
-	if msg := adminCheckEmail(f.Email, true); msg != "" {
-		errs.add("email", msg)
-	}
-	if f.Language != "" && !slices.Contains(t.Languages, f.Language) {
-		errs.add("language", "Choose one of the tenant's languages, or the tenant's default.")
-	}
-	return f, errs
 }
 
-// adminTenantLanguages are the tenant's languages with their names, for a select.
-func adminTenantLanguages(t store.Tenant) []adminLanguage {
+// adminPersonLanguages are the languages a person may be written to
+// (i18n's, every one of ORCID's site languages) with their names; those
+// the tenant does not offer say so, since its researchers then get its
+// default.
+func adminPersonLanguages(t store.Tenant) []adminLanguage {
 	var out []adminLanguage
-	for _, code := range t.Languages {
-		name := code
-		for _, l := range adminLanguages {
-			if l.Code == code {
-				name = l.Name
-			}
+	for _, l := range i18n.Languages() {
+		name := l.Name
+		if l.English != l.Name {
+			name += " · " + l.English
 		}
-		out = append(out, adminLanguage{code, name})
+		if !slices.Contains(t.Languages, l.Code) {
+			name += " (not offered: the tenant's default is used)"
+		}
+		out = append(out, adminLanguage{l.Code, name})
 	}
 	return out
 }
@@ -131,7 +128,7 @@ func (s *Server) adminPersonFormPage(w http.ResponseWriter, r *http.Request, a *
 	if d.Errors == nil {
 		d.Errors = adminFieldErrors{}
 	}
-	d.Languages = adminTenantLanguages(d.Tenant)
+	d.Languages = adminPersonLanguages(d.Tenant)
 	title := "Add a person to " + d.Tenant.Name
 	if !d.New {
 		title = "Edit " + strings.TrimSpace(d.Form.GivenNames+" "+d.Form.FamilyNames)
@@ -162,33 +159,39 @@ func (s *Server) adminPersonConflict(r *http.Request, t store.Tenant, f adminPer
 }
 
 func (s *Server) adminPersonCreate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant) {
-	f, errs := adminReadPersonForm(r, t)
-	if !errs.any() {
-		ctx := r.Context()
-		var p store.Person
-		err := s.store.InTx(ctx, func(tx *store.Tx) error {
-			var err error
-			p, err = tx.CreatePerson(ctx, store.Person{TenantID: t.ID, GivenNames: f.GivenNames,
-				FamilyNames: f.FamilyNames, Email: f.Email, ExternalRef: f.ExternalRef, Language: f.Language})
-			if err != nil {
-				return err
-			}
-			return adminAuditIn(ctx, tx, a, t.ID, p.ID, "person.created", nil)
-		})
-		switch {
-		case err == nil:
-			s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), adminDisplayName(p)+" added. Invite them when you are ready.")
-			return
-		case errors.Is(err, store.ErrConflict):
-			s.adminPersonConflict(r, t, f, errs)
-		case errors.Is(err, store.ErrInvalid):
-			adminStoreInvalid(errs, err, "email", nil)
-		default:
-			s.adminFail(w, r, a, "add the person", err)
-			return
+	f := adminReadPersonForm(r)
+	ctx := r.Context()
+	var p store.Person
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		p, err = tx.CreatePerson(ctx, store.Person{TenantID: t.ID, GivenNames: f.GivenNames,
+			FamilyNames: f.FamilyNames, Email: f.Email, ExternalRef: f.ExternalRef, Language: f.Language})
+		if err != nil {
+			return err
 		}
+		return adminAuditIn(ctx, tx, a, t.ID, p.ID, "person.created", nil)
+	})
+	if err == nil {
+		s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), adminDisplayName(p)+" added. Invite them when you are ready.")
+		return
 	}
-	s.adminPersonFormPage(w, r, a, http.StatusUnprocessableEntity, adminPersonFormData{Tenant: t, Form: f, Errors: errs, New: true})
+	s.adminPersonRefused(w, r, a, adminPersonFormData{Tenant: t, Form: f, New: true}, "add the person", err)
+}
+
+// adminPersonRefused shows the form again with why the store refused it,
+// beside each field; an error that is no refusal is a failure page.
+func (s *Server) adminPersonRefused(w http.ResponseWriter, r *http.Request, a *store.AdminUser, d adminPersonFormData, what string, err error) {
+	d.Errors = adminFieldErrors{}
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		s.adminPersonConflict(r, d.Tenant, d.Form, d.Errors)
+	case errors.Is(err, store.ErrInvalid):
+		adminStoreInvalid(d.Errors, err, "email", nil)
+	default:
+		s.adminFail(w, r, a, what, err)
+		return
+	}
+	s.adminPersonFormPage(w, r, a, http.StatusUnprocessableEntity, d)
 }
 
 func (s *Server) adminPersonEdit(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
@@ -198,32 +201,22 @@ func (s *Server) adminPersonEdit(w http.ResponseWriter, r *http.Request, a *stor
 }
 
 func (s *Server) adminPersonUpdate(w http.ResponseWriter, r *http.Request, a *store.AdminUser, t store.Tenant, p store.Person) {
-	f, errs := adminReadPersonForm(r, t)
+	f := adminReadPersonForm(r)
 	f.ID = p.ID
-	if !errs.any() {
-		p.GivenNames, p.FamilyNames, p.Email, p.ExternalRef, p.Language = f.GivenNames, f.FamilyNames, f.Email,
-			f.ExternalRef, f.Language
-		ctx := r.Context()
-		err := s.store.InTx(ctx, func(tx *store.Tx) error {
-			if _, err := tx.UpdatePerson(ctx, p); err != nil {
-				return err
-			}
-			return adminAuditIn(ctx, tx, a, t.ID, p.ID, "person.updated", nil)
-		})
-		switch {
-		case err == nil:
-			s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), adminDisplayName(p)+" saved.")
-			return
-		case errors.Is(err, store.ErrConflict):
-			s.adminPersonConflict(r, t, f, errs)
-		case errors.Is(err, store.ErrInvalid):
-			adminStoreInvalid(errs, err, "email", nil)
-		default:
-			s.adminFail(w, r, a, "save the person", err)
-			return
+	p.GivenNames, p.FamilyNames, p.Email, p.ExternalRef, p.Language = f.GivenNames, f.FamilyNames, f.Email,
+		f.ExternalRef, f.Language
+	ctx := r.Context()
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.UpdatePerson(ctx, p); err != nil {
+			return err
 		}
+		return adminAuditIn(ctx, tx, a, t.ID, p.ID, "person.updated", nil)
+	})
+	if err == nil {
+		s.adminRedirect(w, r, adminPersonPath(t.ID, p.ID), adminDisplayName(p)+" saved.")
+		return
 	}
-	s.adminPersonFormPage(w, r, a, http.StatusUnprocessableEntity, adminPersonFormData{Tenant: t, Form: f, Errors: errs})
+	s.adminPersonRefused(w, r, a, adminPersonFormData{Tenant: t, Form: f}, "save the person", err)
 }
 
 func adminPersonPath(tenantID, personID int64) string {
@@ -323,25 +316,11 @@ type adminPersonData struct {
 	CanImport   bool
 	ItemCounts  map[store.ItemState]int
 	CanRemove   bool // there is an iD to remove
-	HasInvited  bool
-	Now         time.Time
-}
-
-// adminPersonStatus is the person's state as the people list computes it
-// (store.PersonStatus): the link's state, else the latest invitation's.
-func adminPersonStatus(link *store.Link, invs []store.Invitation, now time.Time) store.PersonStatus {
-	if link != nil {
-		return store.PersonStatus(link.State)
-	}
-	for _, inv := range invs {
-		if inv.State == store.InvitationPending && inv.ExpiresAt.After(now) {
-			return store.StatusInvited
-		}
-	}
-	if len(invs) > 0 && invs[0].State == store.InvitationDenied {
-		return store.StatusDenied
-	}
-	return store.StatusNone
+	// Hint is an iD on file that was never authenticated (an old system's):
+	// shown as unconfirmed, with a flag when the person connected another.
+	Hint       *store.ORCIDHint
+	HasInvited bool
+	Now        time.Time
 }
 
 // adminHistoryLimit bounds the history and call log on a person's page.
@@ -412,7 +391,20 @@ func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request, a *store.Ad
 		return
 	}
 	d.HasInvited = len(d.Invitations) > 0
-	d.Status = adminPersonStatus(current, d.Invitations, d.Now)
+	switch h, err := s.store.ORCIDHintOf(ctx, t.ID, p.ID); {
+	case err == nil:
+		d.Hint = &h
+	case !errors.Is(err, store.ErrNotFound):
+		s.adminFail(w, r, a, "read the iD on file", err)
+		return
+	}
+	// The status as the people list derives it, by the same query.
+	withStatus, err := s.store.PersonWithStatus(ctx, t.ID, p.ID)
+	if err != nil {
+		s.adminFail(w, r, a, "read the person's status", err)
+		return
+	}
+	d.Status = withStatus.Status
 	events, err := s.store.ListAudit(ctx, t.ID, p.ID, adminHistoryLimit)
 	if err != nil {
 		s.adminFail(w, r, a, "list history", err)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orcidlink/orcidlink/internal/i18n"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/sandbox/sandboxtest"
 	"github.com/orcidlink/orcidlink/internal/store"
@@ -212,11 +213,13 @@ func TestAdminAddPerson(t *testing.T) {
 			"person-email-error", "already has this email"},
 		{"duplicate reference", url.Values{"given_names": {"Cid"}, "email": {"cid@example.org"}, "external_ref": {"U-1"}},
 			"person-external-ref-error", "already has this reference"},
-		{"no email", url.Values{"given_names": {"Dora"}}, "person-email-error", "Enter an email"},
+		{"no email", url.Values{"given_names": {"Dora"}}, "person-email-error", "Email is required"},
 		{"not an email", url.Values{"given_names": {"Dora"}, "email": {"dora at example"}}, "person-email-error", "like name@example.org"},
-		{"no names", url.Values{"email": {"nameless@example.org"}}, "person-given-names-error", "given names"},
-		{"language not the tenant's", url.Values{"given_names": {"Eva"}, "email": {"eva@example.org"}, "language": {"es"}},
-			"person-language-error", "tenant's languages"},
+		{"no names", url.Values{"email": {"nameless@example.org"}}, "person-given-names-error", "Given names or family names are required"},
+		// The store's rule and words (store.CheckLanguage), as the REST
+		// API and batch files say them.
+		{"language orcidlink does not speak", url.Values{"given_names": {"Eva"}, "email": {"eva@example.org"}, "language": {"de"}},
+			"person-language-error", germanRefused(t)[1:]},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := c.post(path, tc.form)
@@ -240,6 +243,33 @@ func TestAdminAddPerson(t *testing.T) {
 	if err != nil || len(pg.People) != 2 {
 		t.Errorf("%d people (%v), want 2: refused forms must store nothing", len(pg.People), err)
 	}
+
+	// A language the tenant does not offer is still a person's language
+	// (they get the tenant's default meanwhile), and the form lists all
+	// of them; another spelling is stored as orcidlink's code.
+	for _, l := range i18n.Codes() {
+		if !strings.Contains(form.body, `value="`+l+`"`) {
+			t.Errorf("the language menu lacks %s", l)
+		}
+	}
+	a = c.post(path, url.Values{"given_names": {"Eva"}, "email": {"eva@example.org"}, "language": {"zh-TW"}})
+	if a.status != http.StatusSeeOther {
+		t.Fatalf("add a person in traditional Chinese: %d\n%s", a.status, a.body)
+	}
+	eva, err := env.st.PersonByEmail(context.Background(), tn.ID, "eva@example.org")
+	if err != nil || eva.Language != "zh_TW" {
+		t.Errorf("stored %q (%v), want zh_TW", eva.Language, err)
+	}
+}
+
+// germanRefused is the store's refusal of "de" as a person's language.
+func germanRefused(t *testing.T) string {
+	t.Helper()
+	_, fe := store.CheckLanguage("language", "de")
+	if fe == nil {
+		t.Fatal(`store.CheckLanguage accepts "de"`)
+	}
+	return fe.Message()
 }
 
 // Inviting shows the link to copy and puts the email in the outbox, whose

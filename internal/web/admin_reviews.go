@@ -95,7 +95,7 @@ func (s *Server) adminArticleReview(w http.ResponseWriter, r *http.Request, a *s
 		refuse("The reviewer asked that their reviews not be added to their ORCID record: nothing was recorded or sent.")
 		return
 	case errors.Is(err, store.ErrInvalid):
-		refuse("The review could not be recorded: " + strings.TrimPrefix(err.Error(), "journal: "))
+		refuse("The review could not be recorded: " + adminReason(err, "the input is not valid") + ".")
 		return
 	default:
 		s.adminFail(w, r, a, "record the review", err)

@@ -3,36 +3,34 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/orcidlink/orcidlink/internal/connect"
-	"github.com/orcidlink/orcidlink/internal/journal"
+	"github.com/orcidlink/orcidlink/internal/i18n"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
 
-// adminLanguage is a language a tenant may offer, with its name in itself.
+// adminLanguage is a language a tenant may offer, named in itself and,
+// for administrators who do not read it, in English.
 type adminLanguage struct{ Code, Name string }
 
 // adminLanguages are those the researcher pages and emails are written in
-// (connect.Languages); a tenant offers a subset.
-var adminLanguages = func() []adminLanguage {
-	names := map[string]string{"en": "English", "es": "Español", "fr": "Français"}
+// (package i18n); a tenant offers a subset, all of them by default.
+func adminLanguages() []adminLanguage {
 	var out []adminLanguage
-	for _, code := range connect.Languages {
-		name := names[code]
-		if name == "" {
-			name = code
+	for _, l := range i18n.Languages() {
+		name := l.Name
+		if l.English != l.Name {
+			name += " (" + l.English + ")"
 		}
-		out = append(out, adminLanguage{code, name})
+		out = append(out, adminLanguage{l.Code, name})
 	}
 	return out
-}()
+}
 
 // adminStatuses are the people list's filters, in the order a person usually
 // moves through them.
@@ -180,6 +178,9 @@ type adminTenantForm struct {
 	// reminder schedule as typed ("7, 21").
 	Asks         []store.Ask
 	ReminderDays string
+	// ReturnOrigins are the origins connect links may return to, one a
+	// line as typed.
+	ReturnOrigins string
 }
 
 type adminTenantFormData struct {
@@ -239,18 +240,18 @@ func adminFormFromTenant(t store.Tenant) adminTenantForm {
 		PublisherCity: t.Settings.Publisher.City, PublisherRegion: t.Settings.Publisher.Region,
 		PublisherCountry: t.Settings.Publisher.Country, PublisherROR: t.Settings.Publisher.ROR,
 		ReviewMode: t.Settings.ReviewMode.Or(""), Asks: t.Settings.AskList(),
-		ReminderDays: adminJoinDays(t.Settings.Reminders())}
+		ReminderDays: adminJoinDays(t.Settings.Reminders()), ReturnOrigins: strings.Join(t.Settings.ReturnOrigins, "\n")}
 	if d := t.Settings.InvitationTTL; d > 0 {
 		f.TTLDays = strconv.Itoa(int(d / (24 * time.Hour)))
 	}
 	return f
 }
 
-var adminColorPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
-
-// adminReadTenantForm parses the form into f and the tenant it describes (over
-// base, so fields the form does not show are kept), with a message per
-// field that is wrong.
+// adminReadTenantForm parses the form into f and the tenant it describes
+// (over base, so fields the form does not show are kept), with a message
+// per field it cannot read. What the fields may hold is the store's to
+// say (store.CheckTenant, the same rules as the REST API's): the save
+// refuses the rest, and adminTenantInvalid puts each problem at its field.
 func adminReadTenantForm(r *http.Request, base store.Tenant, site bool) (adminTenantForm, store.Tenant, adminFieldErrors) {
 	errs := adminFieldErrors{}
 	_ = r.ParseForm()
@@ -262,57 +263,38 @@ func adminReadTenantForm(r *http.Request, base store.Tenant, site bool) (adminTe
 		PublisherName: postValue(r, "publisher_name"), PublisherCity: postValue(r, "publisher_city"),
 		PublisherRegion: postValue(r, "publisher_region"), PublisherCountry: strings.ToUpper(postValue(r, "publisher_country")),
 		PublisherROR: postValue(r, "publisher_ror"), ReviewMode: store.ReviewMode(postValue(r, "review_mode"))}
-	for _, l := range adminLanguages {
+	// None ticked is none (which the store refuses), not nil (every
+	// language).
+	f.Languages = []string{}
+	for _, l := range adminLanguages() {
 		if slices.Contains(r.PostForm["languages"], l.Code) {
 			f.Languages = append(f.Languages, l.Code)
 		}
 	}
-	if f.Name == "" {
-		errs.add("name", "Enter the tenant's name, as researchers know it.")
-	}
-	if !store.ValidSlug(f.Slug) {
-		errs.add("slug", "Use 2 to 40 lower-case letters, digits and hyphens, e.g. journal-of-examples.")
-	}
-	if msg := adminCheckEmail(f.SupportEmail, false); msg != "" {
-		errs.add("support_email", msg)
-	}
-	if msg := adminCheckURL(f.SupportURL, false); msg != "" {
-		errs.add("support_url", msg)
-	}
 	if f.SupportEmail == "" && f.SupportURL == "" {
-		// Every error page a researcher can reach names whom to ask.
+		// The admin UI's own rule, not the store's: every error page a
+		// researcher can reach names whom to ask, so a tenant set up
+		// here gives one. The store does not ask it: the demo tenant
+		// setup makes, and tenants saved before, may have neither, and
+		// the REST API, which has no support fields, must still save them.
 		errs.add("support_email", "Give a support email or a support web page (or both): researchers' error pages show it.")
-	}
-	if len(f.Languages) == 0 {
-		errs.add("languages", "Choose at least one language.")
-	}
-	if f.DefaultLanguage == "" && len(f.Languages) > 0 {
-		f.DefaultLanguage = f.Languages[0]
-	}
-	if len(f.Languages) > 0 && !slices.Contains(f.Languages, f.DefaultLanguage) {
-		errs.add("default_language", "The default language must be one of the languages chosen.")
-	}
-	if f.PrimaryColor != "" && !adminColorPattern.MatchString(f.PrimaryColor) {
-		errs.add("primary_color", "Enter a colour like #a6ce39.")
 	}
 	var ttl time.Duration
 	if f.TTLDays != "" {
 		n, err := strconv.Atoi(f.TTLDays)
-		if err != nil || n < 1 || n > 365 {
-			errs.add("invitation_ttl_days", "Enter a number of days from 1 to 365, or leave it empty for the default.")
+		if err != nil {
+			errs.add("invitation_ttl_days", "Enter a whole number of days, or leave it empty for the default.")
 		}
-		ttl = time.Duration(n) * 24 * time.Hour
-	}
-	adminCheckPublisher(&f, errs)
-	if !f.ReviewMode.Valid() {
-		errs.add("review_mode", "Choose open, anonymous or double-anonymous.")
+		// Bounded so that the product cannot overflow; 0 and what lies
+		// beyond the store's range stay out of range (refused there).
+		ttl = time.Duration(min(max(n, -1), store.MaxInvitationTTLDays+1)) * 24 * time.Hour
+		if n == 0 && err == nil {
+			ttl = -24 * time.Hour
+		}
 	}
 	if site {
-		id, err := strconv.ParseInt(r.PostFormValue("credential_id"), 10, 64)
-		if err != nil || id <= 0 {
-			errs.add("credential_id", "Choose the ORCID credential this tenant uses.")
-		}
-		f.CredentialID = id
+		// Unreadable is no credential, which the store refuses.
+		f.CredentialID, _ = strconv.ParseInt(r.PostFormValue("credential_id"), 10, 64)
 	}
 	t := base
 	t.Name, t.Slug, t.SupportEmail, t.SupportURL = f.Name, f.Slug, f.SupportEmail, f.SupportURL
@@ -341,12 +323,23 @@ func adminReadTenantForm(r *http.Request, base store.Tenant, site bool) (adminTe
 		f.ReminderDays = postValue(r, "reminder_days")
 		days, ok := adminParseDays(f.ReminderDays)
 		if !ok {
-			errs.add("reminder_days", fmt.Sprintf("Enter up to %d numbers of days from 1 to %d, separated by commas (e.g. 7, 21), or nothing for no reminders.",
-				store.MaxReminders, store.MaxReminderDays))
+			errs.add("reminder_days", "Enter numbers of days separated by commas (e.g. 7, 21), or nothing for no reminders.")
 		}
 		t.Settings.ReminderDays = days
 	} else {
 		f.ReminderDays = adminJoinDays(base.Settings.Reminders())
+	}
+	f.ReturnOrigins = strings.Join(base.Settings.ReturnOrigins, "\n")
+	if _, ok := r.PostForm["return_origins"]; ok {
+		f.ReturnOrigins = r.PostFormValue("return_origins")
+		t.Settings.ReturnOrigins = strings.Fields(f.ReturnOrigins)
+	}
+	// Check now, before the save, so that every problem shows at once
+	// (beside those of reading the form, which come first); the store
+	// checks again as it writes.
+	check := t
+	if err := store.CheckTenant(&check); err != nil {
+		adminTenantInvalid(errs, err)
 	}
 	return f, t, errs
 }
@@ -360,49 +353,20 @@ func adminJoinDays(days []int) string {
 	return strings.Join(parts, ", ")
 }
 
-// adminParseDays reads a reminder schedule as typed: numbers separated by
-// commas or spaces; nothing is no reminders (an empty schedule, not the
-// default).
+// adminParseDays reads a reminder schedule as typed: whole numbers
+// separated by commas or spaces; nothing is no reminders (an empty
+// schedule, not the default). Which days are allowed is the store's to
+// say.
 func adminParseDays(s string) ([]int, bool) {
 	days := []int{}
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' }) {
 		n, err := strconv.Atoi(f)
-		if err != nil || n < 1 || n > store.MaxReminderDays {
+		if err != nil {
 			return nil, false
 		}
-		if !slices.Contains(days, n) {
-			days = append(days, n)
-		}
+		days = append(days, n)
 	}
-	slices.Sort(days)
-	return days, len(days) <= store.MaxReminders
-}
-
-// adminCheckPublisher checks the publisher with the journal's rules (shared
-// with the REST API) and shows each problem at its field.
-func adminCheckPublisher(f *adminTenantForm, errs adminFieldErrors) {
-	p := store.Publisher{Name: f.PublisherName, City: f.PublisherCity, Region: f.PublisherRegion, Country: f.PublisherCountry,
-		ROR: f.PublisherROR}
-	for _, pr := range journal.CheckPublisher(&p) {
-		errs.add("publisher_"+pr.Field, adminPublisherMessage(pr.Field))
-	}
-	f.PublisherName, f.PublisherCity, f.PublisherRegion, f.PublisherCountry, f.PublisherROR = p.Name, p.City, p.Region, p.Country, p.ROR
-}
-
-// adminPublisherMessage says in the admin UI's words what a publisher
-// field needs.
-func adminPublisherMessage(field string) string {
-	switch field {
-	case "name":
-		return "Enter the publisher's name, or leave every publisher field empty."
-	case "city":
-		return "ORCID needs the publisher's city."
-	case "country":
-		return "Enter a two-letter country code such as NZ, FR or GB (not UK)."
-	case "ror":
-		return "Enter a ROR iD such as https://ror.org/05gq02987 (this one is not well-formed or its checksum is wrong)."
-	}
-	return "Keep it under 1,000 characters."
+	return days, true
 }
 
 func (s *Server) adminTenantFormPage(w http.ResponseWriter, r *http.Request, a *store.AdminUser, status int, d adminTenantFormData) {
@@ -414,7 +378,7 @@ func (s *Server) adminTenantFormPage(w http.ResponseWriter, r *http.Request, a *
 	for i := range cs {
 		cs[i].ClientSecret = ""
 	}
-	d.Credentials, d.Languages, d.Site = cs, adminLanguages, a.Role == store.RoleSiteAdmin
+	d.Credentials, d.Languages, d.Site = cs, adminLanguages(), a.Role == store.RoleSiteAdmin
 	d.ReviewModes, d.Countries = store.ReviewModes, adminCountryList()
 	d.DefaultTTLDays = int(connect.DefaultInvitationTTL / (24 * time.Hour))
 	d.AskChoices = adminAskChoices()
@@ -430,7 +394,7 @@ func (s *Server) adminTenantFormPage(w http.ResponseWriter, r *http.Request, a *
 
 func (s *Server) adminTenantNew(w http.ResponseWriter, r *http.Request, a *store.AdminUser) {
 	s.adminTenantFormPage(w, r, a, http.StatusOK, adminTenantFormData{New: true,
-		Form: adminTenantForm{Languages: []string{"en"}, DefaultLanguage: "en", Asks: store.AllAsks(),
+		Form: adminTenantForm{Languages: i18n.Codes(), DefaultLanguage: i18n.Default, Asks: store.AllAsks(),
 			ReminderDays: adminJoinDays(store.DefaultReminderDays())}})
 }
 
@@ -455,7 +419,7 @@ func (s *Server) adminTenantCreate(w http.ResponseWriter, r *http.Request, a *st
 		case errors.Is(err, store.ErrNotFound):
 			errs.add("credential_id", "That credential no longer exists. Choose another.")
 		case errors.Is(err, store.ErrInvalid):
-			adminStoreInvalid(errs, err, "name", adminTenantFormName)
+			adminTenantInvalid(errs, err)
 		default:
 			s.adminFail(w, r, a, "create the tenant", err)
 			return
@@ -500,7 +464,7 @@ func (s *Server) adminTenantUpdate(w http.ResponseWriter, r *http.Request, a *st
 		case errors.Is(err, store.ErrNotFound):
 			errs.add("credential_id", "That credential no longer exists. Choose another.")
 		case errors.Is(err, store.ErrInvalid):
-			adminStoreInvalid(errs, err, "name", adminTenantFormName)
+			adminTenantInvalid(errs, err)
 		default:
 			s.adminFail(w, r, a, "save the tenant", err)
 			return
@@ -509,24 +473,32 @@ func (s *Server) adminTenantUpdate(w http.ResponseWriter, r *http.Request, a *st
 	s.adminTenantFormPage(w, r, a, http.StatusUnprocessableEntity, adminTenantFormData{Form: f, Errors: errs})
 }
 
-// adminTenantFormName is the tenant form's name of a store field: the
-// organisation's fields are the publisher's on the form.
+// adminTenantInvalid puts each of the store's problems with a tenant at
+// the form's field it is about (the organisation's fields are the
+// publisher's here; "asks/1" is the asks' fieldset), and one the form has
+// no field for at the top, where its message names it.
+func adminTenantInvalid(errs adminFieldErrors, err error) {
+	adminStoreInvalid(errs, err, adminFormTop, adminTenantFormName)
+}
+
+// adminTenantFields are the tenant form's fields that show a problem.
+var adminTenantFields = []string{"name", "slug", "support_email", "support_url", "languages", "default_language",
+	"primary_color", "credential_id", "invitation_ttl_days", "reminder_days", "return_origins", "asks", "review_mode",
+	"publisher_name", "publisher_city", "publisher_region", "publisher_country", "publisher_ror"}
+
+// adminTenantFormName is the tenant form's name of a store field, or
+// adminFormTop when the form has none.
 func adminTenantFormName(field string) string {
 	if rest, ok := strings.CutPrefix(field, "organization/"); ok {
-		return "publisher_" + rest
+		field = "publisher_" + rest
 	}
-	return field
+	if base, _, ok := strings.Cut(field, "/"); ok {
+		field = base // one item of a list is shown at the list
+	}
+	if slices.Contains(adminTenantFields, field) {
+		return field
+	}
+	return adminFormTop
 }
 
 func adminTenantPath(id int64) string { return "/admin/tenants/" + strconv.FormatInt(id, 10) }
-
-// adminStoreReason is the part of a store ErrInvalid meant for people: what
-// follows the last "invalid: ". Only ErrInvalid messages are shown, as
-// they describe the input, never the database.
-func adminStoreReason(err error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, store.ErrInvalid.Error()+": "); i >= 0 {
-		return msg[i+len(store.ErrInvalid.Error())+2:]
-	}
-	return "the input is not valid"
-}

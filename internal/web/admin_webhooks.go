@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/orcidlink/orcidlink/internal/store"
 	"github.com/orcidlink/orcidlink/internal/webhooks"
@@ -45,22 +46,35 @@ func adminWebhookPath(tenantID, id int64) string {
 	return adminWebhooksPath(tenantID) + "/" + strconv.FormatInt(id, 10)
 }
 
-// adminWebhookFormFrom reads and checks the endpoint form.
+// adminWebhookFormFrom reads the endpoint form. Its rules are
+// webhooks.CheckEndpoint's, the REST API's too: the service refuses what
+// breaks them, field by field (adminWebhookRefused).
 func adminWebhookFormFrom(r *http.Request) adminWebhookForm {
 	f := adminWebhookForm{URL: postValue(r, "url"), Description: postValue(r, "description"),
 		Active: r.PostFormValue("active") == "on", Errors: adminFieldErrors{}}
+	// The boxes offer the event types there are; anything else posted is
+	// no choice of the form's.
 	for _, t := range r.PostForm["event_types"] {
 		if webhooks.KnownType(t) && !slices.Contains(f.EventTypes, t) {
 			f.EventTypes = append(f.EventTypes, t)
 		}
 	}
-	if msg := adminCheckURL(f.URL, true); msg != "" {
-		f.Errors.add("url", msg)
-	}
-	if len(f.EventTypes) == 0 {
-		f.Errors.add("event_types", "Choose at least one event.")
-	}
 	return f
+}
+
+// adminWebhookRefused puts the service's refusal beside the form's fields;
+// it reports whether err was one.
+func adminWebhookRefused(f *adminWebhookForm, err error) bool {
+	if !errors.Is(err, store.ErrInvalid) {
+		return false
+	}
+	adminStoreInvalid(f.Errors, err, "url", func(field string) string {
+		if strings.HasPrefix(field, "event_types/") {
+			return "event_types" // one list of boxes
+		}
+		return field
+	})
+	return true
 }
 
 func (f adminWebhookForm) input() webhooks.EndpointInput {
@@ -91,14 +105,9 @@ func (s *Server) adminWebhookCreate(w http.ResponseWriter, r *http.Request, a *s
 		return
 	}
 	f := adminWebhookFormFrom(r)
-	if f.Errors.any() {
-		s.renderWebhooks(w, r, a, t, http.StatusBadRequest, f)
-		return
-	}
 	ctx := withAdminAudit(r, a, t.ID, 0, "webhook.created", nil)
 	e, err := s.cfg.Webhooks.CreateEndpoint(ctx, t.ID, f.input())
-	if errors.Is(err, store.ErrInvalid) {
-		f.Errors.add("url", adminStoreReason(err))
+	if adminWebhookRefused(&f, err) {
 		s.renderWebhooks(w, r, a, t, http.StatusBadRequest, f)
 		return
 	}
@@ -160,14 +169,9 @@ func (s *Server) adminWebhookUpdate(w http.ResponseWriter, r *http.Request, a *s
 		return
 	}
 	f := adminWebhookFormFrom(r)
-	if f.Errors.any() {
-		s.renderWebhook(w, r, a, t, e, http.StatusBadRequest, "", &f)
-		return
-	}
 	ctx := withAdminAudit(r, a, t.ID, 0, "webhook.updated", map[string]any{"endpoint": e.ID})
 	upd, err := s.cfg.Webhooks.UpdateEndpoint(ctx, t.ID, e.ID, f.input())
-	if errors.Is(err, store.ErrInvalid) {
-		f.Errors.add("url", adminStoreReason(err))
+	if adminWebhookRefused(&f, err) {
 		s.renderWebhook(w, r, a, t, e, http.StatusBadRequest, "", &f)
 		return
 	}

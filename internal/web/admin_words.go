@@ -99,6 +99,11 @@ func adminAuditSentence(e store.AuditEvent, personName string, adminEmails map[i
 		RevokedAtORCID *bool    `json:"revoked_at_orcid"`
 		Kind           string   `json:"kind"`
 		Key            string   `json:"key"`
+		ReturnOrigin   string   `json:"return_origin"`
+		Hint           string   `json:"hint"`
+		Authenticated  string   `json:"authenticated"`
+		AdoptedWorks   int      `json:"adopted_works"`
+		Source         string   `json:"source"`
 	}
 	_ = json.Unmarshal(e.Detail, &d) // a detail we cannot read leaves the fields empty
 	who := adminActorText(e.Actor, personName, adminEmails)
@@ -122,6 +127,8 @@ func adminAuditSentence(e store.AuditEvent, personName string, adminEmails map[i
 			s += " (link only, no email)"
 		}
 		return s, true
+	case "connect_link.created":
+		return "Connect link made by " + who + ", returning to " + orDash(d.ReturnOrigin), true
 	case "invitation.denied":
 		return name + " declined the invitation at ORCID", true
 	case "link.connected":
@@ -130,6 +137,15 @@ func adminAuditSentence(e store.AuditEvent, personName string, adminEmails map[i
 			s += ", granting " + strings.Join(d.Scopes, " ")
 		}
 		return s, true
+	case "link.imported":
+		return "Connection to " + orDash(d.ORCID) + " imported by " + who + " (verified with ORCID; " +
+			strconv.Itoa(d.AdoptedWorks) + " works already on the record adopted)", true
+	case "link.hint_mismatch":
+		return name + " connected " + orDash(d.Authenticated) + ", not the iD on file " + orDash(d.Hint) + ": check which is right", true
+	case "person.orcid_hint":
+		return "Unconfirmed iD " + orDash(d.ORCID) + " put on file by " + who + " (from " + orDash(d.Source) + ")", true
+	case "person.orcid_hint_deleted":
+		return "Unconfirmed iD on file forgotten by " + who, true
 	case "link.disconnected":
 		return name + " disconnected " + orDash(d.ORCID) + revokedText(d.RevokedAtORCID), true
 	case "link.removed":

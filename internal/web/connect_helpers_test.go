@@ -42,6 +42,7 @@ type researcherEnv struct {
 	alice  store.Person // no language of her own
 	bob    store.Person // prefers French
 	logs   *syncBuffer  // everything the service and server logged
+	dsn    string       // the store's database (a queue on PostgreSQL needs it)
 }
 
 // syncBuffer collects log lines from concurrent handlers.
@@ -85,11 +86,12 @@ func newResearcherEnvOn(t *testing.T, driver string, opts ...func(*web.Config)) 
 			t.Logf("logs:\n%s", e.logs)
 		}
 	})
-	e.st = storetest.Open(t, driver, func(c *store.Config) { c.Now = e.clock.Now })
+	e.dsn = storetest.NewDSN(t, driver)
+	e.st = storetest.OpenDSN(t, driver, e.dsn, func(c *store.Config) { c.Now = e.clock.Now })
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.base = "http://" + e.srv.Listener.Addr().String()
 	var err error
-	e.svc, err = connect.New(connect.Config{PublicURL: e.base, Now: e.clock.Now, Logger: log, Retry: orcid.RetryPolicy{MaxAttempts: 1}}, e.st)
+	e.svc, err = connect.New(connect.Config{Store: e.st, PublicURL: e.base, Now: e.clock.Now, Logger: log, Retry: orcid.RetryPolicy{MaxAttempts: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +99,9 @@ func newResearcherEnvOn(t *testing.T, driver string, opts ...func(*web.Config)) 
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ws, err := web.New(cfg, e.st, e.svc)
+	cfg.Store = e.st
+	cfg.Connect = e.svc
+	ws, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestInvitationPage(t *testing.T) {
 		"Journal of Tests invites you", "What is ORCID?", // what ORCID is, who asks
 		`data-scope="/activities/update"`, "Add your works", // what each permission is for
 		`data-scope="/read-limited"`, `data-scope="/person/update"`,
-		"help@jot.example", `<html lang="en">`,
+		"help@jot.example", `<html lang="en" dir="ltr">`,
 	} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("invitation page lacks %q", want)
@@ -326,7 +326,7 @@ func TestLanguages(t *testing.T) {
 			b := e.browser(t)
 			b.lang = tt.acceptLanguage
 			r := b.get(inv + tt.query)
-			if r.status != http.StatusOK || !strings.Contains(r.body, `<html lang="`+tt.wantLang+`">`) ||
+			if r.status != http.StatusOK || !strings.Contains(r.body, `<html lang="`+tt.wantLang+`" dir="ltr">`) ||
 				!strings.Contains(r.body, tt.wantText) {
 				t.Fatalf("%d, want lang %s with %q:\n%s", r.status, tt.wantLang, tt.wantText, r.body)
 			}
@@ -356,7 +356,7 @@ func TestLanguages(t *testing.T) {
 		inv := e.invite(t, p)
 		b := e.browser(t)
 		page := b.connect(inv)
-		for _, want := range []string{`<html lang="es">`, "Su ORCID iD está conectado", "Desconectar mi ORCID iD"} {
+		for _, want := range []string{`<html lang="es" dir="ltr">`, "Su ORCID iD está conectado", "Desconectar mi ORCID iD"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("success page lacks %q", want)
 			}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/orcidlink/orcidlink/internal/connect"
+	"github.com/orcidlink/orcidlink/internal/i18n"
+	"github.com/orcidlink/orcidlink/internal/jobs"
 	"github.com/orcidlink/orcidlink/internal/orcid"
 	"github.com/orcidlink/orcidlink/internal/store"
 )
@@ -59,15 +61,20 @@ type connectData struct {
 	Token      string // the invitation token, for the page's forms
 	View       connect.View
 	Scopes     []scopeLine
-	Languages  []string // the tenant's, for the language switch
-	ORCIDSite  string   // the registry's site, for "trusted organizations"
-	Upgrade    bool     // connected before with fewer permissions
-	WasRevoked bool     // the earlier connection was revoked at ORCID
-	Incomplete bool     // disconnected here, but ORCID could not revoke
+	Languages  []i18n.Language // the tenant's, for the language menu
+	ORCIDSite  string          // the registry's site, for "trusted organizations"
+	Upgrade    bool            // connected before with fewer permissions
+	WasRevoked bool            // the earlier connection was revoked at ORCID
+	Incomplete bool            // disconnected here, but ORCID could not revoke
 	Flash      string
 	// Reason says why the invitation was sent (an article, a review, a
 	// wider permission), in the page's language; "" for none.
 	Reason string
+	// OnFile says which iD an old system had on file for the person and
+	// asks them to confirm it by signing in to ORCID; "" for none. It is
+	// plain text: the iD is never shown as authenticated (no link, no
+	// green iD icon).
+	OnFile string
 	// CoarseNote explains, when the tenant asks for works or affiliations
 	// but not both, that ORCID's permission covers more than it uses.
 	CoarseNote string
@@ -95,11 +102,11 @@ func (s *Server) reviewChoice(r *http.Request, d *connectData) error {
 // scopeTexts say, per scope, what the tenant will do with it. The
 // sentences are i18n keys.
 var scopeTexts = map[string]string{
-	orcid.ScopeOpenID:           "Receive your ORCID iD and your public name from ORCID, as proof that you signed in.",
-	orcid.ScopeAuthenticate:     "Know your ORCID iD for certain: ORCID confirms it, so nobody has to type it.",
-	orcid.ScopeReadLimited:      "Read the information in your ORCID record that you share with trusted organizations.",
-	orcid.ScopeActivitiesUpdate: "Add your works, peer reviews, affiliations and funding to your ORCID record, and keep them up to date.",
-	orcid.ScopePersonUpdate:     "Add and update biographical information in your ORCID record, such as other identifiers and websites.",
+	orcid.ScopeOpenID:           "scope.openid",
+	orcid.ScopeAuthenticate:     "scope.authenticate",
+	orcid.ScopeReadLimited:      "scope.read_limited",
+	orcid.ScopeActivitiesUpdate: "scope.activities_update",
+	orcid.ScopePersonUpdate:     "scope.person_update",
 }
 
 // askTexts say what the tenant will do with each ask that
@@ -107,8 +114,8 @@ var scopeTexts = map[string]string{
 // choices, not the breadth of ORCID's permission. The sentences are i18n
 // keys.
 var askTexts = map[store.Ask]string{
-	store.AskWorks:        "Add your works and peer reviews to your ORCID record, and keep them up to date.",
-	store.AskAffiliations: "Add your affiliations (employment, education, memberships) to your ORCID record, and keep them up to date.",
+	store.AskWorks:        "ask.works",
+	store.AskAffiliations: "ask.affiliations",
 }
 
 func (s *Server) connectData(token string, v connect.View, lang string) connectData {
@@ -124,7 +131,7 @@ func (s *Server) connectData(token string, v connect.View, lang string) connectD
 				}
 			}
 			if !slices.Contains(asks, store.AskWorks) || !slices.Contains(asks, store.AskAffiliations) {
-				d.CoarseNote = t("ORCID grants this as one permission, which also covers other sections of your record; %s uses it only for what is listed here.", v.Tenant.Name)
+				d.CoarseNote = t("ask.coarse_note", "Tenant", v.Tenant.Name)
 			}
 			continue
 		}
@@ -135,6 +142,9 @@ func (s *Server) connectData(token string, v connect.View, lang string) connectD
 	if l := v.Link; l != nil && !v.Connected {
 		d.Upgrade = l.State == store.LinkConnected
 		d.WasRevoked = l.State == store.LinkRevoked
+	}
+	if v.Hint != "" && !v.Connected {
+		d.OnFile = t("reason.orcid_on_file", "ORCID", string(v.Hint))
 	}
 	return d
 }
@@ -149,10 +159,17 @@ func (s *Server) connectPage(w http.ResponseWriter, r *http.Request, status int,
 // what each permission is for, and the button; or, for a person already
 // connected, their iD.
 func (s *Server) invitationPage(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
-	v, err := s.connect.Lookup(r.Context(), token)
-	if err != nil {
-		s.connectError(w, r, err, nil, s.requestLang(r, nil, nil))
+	token, v, ok := s.lookupInvitation(w, r)
+	if !ok {
+		return
+	}
+	// A connect link opened by someone who connected meanwhile some other
+	// way (an emailed invitation, an import, another connect link) goes
+	// back to the host with what the host asked for: connected, and the
+	// iD. Only while the link lasts: an expired one signs nothing more
+	// than "expired" (below), whoever holds it.
+	if v.Connected && s.now().Before(v.Invitation.ExpiresAt) && s.hostReturn(w, r, v.Tenant.ID, v.Invitation.ID,
+		connect.Outcome{Status: connect.ResultConnected, ORCID: v.Link.ORCIDURI}) {
 		return
 	}
 	lang := s.requestLang(r, &v.Tenant, &v.Person)
@@ -163,11 +180,13 @@ func (s *Server) invitationPage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case v.Connected && v.CanDisconnect:
-		s.connectPage(w, r, http.StatusOK, "connected", "Your ORCID iD is connected", lang, d)
+		s.connectPage(w, r, http.StatusOK, "connected", "connected.page_title", lang, d)
 	case !v.Usable:
-		s.connectError(w, r, invitationGone(v), &v.Tenant, lang)
+		if !s.viewReturn(w, r, v, invitationGone(v)) {
+			s.connectError(w, r, invitationGone(v), &v.Tenant, lang)
+		}
 	default:
-		s.connectPage(w, r, http.StatusOK, "invitation", "Connect your ORCID iD", lang, d)
+		s.connectPage(w, r, http.StatusOK, "invitation", "invitation.page_title", lang, d)
 	}
 }
 
@@ -188,12 +207,22 @@ func (s *Server) startConnect(w http.ResponseWriter, r *http.Request) {
 		binding = randomValue()
 		s.sessions.Put(ctx, sessBinding, binding)
 	}
-	lang := normLang(r.PostFormValue("lang"))
 	v, err := s.connect.Lookup(ctx, token)
 	if err != nil {
 		s.connectError(w, r, err, nil, s.requestLang(r, nil, nil))
 		return
 	}
+	if v.Connected {
+		// Connected meanwhile (another tab, another invitation): the
+		// invitation's page says so, or sends a connect link's researcher
+		// back to the host with the result, whatever state the invitation
+		// is in now.
+		http.Redirect(w, r, "/i/"+url.PathEscape(token), http.StatusSeeOther)
+		return
+	}
+	// The page's language goes to ORCID too (Service.Start), so that its
+	// screens speak what the researcher just read.
+	lang := offeredLang(r.PostFormValue("lang"), v.Tenant)
 	if lang == "" {
 		lang = s.requestLang(r, &v.Tenant, &v.Person)
 	}
@@ -211,7 +240,9 @@ func (s *Server) startConnect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.connectError(w, r, err, &v.Tenant, lang)
+		if !s.viewReturn(w, r, v, err) {
+			s.connectError(w, r, err, &v.Tenant, lang)
+		}
 		return
 	}
 	s.sessions.Put(ctx, sessLang, lang)
@@ -226,6 +257,9 @@ func (s *Server) startConnect(w http.ResponseWriter, r *http.Request) {
 // try again; anything else is an error page. Nothing of the query (code,
 // state) is logged; package connect logs what happened.
 func (s *Server) orcidCallback(w http.ResponseWriter, r *http.Request) {
+	if s.researcherORCIDCallback(w, r) { // a sign-in to the researcher's page (researcher_orcid.go)
+		return
+	}
 	ctx := r.Context()
 	token := ""
 	if c, err := r.Cookie(invitationCookie); err == nil {
@@ -235,8 +269,11 @@ func (s *Server) orcidCallback(w http.ResponseWriter, r *http.Request) {
 	// the page's links and forms, and "try again" sets it anew.
 	http.SetCookie(w, &http.Cookie{Name: invitationCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.public.Scheme == "https", SameSite: http.SameSiteLaxMode})
-	lang := normLang(s.sessions.GetString(ctx, sessLang))
+	lang := i18n.Normalize(s.sessions.GetString(ctx, sessLang))
 	res, err := s.connect.Complete(ctx, r.URL.Query(), s.sessions.GetString(ctx, sessBinding))
+	if s.callbackReturn(w, r, res, err, token) { // a connect link goes back to the host's page (connect_return.go)
+		return
+	}
 	if err == nil {
 		if token != "" {
 			http.Redirect(w, r, "/i/"+url.PathEscape(token)+"/connected", http.StatusSeeOther)
@@ -248,7 +285,7 @@ func (s *Server) orcidCallback(w http.ResponseWriter, r *http.Request) {
 		if lang == "" {
 			lang = s.requestLang(r, &res.Tenant, &res.Person)
 		}
-		s.connectPage(w, r, http.StatusOK, "connected", "Your ORCID iD is connected", lang, connectData{View: v})
+		s.connectPage(w, r, http.StatusOK, "connected", "connected.page_title", lang, connectData{View: v})
 		return
 	}
 
@@ -279,47 +316,55 @@ func (s *Server) orcidCallback(w http.ResponseWriter, r *http.Request) {
 		lang = s.requestLang(r, tenant, p)
 	}
 	if errors.Is(err, connect.ErrDenied) && view != nil && fe != nil && fe.InvitationID == view.Invitation.ID {
-		s.connectPage(w, r, http.StatusOK, "denied", "You did not connect your ORCID iD", lang, s.connectData(token, *view, lang))
+		s.connectPage(w, r, http.StatusOK, "denied", "denied.page_title", lang, s.connectData(token, *view, lang))
 		return
 	}
 	s.connectError(w, r, err, tenant, lang)
 }
 
-// connectedPage is GET /i/{token}/connected: the success page.
-func (s *Server) connectedPage(w http.ResponseWriter, r *http.Request) {
+// lookupInvitation is the invitation of the request's {token}, and
+// false once the page saying why there is none is written.
+func (s *Server) lookupInvitation(w http.ResponseWriter, r *http.Request) (string, connect.View, bool) {
 	token := r.PathValue("token")
 	v, err := s.connect.Lookup(r.Context(), token)
 	if err != nil {
 		s.connectError(w, r, err, nil, s.requestLang(r, nil, nil))
+		return token, v, false
+	}
+	return token, v, true
+}
+
+// connectedPage is GET /i/{token}/connected: the success page.
+func (s *Server) connectedPage(w http.ResponseWriter, r *http.Request) {
+	token, v, ok := s.lookupInvitation(w, r)
+	if !ok {
 		return
 	}
 	if v.Link == nil || v.Link.State != store.LinkConnected || !v.CanDisconnect {
 		http.Redirect(w, r, "/i/"+url.PathEscape(token), http.StatusSeeOther)
 		return
 	}
-	lang := normLang(s.sessions.GetString(r.Context(), sessLang))
+	lang := offeredLang(s.sessions.GetString(r.Context(), sessLang), v.Tenant)
 	if lang == "" {
 		lang = s.requestLang(r, &v.Tenant, &v.Person)
 	}
 	d := s.connectData(token, v, lang)
-	d.Flash = translator(lang)("Thank you: your ORCID iD is now connected.")
+	d.Flash = translator(lang)("connected.thanks")
 	if err := s.reviewChoice(r, &d); err != nil {
 		s.connectError(w, r, err, &v.Tenant, lang)
 		return
 	}
-	s.connectPage(w, r, http.StatusOK, "connected", "Your ORCID iD is connected", lang, d)
+	s.connectPage(w, r, http.StatusOK, "connected", "connected.page_title", lang, d)
 }
 
 // reviewsPage is POST /i/{token}/reviews: a connected researcher changes
 // their mind about peer reviews going to their ORCID record.
 func (s *Server) reviewsPage(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
-	v, err := s.connect.Lookup(r.Context(), token)
-	if err != nil {
-		s.connectError(w, r, err, nil, s.requestLang(r, nil, nil))
+	token, v, ok := s.lookupInvitation(w, r)
+	if !ok {
 		return
 	}
-	lang := normLang(r.PostFormValue("lang"))
+	lang := offeredLang(r.PostFormValue("lang"), v.Tenant)
 	if lang == "" {
 		lang = s.requestLang(r, &v.Tenant, &v.Person)
 	}
@@ -338,21 +383,19 @@ func (s *Server) reviewsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := translator(lang)
-	d.Flash = t("From now on, %s will not add your peer reviews to your ORCID record.", v.Tenant.Name)
+	d.Flash = t("reviews.flash_off", "Tenant", v.Tenant.Name)
 	if yes {
-		d.Flash = t("From now on, %s will add your peer reviews to your ORCID record.", v.Tenant.Name)
+		d.Flash = t("reviews.flash_on", "Tenant", v.Tenant.Name)
 	}
-	s.connectPage(w, r, http.StatusOK, "connected", "Your ORCID iD is connected", lang, d)
+	s.connectPage(w, r, http.StatusOK, "connected", "connected.page_title", lang, d)
 }
 
 // disconnectConfirm is GET /i/{token}/disconnect: what disconnecting does,
 // and the button that does it. A person with nothing to disconnect is
 // told so, as the POST would.
 func (s *Server) disconnectConfirm(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
-	v, err := s.connect.Lookup(r.Context(), token)
-	if err != nil {
-		s.connectError(w, r, err, nil, s.requestLang(r, nil, nil))
+	token, v, ok := s.lookupInvitation(w, r)
+	if !ok {
 		return
 	}
 	lang := s.requestLang(r, &v.Tenant, &v.Person)
@@ -365,7 +408,7 @@ func (s *Server) disconnectConfirm(w http.ResponseWriter, r *http.Request) {
 			InvitationID: v.Invitation.ID}, &v.Tenant, lang)
 		return
 	}
-	s.connectPage(w, r, http.StatusOK, "disconnect", "Disconnect your ORCID iD?", lang, s.connectData(token, v, lang))
+	s.connectPage(w, r, http.StatusOK, "disconnect", "disconnect.page_title", lang, s.connectData(token, v, lang))
 }
 
 // disconnectPage is POST /i/{token}/disconnect from the confirmation page
@@ -375,14 +418,17 @@ func (s *Server) disconnectPage(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	if r.PostFormValue("confirm") != "yes" {
 		to := "/i/" + url.PathEscape(token) + "/disconnect"
-		if l := normLang(r.PostFormValue("lang")); l != "" {
+		if l := i18n.Normalize(r.PostFormValue("lang")); l != "" {
 			to += "?lang=" + l
 		}
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
 	v, err := s.connect.DisconnectByInvitation(r.Context(), token)
-	lang := normLang(r.PostFormValue("lang"))
+	lang := i18n.Normalize(r.PostFormValue("lang"))
+	if v.Tenant.ID != 0 {
+		lang = offeredLang(lang, v.Tenant)
+	}
 	if lang == "" {
 		var t *store.Tenant
 		var p *store.Person
@@ -401,7 +447,7 @@ func (s *Server) disconnectPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d := s.connectData(token, v, lang)
 	d.Incomplete = err != nil
-	s.connectPage(w, r, http.StatusOK, "disconnected", "Your ORCID iD was disconnected", lang, d)
+	s.connectPage(w, r, http.StatusOK, "disconnected", "disconnected.page_title", lang, d)
 }
 
 // connectError turns an error of the researcher's side into a page that
@@ -409,63 +455,67 @@ func (s *Server) disconnectPage(w http.ResponseWriter, r *http.Request) {
 // the tenant to ask. Every such page is 4xx, but for failures of our own.
 func (s *Server) connectError(w http.ResponseWriter, r *http.Request, err error, tenant *store.Tenant, lang string) {
 	t := translator(lang)
-	status, title, what, next := http.StatusBadRequest, "Something went wrong", "", ""
-	tenantName := t("the organization that invited you")
+	status, title, what, next := http.StatusBadRequest, "error.page_title", "", ""
+	tenantName := t("error.tenant_unknown")
 	if tenant != nil {
 		tenantName = tenant.Name
 	}
 	switch {
 	case errors.Is(err, connect.ErrInvitationUnknown):
-		status, title = http.StatusNotFound, "Invitation not found"
-		what = t("We could not find this invitation.")
-		next = t("Check that you opened the whole link from the email. If it still does not work, ask %s for a new invitation.", tenantName)
+		status, title = http.StatusNotFound, "error.not_found_title"
+		what = t("error.not_found_what")
+		next = t("error.not_found_next", "Tenant", tenantName)
 	case errors.Is(err, connect.ErrInvitationExpired):
-		status, title = http.StatusGone, "This invitation is no longer valid"
-		what = t("This invitation has expired, or a newer one replaced it.")
-		next = t("Use the link in the most recent email from %s, or ask them for a new invitation.", tenantName)
+		status, title = http.StatusGone, "error.expired_title"
+		what = t("error.expired_what")
+		next = t("error.expired_next", "Tenant", tenantName)
 	case errors.Is(err, connect.ErrBadState):
-		status, title = http.StatusBadRequest, "The connection could not be completed"
-		what = t("We could not complete the connection with ORCID: the request was not valid, had already been used, or took too long. Nothing was saved.")
-		next = t("Open the link in your invitation email again and start over, in the same browser from start to finish.")
+		status, title = http.StatusBadRequest, "error.bad_state_title"
+		what = t("error.bad_state_what")
+		next = t("error.bad_state_next")
 	case errors.Is(err, connect.ErrAlreadyLinked):
-		status, title = http.StatusConflict, "This ORCID iD is already connected"
-		what = t("The ORCID iD you signed in with is already connected to another person at %s. Nothing was saved.", tenantName)
-		next = t("If you have another ORCID record that is yours alone, start again and sign in with that one. Otherwise, contact %s so that they can sort it out.", tenantName)
+		status, title = http.StatusConflict, "error.already_linked_title"
+		what = t("error.already_linked_what", "Tenant", tenantName)
+		next = t("error.already_linked_next", "Tenant", tenantName)
 	case errors.Is(err, connect.ErrCredentialBroken):
 		// Nothing the researcher does can help, and trying again cannot
 		// work: say so, and that they will hear from us (package problems
 		// invites them again once the credential is repaired).
-		status, title = http.StatusServiceUnavailable, "The connection to ORCID is being repaired"
-		what = t("%s's connection to ORCID is being repaired, so your ORCID iD cannot be connected just now. Nothing was saved.", tenantName)
-		next = t("You do not need to do anything: we will email you as soon as it works again.")
+		status, title = http.StatusServiceUnavailable, "error.repairing_title"
+		what = t("error.repairing_what", "Tenant", tenantName)
+		next = t("error.repairing_next")
 	case errors.Is(err, connect.ErrORCID):
-		status, title = http.StatusBadRequest, "ORCID did not complete the connection"
-		what = t("ORCID did not complete the connection, so nothing was saved.")
-		next = t("Please try again in a few minutes from the link in your invitation email.")
+		status, title = http.StatusBadRequest, "error.orcid_title"
+		what = t("error.orcid_what")
+		next = t("error.orcid_next")
 		if errors.Is(err, orcid.ErrTemporary) {
 			status = http.StatusServiceUnavailable
 			w.Header().Set("Retry-After", "120")
 		}
 	case errors.Is(err, connect.ErrNotConnected):
-		status, title = http.StatusConflict, "No ORCID iD to disconnect"
-		what = t("There is no connected ORCID iD to disconnect.")
-		next = t("Nothing needs to be done. To connect your iD, open the link in your invitation email.")
+		status, title = http.StatusConflict, "error.not_connected_title"
+		what = t("error.not_connected_what")
+		next = t("error.not_connected_next")
 	default:
 		s.log.ErrorContext(r.Context(), "researcher page failed", "path", routePath(r), "err", err)
-		status, title = http.StatusInternalServerError, "Something went wrong"
-		what = t("Something went wrong on our side, and nothing was saved.")
-		next = t("Please try again in a moment.")
+		status, title = http.StatusInternalServerError, "error.page_title"
+		what = t("error.internal_what")
+		next = t("error.retry_soon")
 	}
 	s.render(w, r, status, "error", page{Title: t(title), Lang: lang, Tenant: tenant, Problem: &problem{What: what, Next: next}})
 }
 
-// routePath is the request path without tokens, for log lines.
+// routePath is the request path without tokens, for log lines: the
+// paths of invitations, emailed sign-in links and ORCID's webhook calls
+// carry their secret.
 func routePath(r *http.Request) string {
 	if r.Pattern != "" {
 		return r.Pattern
 	}
-	if strings.HasPrefix(r.URL.Path, "/i/") {
-		return "/i/…"
+	for _, prefix := range []string{"/i/", connect.PageSignInPath, jobs.RecordWebhookPath} {
+		if strings.HasPrefix(r.URL.Path, prefix) {
+			return prefix + "…"
+		}
 	}
 	return r.URL.Path
 }

@@ -33,6 +33,10 @@ var assets embed.FS
 
 // Config is what the web layer needs to know about its deployment.
 type Config struct {
+	// Store holds everything the pages show and change (required).
+	Store *store.Store
+	// Connect invites, connects and disconnects researchers (required).
+	Connect *connect.Service
 	// PublicURL is the absolute URL browsers use, without a trailing
 	// slash; cookies are Secure when it is https.
 	PublicURL string
@@ -83,14 +87,22 @@ type Server struct {
 	signIn   *signInGuard
 }
 
-// New prepares the server: templates are parsed once here, so a broken
-// template stops start-up instead of a page.
-func New(cfg Config, st *store.Store, svc *connect.Service) (*Server, error) {
+// New prepares the server from cfg (its Store, Connect and PublicURL are
+// required): templates are parsed once here, so a broken template stops
+// start-up instead of a page.
+func New(cfg Config) (*Server, error) {
 	pub, err := url.Parse(strings.TrimSuffix(cfg.PublicURL, "/"))
 	if err != nil || pub.Host == "" {
 		return nil, fmt.Errorf("web: public URL %q must be absolute", cfg.PublicURL)
 	}
-	s := &Server{cfg: cfg, public: pub, store: st, connect: svc, log: cfg.Logger, now: cfg.Now}
+	st := cfg.Store
+	switch {
+	case st == nil:
+		return nil, errors.New("web: Config.Store is required")
+	case cfg.Connect == nil:
+		return nil, errors.New("web: Config.Connect is required")
+	}
+	s := &Server{cfg: cfg, public: pub, store: st, connect: cfg.Connect, log: cfg.Logger, now: cfg.Now}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -98,7 +110,11 @@ func New(cfg Config, st *store.Store, svc *connect.Service) (*Server, error) {
 		s.now = time.Now
 	}
 	if s.cfg.Webhooks == nil {
-		s.cfg.Webhooks = webhooks.NewService(st, nil, s.log)
+		hooks, err := webhooks.NewService(webhooks.ServiceConfig{Store: st, Logger: s.log})
+		if err != nil {
+			return nil, err
+		}
+		s.cfg.Webhooks = hooks
 	}
 	s.signIn = newSignInGuard(cfg.HashConcurrency, s.now)
 	s.sessions = scs.New()
@@ -129,7 +145,9 @@ func (s *Server) Handler() http.Handler {
 	static, _ := fs.Sub(assets, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	s.registerConnectRoutes(mux)
+	s.registerResearcherRoutes(mux) // researcher_page.go
 	s.registerAdminRoutes(mux)
+	s.registerRecordWebhookRoutes(mux) // orcid_record_webhook.go
 	// The site's root has nothing for researchers (they arrive by their
 	// invitation link); send whoever comes there to the admin UI.
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -140,7 +158,7 @@ func (s *Server) Handler() http.Handler {
 	// needs no token in every form and cannot be forgotten on one.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.errorPage(w, r, http.StatusForbidden, "This form was sent from another site, so it was refused.", "Go back to the page, reload it and try again.", nil)
+		s.errorPage(w, r, http.StatusForbidden, "error.cross_site_what", "error.cross_site_next", nil)
 	}))
 	return s.limitBodies(mux, s.recover(securityHeaders(cop.Handler(s.sessions.LoadAndSave(mux)))))
 }
@@ -213,10 +231,10 @@ func (st sessionStore) Commit(token string, b []byte, expiry time.Time) error {
 // session is not saved would seem to work and then not have.
 func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errSessionCommit) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		s.log.WarnContext(r.Context(), "session not saved; serving the page anyway", "path", r.URL.Path, "err", err)
+		s.log.WarnContext(r.Context(), "session not saved; serving the page anyway", "path", routePath(r), "err", err)
 		return
 	}
-	s.log.ErrorContext(r.Context(), "session", "path", r.URL.Path, "err", err)
+	s.log.ErrorContext(r.Context(), "session", "path", routePath(r), "err", err)
 	http.Error(w, "Something went wrong on our side. Please try again in a moment.", http.StatusInternalServerError)
 }
 
@@ -238,8 +256,8 @@ func (s *Server) recover(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.ErrorContext(r.Context(), "panic serving page", "path", r.URL.Path, "panic", fmt.Sprint(v))
-				s.errorPage(w, r, http.StatusInternalServerError, "Something went wrong on our side.", "Please try again in a moment.", nil)
+				s.log.ErrorContext(r.Context(), "panic serving page", "path", routePath(r), "panic", fmt.Sprint(v))
+				s.errorPage(w, r, http.StatusInternalServerError, "error.internal_short", "error.retry_soon", nil)
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -257,9 +275,10 @@ type page struct {
 	Problem *problem
 }
 
-// T translates a text into the page's language; templates call it as
-// {{.T "English text" args...}}.
-func (p page) T(key string, args ...any) string { return translator(p.Lang)(key, args...) }
+// T is message id in the page's language; templates call it as
+// {{.T "invitation.heading" "Tenant" $t.Name}}, placeholders as
+// name/value pairs (i18n.go).
+func (p page) T(id string, kv ...any) string { return translator(p.Lang)(id, kv...) }
 
 type problem struct {
 	What, Next string
@@ -298,14 +317,9 @@ var funcs = template.FuncMap{
 	"personState": personStateText,
 	"linkState":   linkStateText,
 	"itemState":   itemStateText,
-	"plural":      adminPlural,
-	// langName names a language in itself, for the language switch.
-	"langName": func(l string) string {
-		if n, ok := languageNames[l]; ok {
-			return n
-		}
-		return l
-	},
+	// Items the researcher holds back on their page (store/choices.go).
+	"heldByResearcher": store.HeldByResearcher,
+	"plural":           adminPlural,
 }
 
 // render writes a page; a template error is logged and becomes a plain 500.
@@ -333,20 +347,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // errorPage says what happened, what to do next and, when a tenant is
 // known, whom to ask: every error a person can reach ends here. what and
-// next are English texts, translated when the page's language has them.
+// next are message IDs (internal/i18n/locales).
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, what, next string, tenant *store.Tenant) {
 	lang := s.requestLang(r, tenant, nil)
 	t := translator(lang)
-	s.render(w, r, status, "error", page{Title: t("Something went wrong"), Lang: lang, Tenant: tenant,
+	s.render(w, r, status, "error", page{Title: t("error.page_title"), Lang: lang, Tenant: tenant,
 		Problem: &problem{What: t(what), Next: t(next)}})
 }
 
 // absURL is an absolute URL on this server.
 func (s *Server) absURL(path string) string { return s.public.String() + path }
-
-// Sessions exposes the session manager, for tests that need a signed-in
-// client.
-func (s *Server) Sessions() *scs.SessionManager { return s.sessions }
 
 // errNotAllowed is returned by permission checks; handlers answer 404 so
 // that guessing URLs reveals nothing about other tenants.

@@ -58,12 +58,12 @@ func benchSignInFlood(b *testing.B, addresses, attempts, hashes int) {
 	st := storetest.Open(b, "sqlite", nil)
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	svc, err := connect.New(connect.Config{PublicURL: base}, st)
+	svc, err := connect.New(connect.Config{Store: st, PublicURL: base})
 	if err != nil {
 		b.Fatal(err)
 	}
-	ws, err := web.New(web.Config{PublicURL: base, HashConcurrency: hashes,
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}, st, svc)
+	ws, err := web.New(web.Config{Store: st, Connect: svc, PublicURL: base, HashConcurrency: hashes,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
 	if err != nil {
 		b.Fatal(err)
 	}

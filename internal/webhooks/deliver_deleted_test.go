@@ -35,7 +35,7 @@ func TestEndpointDeletedMidDelivery(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc := webhooks.NewService(st, nil, nil)
+		svc := newService(t, st, nil)
 		var ep store.WebhookEndpoint
 		hit := 0
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

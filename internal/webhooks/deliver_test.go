@@ -103,7 +103,7 @@ func newFixture(t *testing.T, driver string) *fixture {
 		}
 	})
 	f.q = q
-	f.svc = webhooks.NewService(st, q, nil)
+	f.svc = newService(t, st, q)
 	if f.ep, err = f.svc.CreateEndpoint(ctx, f.tenant.ID, webhooks.EndpointInput{URL: f.rcv.URL() + "/hook",
 		EventTypes: []string{webhooks.ItemSynced}, Active: true}); err != nil {
 		t.Fatal(err)
@@ -232,4 +232,15 @@ func TestPeopleIndependent(t *testing.T) {
 			t.Fatalf("received %v", got)
 		}
 	})
+}
+
+// newService is webhooks.NewService over st, told of due deliveries by
+// kicker (nil: none).
+func newService(tb testing.TB, st *store.Store, kicker webhooks.Kicker) *webhooks.Service {
+	tb.Helper()
+	svc, err := webhooks.NewService(webhooks.ServiceConfig{Store: st, Kicker: kicker})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc
 }

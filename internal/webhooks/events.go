@@ -97,20 +97,22 @@ func Body(ev store.Event) []byte {
 
 // The data of each event type.
 
-// PersonConnectedData: the person authorized the tenant at ORCID.
+// PersonConnectedData is the data of person.connected: the person
+// authorized the tenant at ORCID.
 type PersonConnectedData struct {
 	ORCID     string    `json:"orcid"` // the authenticated iD, as a full URI
 	Scopes    []string  `json:"scopes"`
 	ExpiresAt time.Time `json:"expires_at"` // of the authorization
 }
 
-// PersonDeniedData: the person clicked "Deny" at ORCID.
+// PersonDeniedData is the data of person.denied: the person clicked
+// "Deny" at ORCID.
 type PersonDeniedData struct {
 	InvitationID int64 `json:"invitation_id"`
 }
 
-// PersonDisconnectedData: the person disconnected, or an administrator
-// removed their link.
+// PersonDisconnectedData is the data of person.disconnected: the person
+// disconnected, or an administrator removed their link.
 type PersonDisconnectedData struct {
 	ORCID string `json:"orcid"`
 	// By is "person" for the researcher and "admin" for an administrator.
@@ -119,8 +121,9 @@ type PersonDisconnectedData struct {
 	RevokedAtORCID bool `json:"revoked_at_orcid"`
 }
 
-// PersonRevokedData: ORCID refused the person's token (they revoked the
-// tenant's access there); they must connect again.
+// PersonRevokedData is the data of person.revoked: ORCID refused the
+// person's token (they revoked the tenant's access there); they must
+// connect again.
 type PersonRevokedData struct {
 	ORCID  string `json:"orcid"`
 	Reason string `json:"reason"`
@@ -136,7 +139,8 @@ type ItemData struct {
 	Error   string `json:"error,omitempty"`    // item.failed: ORCID's message
 }
 
-// ImportFinishedData: the person's ORCID record was read and stored.
+// ImportFinishedData is the data of import.finished: the person's ORCID
+// record was read and stored.
 type ImportFinishedData struct {
 	ORCID     string    `json:"orcid"`
 	FetchedAt time.Time `json:"fetched_at"`

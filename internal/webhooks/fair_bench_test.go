@@ -68,7 +68,7 @@ func hangingTenant(b *testing.B, share, perEP, trips int) (p50, worst time.Durat
 	b.Cleanup(healthy.Close)
 	tenantA, peopleA := newTenant(b, st, "tenant-a", 1)
 	tenantB, peopleB := newTenant(b, st, "tenant-b", 1)
-	svc := webhooks.NewService(st, nil, nil)
+	svc := newService(b, st, nil)
 	for i := range 40 {
 		if _, err := svc.CreateEndpoint(ctx, tenantA.ID, webhooks.EndpointInput{URL: fmt.Sprintf("%s/ep%d", hang.srv.URL, i),
 			EventTypes: []string{webhooks.ItemSynced}, Active: true}); err != nil {

@@ -158,7 +158,7 @@ func TestHangingTenantDoesNotDelayOthers(t *testing.T) {
 				healthy := webhookstest.New(t)
 				tenantA, peopleA := newTenant(t, st, "tenant-a", tc.people)
 				tenantB, peopleB := newTenant(t, st, "tenant-b", 1)
-				svc := webhooks.NewService(st, nil, nil)
+				svc := newService(t, st, nil)
 				for i := range tc.endpoints {
 					if _, err := svc.CreateEndpoint(ctx, tenantA.ID, webhooks.EndpointInput{URL: fmt.Sprintf("%s/ep%d", hang.srv.URL, i),
 						EventTypes: []string{webhooks.ItemSynced}, Active: true}); err != nil {
@@ -254,7 +254,7 @@ func TestCircuitParksTimingOutEndpoint(t *testing.T) {
 		st := storetest.Open(t, driver, func(c *store.Config) { c.Now = clock })
 		hang := newHangingReceiver(t)
 		tn, people := newTenant(t, st, "tenant-a", 2)
-		svc := webhooks.NewService(st, nil, nil)
+		svc := newService(t, st, nil)
 		ep, err := svc.CreateEndpoint(ctx, tn.ID, webhooks.EndpointInput{URL: hang.srv.URL + "/hook",
 			EventTypes: []string{webhooks.ItemSynced}, Active: true})
 		if err != nil {

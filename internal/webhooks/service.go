@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	"github.com/orcidlink/orcidlink/internal/store"
 )
@@ -26,13 +28,26 @@ type Service struct {
 	log    *slog.Logger
 }
 
-// NewService prepares the service; kicker may be nil (deliveries then wait
-// for the queue's periodic sweep), and so may log.
-func NewService(st *store.Store, kicker Kicker, log *slog.Logger) *Service {
+// ServiceConfig configures a Service. Store is required.
+type ServiceConfig struct {
+	Store *store.Store
+	// Kicker, if set, is told when a delivery is due at once; nil leaves
+	// deliveries to the queue's periodic sweep.
+	Kicker Kicker
+	// Logger may be nil, which discards.
+	Logger *slog.Logger
+}
+
+// NewService prepares the service.
+func NewService(cfg ServiceConfig) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("webhooks: no store")
+	}
+	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: st, kicker: kicker, log: log}
+	return &Service{st: cfg.Store, kicker: cfg.Kicker, log: log}, nil
 }
 
 // EndpointInput is what an administrator or API client sets on an
@@ -44,17 +59,30 @@ type EndpointInput struct {
 	Active      bool
 }
 
-// ErrUnknownEventType is an event type that does not exist; it matches
-// store.ErrInvalid too.
-var ErrUnknownEventType = fmt.Errorf("%w: unknown event type", store.ErrInvalid)
-
-func checkTypes(types []string) error {
-	for _, t := range types {
+// CheckEndpoint is the one validation of an endpoint's settings, for the
+// REST API and the admin UI alike: the store's rules
+// (store.CheckWebhookEndpoint), and event types that exist. It normalises
+// e in place and returns a store.FieldErrors, or nil.
+func CheckEndpoint(e *store.WebhookEndpoint) error {
+	var unknown store.FieldErrors
+	for i, t := range e.EventTypes {
 		if !KnownType(t) {
-			return fmt.Errorf("%w %q", ErrUnknownEventType, t)
+			unknown = append(unknown, &store.FieldError{Field: "event_types/" + strconv.Itoa(i),
+				Problem: fmt.Sprintf("%q is not an event type (%s)", t, strings.Join(EventTypes(), ", ")),
+				Kind:    store.FieldBadValue})
 		}
 	}
-	return nil
+	err := store.CheckWebhookEndpoint(e)
+	if len(unknown) == 0 {
+		return err
+	}
+	fes, _ := store.AsFieldErrors(err)
+	for _, fe := range fes {
+		if !strings.HasPrefix(fe.Field, "event_types/") {
+			unknown = append(unknown, fe)
+		}
+	}
+	return unknown
 }
 
 // NewSecret makes a signing secret: "whsec_" and 256 random bits.
@@ -68,11 +96,12 @@ func NewSecret() string {
 // endpoint's Secret is the one time it is shown; it stays readable only
 // sealed. Invalid input is store.ErrInvalid.
 func (s *Service) CreateEndpoint(ctx context.Context, tenantID int64, in EndpointInput) (store.WebhookEndpoint, error) {
-	if err := checkTypes(in.EventTypes); err != nil {
+	e := store.WebhookEndpoint{TenantID: tenantID, URL: in.URL, Description: in.Description, EventTypes: in.EventTypes,
+		Active: in.Active, Secret: NewSecret()}
+	if err := CheckEndpoint(&e); err != nil {
 		return store.WebhookEndpoint{}, err
 	}
-	e, err := s.st.CreateWebhookEndpoint(ctx, store.WebhookEndpoint{TenantID: tenantID, URL: in.URL,
-		Description: in.Description, EventTypes: in.EventTypes, Active: in.Active, Secret: NewSecret()})
+	e, err := s.st.CreateWebhookEndpoint(ctx, e)
 	if err != nil {
 		return store.WebhookEndpoint{}, fmt.Errorf("webhooks: %w", err)
 	}
@@ -104,11 +133,12 @@ func (s *Service) Endpoints(ctx context.Context, tenantID int64) ([]store.Webhoo
 // UpdateEndpoint changes an endpoint (its secret stays; see RotateSecret).
 // Re-activating an endpoint sends what waited meanwhile.
 func (s *Service) UpdateEndpoint(ctx context.Context, tenantID, id int64, in EndpointInput) (store.WebhookEndpoint, error) {
-	if err := checkTypes(in.EventTypes); err != nil {
+	e := store.WebhookEndpoint{ID: id, TenantID: tenantID, URL: in.URL, Description: in.Description,
+		EventTypes: in.EventTypes, Active: in.Active}
+	if err := CheckEndpoint(&e); err != nil {
 		return store.WebhookEndpoint{}, err
 	}
-	e, err := s.st.UpdateWebhookEndpoint(ctx, store.WebhookEndpoint{ID: id, TenantID: tenantID, URL: in.URL,
-		Description: in.Description, EventTypes: in.EventTypes, Active: in.Active})
+	e, err := s.st.UpdateWebhookEndpoint(ctx, e)
 	if err != nil {
 		return store.WebhookEndpoint{}, fmt.Errorf("webhooks: %w", err)
 	}

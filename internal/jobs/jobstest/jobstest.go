@@ -1,318 +1,73 @@
-// Package jobstest sets up what pushing items to ORCID needs, for the jobs
-// tests and for `orcidlink bench sync`: an offline ORCID registry (package
-// sandbox) on a loopback port, a store on SQLite or PostgreSQL with a
-// credential of that registry and a tenant, and researchers connected
-// through the real OAuth flow. It needs no testing.T.
+// Package jobstest gives tests what pushing items to ORCID needs: an
+// offline ORCID registry on a loopback port, a store on SQLite or
+// PostgreSQL with a credential of that registry and a tenant, and
+// researchers connected through the real OAuth flow (package testbed,
+// which `orcidlink bench` uses too), plus a fast retry policy. Only tests
+// import it.
 package jobstest
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"net"
-	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
+	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/orcidlink/orcidlink/internal/jobs"
 	"github.com/orcidlink/orcidlink/internal/orcid"
-	"github.com/orcidlink/orcidlink/internal/sandbox"
-	"github.com/orcidlink/orcidlink/internal/sandbox/sandboxtest"
-	"github.com/orcidlink/orcidlink/internal/seal"
-	"github.com/orcidlink/orcidlink/internal/setup"
 	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/store/storetest"
+	"github.com/orcidlink/orcidlink/internal/testbed"
 )
 
-// Options says what to start.
-type Options struct {
-	// Driver is "sqlite" (a file in a new temporary directory) or
-	// "postgres".
-	Driver string
-	// DSN, for PostgreSQL, is the database to use as it is (a test's own)
-	// or, with Scratch, a server on which to create a database for the run
-	// and drop it at Close.
-	DSN     string
-	Scratch bool
-	// RateLimit and Burst are the registry's per-client limits; zero means
-	// ORCID's 24/s and 40.
-	RateLimit float64
-	Burst     int
-	// Key is the store's sealing key ("id:64 hex digits"), for another
-	// process that opens the same store; "" makes a random one.
-	Key string
-}
+// The testbed's types, under the names the tests have always used.
+type (
+	Options    = testbed.Options
+	Env        = testbed.Env
+	Researcher = testbed.Researcher
+	Tally      = testbed.Tally
+)
 
-// Env is a running registry and a store that knows it.
-type Env struct {
-	Registry *sandbox.Registry
-	// BaseURL is the registry's site.
-	BaseURL string
-	Store   *store.Store
-	// Driver and DSN are the store's database, for jobs.Config, and Key
-	// its sealing key.
-	Driver, DSN, Key string
-	Cred             store.Credential
-	Tenant           store.Tenant
+// Scopes are what researchers grant: read and write everything.
+var Scopes = testbed.Scopes
 
-	callback string
-	closers  []func() error
-}
-
-// Researcher is a person of the tenant connected to their registry record.
-type Researcher struct {
-	Person   store.Person
-	Link     store.Link
-	Email    string
-	Password string
-}
-
-// Start starts a registry and opens a store; Close undoes both.
-func Start(ctx context.Context, o Options) (_ *Env, err error) {
-	e := &Env{Driver: o.Driver}
-	defer func() {
-		if err != nil {
-			e.Close()
-		}
-	}()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// New is Start for a test on driver ("sqlite", or "postgres" on a
+// database of its own, skipping or failing as testenv decides when there
+// is no server): edit, if set, changes the options first. Everything is
+// closed when the test ends.
+func New(t testing.TB, driver string, edit func(*Options)) *Env {
+	t.Helper()
+	o := Options{Driver: driver}
+	if driver == "postgres" {
+		o.DSN = storetest.NewPostgresDB(t)
+	}
+	if edit != nil {
+		edit(&o)
+	}
+	env, err := testbed.Start(context.Background(), o)
 	if err != nil {
-		return nil, fmt.Errorf("jobstest: listen: %w", err)
+		t.Fatalf("jobstest: %v", err)
 	}
-	e.BaseURL = "http://" + ln.Addr().String()
-	if e.Registry, err = sandbox.Open(ctx, sandbox.Config{BaseURL: e.BaseURL, DB: ":memory:",
-		RateLimit: o.RateLimit, Burst: o.Burst}); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("jobstest: registry: %w", err)
-	}
-	srv := &http.Server{Handler: e.Registry.Handler()}
-	go srv.Serve(ln)
-	e.closers = append(e.closers, e.Registry.Close, srv.Close)
-
-	switch o.Driver {
-	case "sqlite":
-		dir, err := os.MkdirTemp("", "orcidlink-jobs-")
-		if err != nil {
-			return nil, err
+	t.Cleanup(func() {
+		if err := env.Close(); err != nil {
+			t.Errorf("jobstest: close: %v", err)
 		}
-		e.closers = append(e.closers, func() error { return os.RemoveAll(dir) })
-		e.DSN = filepath.Join(dir, "orcidlink.db")
-	case "postgres":
-		e.DSN = o.DSN
-		if o.Scratch {
-			if e.DSN, err = e.scratchDatabase(ctx, o.DSN); err != nil {
-				return nil, err
-			}
-		}
-	default:
-		return nil, fmt.Errorf("jobstest: driver %q must be sqlite or postgres", o.Driver)
-	}
-	if e.Key = o.Key; e.Key == "" {
-		key := make([]byte, 32)
-		rand.Read(key)
-		e.Key = "jobstest:" + hex.EncodeToString(key)
-	}
-	if e.Store, err = OpenStore(ctx, o.Driver, e.DSN, e.Key); err != nil {
-		return nil, err
-	}
-	// Closed first: before the scratch database is dropped.
-	e.closers = append(e.closers, e.Store.Close)
-
-	// The researcher's browser is played by SignInAndAuthorize, which stops
-	// at the redirect: nothing needs to listen there.
-	e.callback = "http://127.0.0.1:9/callback"
-	if e.Cred, err = setup.RegisterClient(ctx, e.Store, e.Registry, sandbox.NewClient{Name: "orcidlink bench", Description: "Pushes works.",
-		Website: "https://orcidlink.example.org", RedirectURIs: []string{e.callback}, Type: "member",
-		GroupIDRecords: true}, "bench"); err != nil { // ORCID enabled the group scopes, as journals ask it to
-		return nil, fmt.Errorf("jobstest: %w", err)
-	}
-	if e.Tenant, err = e.Store.CreateTenant(ctx, store.Tenant{Slug: "bench", Name: "Journal of Benchmarks",
-		SupportEmail: "help@bench.example", Languages: []string{"en"}, CredentialID: e.Cred.ID}); err != nil {
-		return nil, fmt.Errorf("jobstest: tenant: %w", err)
-	}
-	return e, nil
+	})
+	return env
 }
 
 // OpenStore opens (and migrates) the store at dsn with sealing key key.
 func OpenStore(ctx context.Context, driver, dsn, key string) (*store.Store, error) {
-	k, err := seal.ParseKey(key)
-	if err != nil {
-		return nil, fmt.Errorf("jobstest: key: %w", err)
-	}
-	ring, err := seal.NewRing(k)
-	if err != nil {
-		return nil, err
-	}
-	st, err := store.Open(ctx, store.Config{Driver: driver, DSN: dsn, Sealer: ring})
-	if err != nil {
-		return nil, fmt.Errorf("jobstest: store: %w", err)
-	}
-	return st, nil
-}
-
-// scratchDatabase creates a database with a random name on the server of
-// dsn and arranges for Close to drop it.
-func (e *Env) scratchDatabase(ctx context.Context, dsn string) (string, error) {
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return "", fmt.Errorf("jobstest: %w", err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "orcidlink_bench_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		return "", fmt.Errorf("jobstest: create database: %w", err)
-	}
-	e.closers = append(e.closers, func() error {
-		defer admin.Close()
-		_, err := admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		return err
-	})
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			return "", err
-		}
-		u.Path = "/" + name
-		return u.String(), nil
-	}
-	return dsn + " dbname=" + name, nil
-}
-
-// Close stops everything Start started, in reverse order.
-func (e *Env) Close() error {
-	var errs []error
-	for i := len(e.closers) - 1; i >= 0; i-- {
-		errs = append(errs, e.closers[i]())
-	}
-	e.closers = nil
-	return errors.Join(errs...)
-}
-
-// Scopes are what researchers grant: read and write everything.
-var Scopes = []string{orcid.ScopeReadLimited, orcid.ScopeActivitiesUpdate, orcid.ScopePersonUpdate}
-
-// Connect creates researcher n at the registry and as a person of the
-// tenant, and connects them (ConnectPerson).
-func (e *Env) Connect(ctx context.Context, n int) (Researcher, error) {
-	p, err := e.Store.CreatePerson(ctx, store.Person{TenantID: e.Tenant.ID, GivenNames: "Researcher",
-		FamilyNames: fmt.Sprintf("Number %d", n), Email: fmt.Sprintf("researcher%d@bench.example", n)})
-	if err != nil {
-		return Researcher{}, fmt.Errorf("jobstest: person %d: %w", n, err)
-	}
-	return e.ConnectPerson(ctx, n, p)
-}
-
-// ConnectPerson creates researcher n at the registry, with p's name and
-// email, and connects p to that record through the OAuth flow: authorize
-// URL, sign-in and consent at the registry, code exchange, stored
-// authorization.
-func (e *Env) ConnectPerson(ctx context.Context, n int, p store.Person) (Researcher, error) {
-	r := Researcher{Person: p, Email: p.Email, Password: "correct horse battery"}
-	if _, err := e.Registry.CreateResearcher(ctx, sandbox.NewResearcher{GivenNames: p.GivenNames,
-		FamilyNames: p.FamilyNames, Email: r.Email, Password: r.Password}); err != nil {
-		return r, fmt.Errorf("jobstest: researcher %d: %w", n, err)
-	}
-	oc, err := orcid.New(orcid.Config{Credential: e.Cred.ORCID(), RedirectURL: e.callback})
-	if err != nil {
-		return r, err
-	}
-	authURL, err := oc.AuthorizeURL(orcid.AuthRequest{Scopes: Scopes, State: fmt.Sprintf("state-%d", n)})
-	if err != nil {
-		return r, err
-	}
-	q, err := sandboxtest.SignInAndAuthorize(authURL, e.callback, r.Email, r.Password)
-	if err != nil {
-		return r, fmt.Errorf("jobstest: authorize researcher %d: %w", n, err)
-	}
-	if q.Get("code") == "" {
-		return r, fmt.Errorf("jobstest: authorize researcher %d: no code (%s)", n, q.Get("error"))
-	}
-	auth, err := oc.Exchange(ctx, q.Get("code"))
-	if err != nil {
-		return r, fmt.Errorf("jobstest: exchange code of researcher %d: %w", n, err)
-	}
-	if r.Link, err = e.Store.SaveAuthorization(ctx, store.Authorization{TenantID: e.Tenant.ID, PersonID: p.ID,
-		CredentialID: e.Cred.ID, Authorization: *auth}); err != nil {
-		return r, fmt.Errorf("jobstest: save authorization of researcher %d: %w", n, err)
-	}
-	return r, nil
-}
-
-// Reader returns a client of the tenant's credential for reading records
-// back, with its own in-process budget of the registry's rate.
-func (e *Env) Reader() (*orcid.Client, error) {
-	return orcid.New(orcid.Config{Credential: e.Cred.ORCID(), Retry: orcid.RetryPolicy{MaxAttempts: 10}})
+	return testbed.OpenStore(ctx, driver, dsn, key)
 }
 
 // Work is a journal article whose self identifier is the DOI 10.5555/<key>.
-func Work(key, title string) *orcid.Work {
-	return &orcid.Work{Title: orcid.NewTitle(title), Type: "journal-article",
-		ExternalIDs: orcid.NewExternalIDs(orcid.ExternalID{Type: "doi", Value: "10.5555/" + key,
-			URL: orcid.NewText("https://doi.org/10.5555/" + key), Relationship: orcid.RelationshipSelf})}
-}
-
-// Tally compares the works on a record with the DOIs that should be there.
-type Tally struct {
-	// ByDOI counts the works of our client per self DOI; PutCodes lists
-	// their put-codes.
-	ByDOI    map[string]int
-	PutCodes map[string][]int64
-	Titles   map[string]string
-}
+func Work(key, title string) *orcid.Work { return testbed.Work(key, title) }
 
 // ReadWorks reads a researcher's works as the registry holds them (our
 // client's only).
 func ReadWorks(ctx context.Context, c *orcid.Client, link store.Link) (Tally, error) {
-	t := Tally{ByDOI: map[string]int{}, PutCodes: map[string][]int64{}, Titles: map[string]string{}}
-	ws, err := c.ReadWorks(ctx, link.AccessToken, link.ORCID)
-	if err != nil {
-		return t, fmt.Errorf("jobstest: read works of %s: %w", link.ORCID, err)
-	}
-	clientID := c.Credential().ClientID
-	for _, g := range ws.Groups {
-		for _, s := range g.Summaries {
-			src := s.Source
-			if src == nil || src.SourceClientID == nil || src.SourceClientID.Path != clientID {
-				continue
-			}
-			if s.ExternalIDs == nil {
-				continue
-			}
-			for _, x := range s.ExternalIDs.ExternalID {
-				if x.Type == "doi" && (x.Relationship == "" || x.Relationship == orcid.RelationshipSelf) {
-					t.ByDOI[x.Value]++
-					t.PutCodes[x.Value] = append(t.PutCodes[x.Value], s.PutCode)
-					t.Titles[x.Value] = s.Title.String()
-				}
-			}
-		}
-	}
-	return t, nil
-}
-
-// Check counts duplicates (a DOI present more than once) and losses (a
-// wanted DOI absent).
-func (t Tally) Check(want []string) (duplicates, lost int) {
-	for _, n := range t.ByDOI {
-		if n > 1 {
-			duplicates += n - 1
-		}
-	}
-	for _, doi := range want {
-		if t.ByDOI[doi] == 0 {
-			lost++
-		}
-	}
-	return duplicates, lost
+	return testbed.ReadWorks(ctx, c, link)
 }
 
 // FastRetry is a River retry policy for tests: a failed job runs again
@@ -322,4 +77,40 @@ type FastRetry struct{}
 // NextRetry implements river.ClientRetryPolicy.
 func (FastRetry) NextRetry(*rivertype.JobRow) time.Time {
 	return time.Now().Add(100 * time.Millisecond)
+}
+
+// QueueConfig is the queue configuration tests start from: env's store
+// and database, quick retries of ORCID calls and of jobs, and quick polls.
+func QueueConfig(env *Env) jobs.Config {
+	cfg := jobs.Config{Store: env.Store, Retry: orcid.RetryPolicy{MaxAttempts: 4, BaseDelay: 5 * time.Millisecond,
+		MaxDelay: 50 * time.Millisecond}, RetryPolicy: FastRetry{}, PollInterval: 50 * time.Millisecond}
+	if env.Driver == "postgres" {
+		cfg.PostgresDSN = env.DSN
+	}
+	return cfg
+}
+
+// NewQueue is jobs.New for a test, which fails if it does.
+func NewQueue(t testing.TB, cfg jobs.Config) *jobs.Queue {
+	t.Helper()
+	q, err := jobs.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("jobstest: %v", err)
+	}
+	return q
+}
+
+// StartQueue starts q and stops it when the test ends.
+func StartQueue(t testing.TB, q *jobs.Queue) {
+	t.Helper()
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatalf("jobstest: start queue: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := q.Stop(ctx); err != nil {
+			t.Errorf("stop queue: %v", err)
+		}
+	})
 }

@@ -19,48 +19,23 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/orcidlink/orcidlink/internal/testenv"
 )
 
-// RequireEnv names the environment variable listing (comma-separated) the
-// external tools whose absence must fail tests instead of skipping them. CI
-// sets it so that a missing xmllint cannot silently turn schema checks off.
-const RequireEnv = "ORCIDLINK_REQUIRE"
-
-// Required reports whether tool is listed in RequireEnv.
-func Required(tool string) bool {
-	for _, t := range strings.Split(os.Getenv(RequireEnv), ",") {
-		if strings.TrimSpace(t) == tool {
-			return true
-		}
-	}
-	return false
-}
-
-// SchemaDir returns the vendored orcid-model directory (holding common_3.0
-// and record_3.0). It walks up from the working directory to the module
-// root (the directory with go.mod) and expects the reference material at
-// ../shared/reference/orcid-model from there, which is how the repository
-// is laid out.
+// SchemaDir returns ORCID's orcid-model directory (holding common_3.0 and
+// record_3.0): ORCIDLINK_ORCID_MODEL, or ../shared/reference/orcid-model
+// beside the checkout (package testenv), or an error saying where it
+// looked and how to provide it.
 func SchemaDir() (string, error) {
-	dir, err := os.Getwd()
+	f, err := testenv.Process().Find(context.Background(), testenv.ORCIDModel)
 	if err != nil {
 		return "", err
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("orcidtest: no go.mod above the working directory")
-		}
-		dir = parent
+	if f.Value == "" {
+		return "", fmt.Errorf("orcidtest: ORCID's orcid-model is missing: %s", f.Missing)
 	}
-	sd := filepath.Join(dir, "..", "shared", "reference", "orcid-model")
-	if _, err := os.Stat(filepath.Join(sd, "record_3.0")); err != nil {
-		return "", fmt.Errorf("orcidtest: ORCID schemas not found at %s: %w", sd, err)
-	}
-	return filepath.Clean(sd), nil
+	return f.Value, nil
 }
 
 const nsPrefix = "http://www.orcid.org/ns/"
@@ -101,26 +76,18 @@ func RootNamespace(doc []byte) (string, error) {
 	}
 }
 
-// ModelDir returns ORCID's orcid-model directory (XSDs and samples) beside
-// the checkout for a test that cannot run without it. A clone without the
-// reference material skips such a test, saying so, unless RequireEnv lists
+// ModelDir returns ORCID's orcid-model directory (XSDs and samples) for
+// a test that cannot run without it: a clone without the reference
+// material skips such a test, saying so, unless ORCIDLINK_REQUIRE lists
 // "orcid-model" (CI does), which makes its absence a failure.
 func ModelDir(t testing.TB) string {
 	t.Helper()
-	dir, err := SchemaDir()
-	if err != nil {
-		if Required("orcid-model") {
-			t.Fatalf("%v (%s requires the reference material)", err, RequireEnv)
-		}
-		t.Skipf("%v: skipped, as this clone has no reference material beside it (set %s=orcid-model to make this a failure)",
-			err, RequireEnv)
-	}
-	return dir
+	return testenv.ORCIDModelDir(t)
 }
 
 // ValidateXML validates doc against the schema of namespace ns, or of the
 // root element's namespace when ns is "". It skips the test when xmllint is
-// not installed, unless RequireEnv lists "xmllint".
+// not installed, unless ORCIDLINK_REQUIRE lists "xmllint".
 func ValidateXML(t testing.TB, ns string, doc []byte) {
 	t.Helper()
 	if ns == "" {
@@ -141,24 +108,17 @@ func ValidateXML(t testing.TB, ns string, doc []byte) {
 // is reported with t.Errorf together with xmllint's messages.
 func ValidateXMLSchema(t testing.TB, schemaFile string, doc []byte) {
 	t.Helper()
-	xmllint, err := exec.LookPath("xmllint")
-	if err != nil {
-		if Required("xmllint") {
-			t.Fatalf("xmllint not found on PATH but %s requires it (install libxml2-utils)", RequireEnv)
-		}
-		t.Skip("xmllint not found on PATH; schema validation skipped (install libxml2-utils, or set " +
-			RequireEnv + "=xmllint to make this a failure)")
-	}
+	xmllint := testenv.XMLLintPath(t)
 	if !filepath.IsAbs(schemaFile) {
 		dir, err := SchemaDir()
 		if err != nil {
 			// A clone without the reference material beside it: the
 			// document cannot be checked, but the test that produced it
 			// goes on (only this check is left out, and says so).
-			if Required("orcid-model") {
-				t.Fatalf("%v (%s requires the reference material)", err, RequireEnv)
+			if testenv.Required(testenv.ORCIDModel) {
+				t.Fatalf("%v (%s requires the reference material)", err, testenv.EnvRequire)
 			}
-			t.Logf("%v: XML schema check skipped (set %s=orcid-model to make this a failure)", err, RequireEnv)
+			t.Logf("%v: XML schema check skipped (set %s=orcid-model to make this a failure)", err, testenv.EnvRequire)
 			return
 		}
 		schemaFile = filepath.Join(dir, schemaFile)

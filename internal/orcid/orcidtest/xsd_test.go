@@ -46,17 +46,6 @@ func TestSchemaForEveryVendoredXSD(t *testing.T) {
 	}
 }
 
-func TestRequired(t *testing.T) {
-	t.Setenv(RequireEnv, "foo, xmllint ,bar")
-	if !Required("xmllint") || Required("xml") {
-		t.Error("Required does not parse the list")
-	}
-	t.Setenv(RequireEnv, "")
-	if Required("xmllint") {
-		t.Error("empty list requires xmllint")
-	}
-}
-
 func TestRootNamespace(t *testing.T) {
 	ns, err := RootNamespace([]byte(`<?xml version="1.0"?><!-- c --><w:work xmlns:w="http://www.orcid.org/ns/work"/>`))
 	if err != nil || ns != "http://www.orcid.org/ns/work" {

@@ -11,8 +11,9 @@ import (
 // Browser starts one headless Chromium for the test and returns its
 // context; the test is skipped when Chromium is not installed, unless
 // ORCIDLINK_REQUIRE names chromium. The browser stays off the network:
-// only loopback is reachable from tests.
-func Browser(t testing.TB) context.Context {
+// only loopback is reachable from tests. extra options come after these
+// (a flag given again overrides).
+func Browser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := RequireTool(t, "chromium")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -27,6 +28,7 @@ func Browser(t testing.TB) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-sync", true),
 	)
+	opts = append(opts, extra...)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)

@@ -13,13 +13,10 @@ package sandboxtest
 import (
 	"context"
 	"fmt"
-	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -31,6 +28,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/orcidlink/orcidlink/internal/sandbox"
+	"github.com/orcidlink/orcidlink/internal/sandbox/signin"
+	"github.com/orcidlink/orcidlink/internal/testenv"
 )
 
 // Env is a running registry with its seeded clients and researcher.
@@ -69,18 +68,6 @@ type Option func(*options)
 // WithDB keeps the registry in the SQLite file at path instead of memory,
 // for tests that reopen it.
 func WithDB(path string) Option { return func(o *options) { o.db = path } }
-
-// WithStrict runs the registry strict (sandbox.Config.Strict): it then knows
-// only the organisations registered (DefaultOrganizations, WithOrganizations,
-// Env.AddOrganization) and refuses any other, as ORCID refuses an
-// organisation missing from its registry.
-func WithStrict() Option { return func(o *options) { o.strict = true } }
-
-// WithOrganizations registers more organisations besides
-// DefaultOrganizations.
-func WithOrganizations(orgs ...sandbox.Organization) Option {
-	return func(o *options) { o.orgs = append(o.orgs, orgs...) }
-}
 
 // DefaultOrganizations are registered in every registry New starts: the
 // organisations orcidlink's own tests and test data name (Brown University
@@ -166,17 +153,6 @@ func (e *Env) AddOrganization(t testing.TB, org sandbox.Organization) sandbox.Or
 	return got
 }
 
-// AddGroup registers a peer-review group with the registry as its source
-// (as the seed file's "groups" or POST /_sandbox/groups do).
-func (e *Env) AddGroup(t testing.TB, g sandbox.NewGroup) sandbox.GroupIDRecord {
-	t.Helper()
-	got, err := e.Registry.AddGroup(context.Background(), g)
-	if err != nil {
-		t.Fatalf("sandboxtest: group %s: %v", g.GroupID, err)
-	}
-	return got
-}
-
 // OAuth2Config is an x/oauth2 configuration for client c against this
 // registry, redirecting to the callback server.
 func (e *Env) OAuth2Config(c sandbox.Client, scopes ...string) *oauth2.Config {
@@ -214,11 +190,6 @@ func (e *Env) AuthorizeCodeFor(t testing.TB, c sandbox.Client, scopes ...string)
 	return code
 }
 
-var (
-	hiddenOAuth = regexp.MustCompile(`name="oauth" value="([^"]*)"`)
-	formToken   = regexp.MustCompile(`name="form_token" value="([^"]*)"`)
-)
-
 // Authorize follows an authorize URL (built by the test, with any
 // parameters: nonce, prompt, ...) through sign-in and consent like the
 // researcher signing in and clicking "Authorize access", and returns the
@@ -233,72 +204,11 @@ func (e *Env) Authorize(t testing.TB, authURL string) url.Values {
 	return q
 }
 
-// SignInAndAuthorize plays the researcher without a browser: it opens
-// authURL on a registry, signs in with username and password, clicks
-// "Authorize access" if asked, and returns the query of the redirect to the
-// client's redirect URI (code and state, or error). The redirect itself is
-// not followed, so the redirect URI need not be served.
+// SignInAndAuthorize plays the researcher without a browser (see
+// signin.Authorize): it signs in at the registry, authorizes, and returns
+// the query of the redirect to redirectURI (code and state, or error).
 func SignInAndAuthorize(authURL, redirectURI, username, password string) (url.Values, error) {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		return nil, err
-	}
-	var final *url.URL
-	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(req *http.Request, _ []*http.Request) error {
-			if strings.HasPrefix(req.URL.String(), redirectURI) {
-				final = req.URL
-				return http.ErrUseLastResponse
-			}
-			return nil
-		}}
-	fetch := func(resp *http.Response, err error) (*http.Response, string, error) {
-		if err != nil {
-			return nil, "", err
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		return resp, string(b), err
-	}
-	resp, body, err := fetch(hc.Get(authURL))
-	for step := 0; step < 4 && err == nil; step++ {
-		if final != nil {
-			return final.Query(), nil
-		}
-		u := resp.Request.URL
-		base := u.Scheme + "://" + u.Host + strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(u.Path, "/signin"), "/register"), "/oauth/authorize")
-		switch {
-		case resp.StatusCode != http.StatusOK:
-			return nil, fmt.Errorf("%s answered %d:\n%s", u.Path, resp.StatusCode, body)
-		case strings.HasSuffix(u.Path, "/signin") || strings.HasSuffix(u.Path, "/register"):
-			m := hiddenOAuth.FindStringSubmatch(body)
-			if m == nil {
-				return nil, fmt.Errorf("no oauth field on %s:\n%s", u.Path, body)
-			}
-			resp, body, err = fetch(hc.PostForm(base+"/signin", url.Values{
-				"username": {username}, "password": {password}, "oauth": {html.UnescapeString(m[1])},
-			}))
-		case strings.HasSuffix(u.Path, "/oauth/authorize"):
-			// The consent form follows the sign-out form of the page header.
-			form := body[strings.Index(body, `action="/oauth/authorize"`)+1:]
-			m, tk := hiddenOAuth.FindStringSubmatch(form), formToken.FindStringSubmatch(form)
-			if m == nil || tk == nil {
-				return nil, fmt.Errorf("no consent form:\n%s", body)
-			}
-			resp, body, err = fetch(hc.PostForm(base+"/oauth/authorize", url.Values{
-				"oauth": {html.UnescapeString(m[1])}, "form_token": {html.UnescapeString(tk[1])}, "user_oauth_approval": {"true"},
-			}))
-		default:
-			return nil, fmt.Errorf("unexpected page %s", u)
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	if final != nil {
-		return final.Query(), nil
-	}
-	return nil, fmt.Errorf("the authorize flow did not reach %s", redirectURI)
+	return signin.Authorize(authURL, redirectURI, username, password)
 }
 
 func readBody(t testing.TB, resp *http.Response) string {
@@ -432,46 +342,19 @@ func (c *Callback) Wait(t testing.TB, n int, timeout time.Duration) url.Values {
 	}
 }
 
-// RequireTool returns the path of an external tool a test needs, or skips
-// the test when it is missing, unless the comma-separated environment
-// variable ORCIDLINK_REQUIRE names the tool (as CI does), in which case the
-// test fails. Known names: "chromium" (also found as chromium-browser,
-// google-chrome), "xmllint", and "postgres", for which the result is the
-// connection string in ORCIDLINK_TEST_POSTGRES rather than a path.
+// RequireTool returns the path of an external tool a test needs, or ends
+// the test as package testenv decides: a skip saying how to get the tool,
+// or a failure when ORCIDLINK_REQUIRE names it. Names are testenv's
+// ("chromium", "xmllint", "postgres", whose result is the DSN of the test
+// server, "orcid-model", a directory) or any other program on PATH.
 func RequireTool(t testing.TB, name string) string {
 	t.Helper()
-	var found string
-	switch name {
-	case "postgres":
-		found = os.Getenv("ORCIDLINK_TEST_POSTGRES")
-	case "chromium":
-		for _, n := range []string{"chromium", "chromium-browser", "google-chrome"} {
-			if p, err := exec.LookPath(n); err == nil {
-				found = p
-				break
-			}
-		}
-	default:
-		if p, err := exec.LookPath(name); err == nil {
-			found = p
-		}
+	if slices.Contains(testenv.Needs(), name) {
+		return testenv.Need(t, name)
 	}
-	if found != "" {
-		return found
+	p, err := exec.LookPath(name)
+	if err != nil {
+		testenv.Unavailable(t, name, name+" not found on PATH")
 	}
-	if Required(name) {
-		t.Fatalf("%s is required (ORCIDLINK_REQUIRE=%s) but was not found", name, os.Getenv("ORCIDLINK_REQUIRE"))
-	}
-	t.Skipf("%s not found; install it or set ORCIDLINK_REQUIRE=%s to make this a failure", name, name)
-	return ""
-}
-
-// Required reports whether ORCIDLINK_REQUIRE names the tool.
-func Required(name string) bool {
-	for _, n := range strings.Split(os.Getenv("ORCIDLINK_REQUIRE"), ",") {
-		if strings.TrimSpace(n) == name {
-			return true
-		}
-	}
-	return false
+	return p
 }

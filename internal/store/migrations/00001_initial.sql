@@ -60,7 +60,8 @@ CREATE UNIQUE INDEX people_email ON people (tenant_id, lower(email));
 CREATE UNIQUE INDEX people_external_ref ON people (tenant_id, external_ref) WHERE external_ref IS NOT NULL;
 CREATE INDEX people_order ON people (tenant_id, sort_key, id);
 
--- A person's link to ORCID, one per (credential, person): see design note 1.
+-- A person's link to ORCID, one per (credential, person): see design note 1
+-- in doc/design.md.
 CREATE TABLE orcid_links (
     id               {{.ID}},
     credential_id    BIGINT NOT NULL REFERENCES credentials (id),

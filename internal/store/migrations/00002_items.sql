@@ -1,6 +1,6 @@
--- Items orcidlink writes to ORCID records (design note 2) and the shared
--- rate budgets of ORCID credentials (design note 3). Written once for both
--- engines, with the schema words of dialect.go.
+-- Items orcidlink writes to ORCID records (design note 2 in doc/design.md)
+-- and the shared rate budgets of ORCID credentials (design note 3). Written
+-- once for both engines, with the schema words of dialect.go.
 
 -- +goose Up
 -- One row per (tenant, person, item kind, our key for the item): what we

@@ -1,121 +1,32 @@
 // Package storetest gives tests real databases, never mocks: a migrated
-// store on a fresh SQLite file or a fresh PostgreSQL database, and the
-// rule for tests that need something the machine may lack: they skip with
-// a message, unless ORCIDLINK_REQUIRE (comma-separated) names it, and then
-// they fail. CI sets ORCIDLINK_REQUIRE so that nothing is silently skipped.
+// store on a fresh SQLite file or a fresh PostgreSQL database (made and
+// dropped by package testenv, which also decides whether a test without
+// a PostgreSQL server skips or fails).
 package storetest
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"testing"
-	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 
 	"github.com/orcidlink/orcidlink/internal/seal"
 	"github.com/orcidlink/orcidlink/internal/store"
+	"github.com/orcidlink/orcidlink/internal/testenv"
 )
-
-// Environment variables the helpers read.
-const (
-	// EnvPostgres holds the DSN of a PostgreSQL server the tests may create
-	// databases on, e.g. postgres://postgres@127.0.0.1:55432/postgres?sslmode=disable.
-	EnvPostgres = "ORCIDLINK_TEST_POSTGRES"
-	// EnvRequire lists tools whose absence fails tests instead of skipping
-	// them, e.g. "postgres,chromium".
-	EnvRequire = "ORCIDLINK_REQUIRE"
-)
-
-// Require reports whether ORCIDLINK_REQUIRE names tool.
-func Require(t testing.TB, tool string) bool {
-	t.Helper()
-	return slices.Contains(strings.Split(os.Getenv(EnvRequire), ","), tool)
-}
-
-// Unavailable ends the test because tool is missing: a skip, or a failure
-// when ORCIDLINK_REQUIRE names the tool.
-func Unavailable(t testing.TB, tool, why string) {
-	t.Helper()
-	if Require(t, tool) {
-		t.Fatalf("%s is required (%s names it) but unavailable: %s", tool, EnvRequire, why)
-	}
-	t.Skipf("skipping: %s unavailable: %s (set %s=%s to make this a failure)", tool, why, EnvRequire, tool)
-}
 
 // Postgres returns the DSN of the test PostgreSQL server after checking
-// that it answers, or ends the test through Unavailable.
+// that it answers, or ends the test (testenv.PostgresServer).
 func Postgres(t testing.TB) string {
 	t.Helper()
-	dsn := os.Getenv(EnvPostgres)
-	if dsn == "" {
-		Unavailable(t, "postgres", EnvPostgres+" is not set")
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		Unavailable(t, "postgres", err.Error())
-	}
-	defer db.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		Unavailable(t, "postgres", "cannot reach the server in "+EnvPostgres+": "+err.Error())
-	}
-	return dsn
+	return testenv.PostgresServer(t)
 }
 
 // NewPostgresDB creates an empty database with a random name on the test
-// server, drops it when the test ends, and returns its DSN. Tests that
-// each use their own database never see each other, even when run at the
-// same time.
+// server, drops it when the test ends, and returns its DSN
+// (testenv.NewPostgresDB).
 func NewPostgresDB(t testing.TB) string {
 	t.Helper()
-	server := Postgres(t)
-	name := "orcidlink_test_" + hex.EncodeToString(randomBytes(6))
-	admin, err := sql.Open("pgx", server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close()
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		defer admin.Close()
-		// FORCE: a connection the test leaked must not leave the database behind.
-		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	return withDatabase(t, server, name)
-}
-
-// withDatabase points a DSN, URL or key=value, at another database.
-func withDatabase(t testing.TB, dsn, name string) string {
-	t.Helper()
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatalf("%s: %v", EnvPostgres, err)
-		}
-		u.Path = "/" + name
-		return u.String()
-	}
-	return dsn + " dbname=" + name // in key=value form the last one wins
-}
-
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	rand.Read(b)
-	return b
+	return testenv.NewPostgresDB(t)
 }
 
 // Test keys, fixed so that failures reproduce. Never use them for real data.

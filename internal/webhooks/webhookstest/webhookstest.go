@@ -39,7 +39,6 @@ type Receiver struct {
 	secret   string
 	down     bool
 	refuse   map[int64]bool
-	tries    int
 	accepted []Request
 	problems []string
 }
@@ -94,13 +93,6 @@ func (r *Receiver) Allow(personID int64) {
 	delete(r.refuse, personID)
 }
 
-// Tries is how many requests arrived, accepted or not.
-func (r *Receiver) Tries() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.tries
-}
-
 // Requests are the accepted requests, in arrival order.
 func (r *Receiver) Requests() []Request {
 	r.mu.Lock()
@@ -134,7 +126,6 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.tries++
 	if r.secret == "" {
 		http.Error(w, "not ready", http.StatusServiceUnavailable)
 		return

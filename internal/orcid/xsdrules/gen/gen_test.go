@@ -230,13 +230,7 @@ func TestTranslatePattern(t *testing.T) {
 // from ORCID's schemas today, so nobody edited it by hand and a change of
 // the schemas cannot go unnoticed.
 func TestCommittedRulesAreCurrent(t *testing.T) {
-	dir, err := orcidtest.SchemaDir()
-	if err != nil {
-		if orcidtest.Required("orcid-model") {
-			t.Fatalf("%v, but %s requires it", err, orcidtest.RequireEnv)
-		}
-		t.Skipf("ORCID's XSDs are not beside the checkout, so rules_gen.go cannot be compared with them (%v); set %s=orcid-model to make this a failure", err, orcidtest.RequireEnv)
-	}
+	dir := orcidtest.ModelDir(t)
 	want, err := generate(dir, orcidRoots(), "xsdrules")
 	if err != nil {
 		t.Fatal(err)
