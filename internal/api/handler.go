@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -337,11 +338,29 @@ func decode(body []byte, base string, v any) error {
 		// unknown field (DisallowUnknownFields) as a plain error naming
 		// it, with no type to match.
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		name = shownName(name)
 		return invalid("The body has a field this operation does not know.", FieldError{Pointer: base + "/" + escapePointer(name),
 			Detail: "unknown field"})
 	}
 	return &Problem{Type: typeMalformed, Title: "Malformed request", Status: http.StatusBadRequest,
 		Detail: "The body could not be read as JSON: " + err.Error()}
+}
+
+// shownName is a client's field name as a problem may echo it: valid
+// UTF-8 (invalid bytes become U+FFFD) and at most 64 bytes, cut at a
+// character boundary, so that a problem never carries what the client
+// sent unbounded or undecodable.
+func shownName(name string) string {
+	const limit = 64
+	name = strings.ToValidUTF8(name, "\uFFFD")
+	if len(name) <= limit {
+		return name
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return name[:cut] + "…"
 }
 
 func jsonKind(goKind string) string {
