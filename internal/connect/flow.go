@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/orcidlink/orcidlink/internal/i18n"
 	"github.com/orcidlink/orcidlink/internal/orcid"
@@ -272,15 +273,9 @@ func (s *Service) Complete(ctx context.Context, callbackQuery url.Values, sessio
 		s.discard(cctx, client, tenant.ID, auth)
 		return Result{}, fail(ErrORCID, errors.New("token response without an iD or access token"))
 	}
-	if auth.IDToken != "" {
-		claims, err := client.VerifyIDToken(cctx, auth.IDToken, st.Nonce)
-		if err == nil && claims.Subject != auth.ID {
-			err = fmt.Errorf("id_token names %s, the token response %s", claims.Subject, auth.ID)
-		}
-		if err != nil {
-			s.discard(cctx, client, tenant.ID, auth)
-			return Result{}, fail(ErrORCID, err)
-		}
+	if err := checkIDToken(cctx, client, auth, st.Nonce); err != nil {
+		s.discard(cctx, client, tenant.ID, auth)
+		return Result{}, fail(ErrORCID, err)
 	}
 
 	var link store.Link
@@ -378,10 +373,28 @@ func (s *Service) discard(ctx context.Context, client *orcid.Client, tenantID in
 	}
 }
 
-// clip shortens text from outside for a log line or an error.
+// checkIDToken verifies the id_token of a token response, when there is
+// one, against nonce, and that it names the same iD as the response.
+func checkIDToken(ctx context.Context, client *orcid.Client, auth *orcid.Authorization, nonce string) error {
+	if auth.IDToken == "" {
+		return nil
+	}
+	claims, err := client.VerifyIDToken(ctx, auth.IDToken, nonce)
+	if err == nil && claims.Subject != auth.ID {
+		err = fmt.Errorf("id_token names %s, the token response %s", claims.Subject, auth.ID)
+	}
+	return err
+}
+
+// clip shortens text (from outside, for a log line or an error; an
+// invitation's reason) to at most n bytes without splitting a character.
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	s = s[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
 }

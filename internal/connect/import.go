@@ -239,17 +239,31 @@ func (s *Service) checkImportRow(ctx context.Context, t store.Tenant, cred store
 	return res
 }
 
-// importPerson finds the person a row names.
+// importPerson finds the person a row names. A row naming its person more
+// than one way (person_id and email, say) must name the same person each
+// way: a token is never stored on one person because another's email was
+// overlooked.
 func (s *Service) importPerson(ctx context.Context, tenantID int64, r ExistingConnection) (store.Person, error) {
+	email, ref := strings.TrimSpace(r.Email), strings.TrimSpace(r.ExternalRef)
+	var p store.Person
+	var err error
 	switch {
 	case r.PersonID != 0:
-		return s.store.Person(ctx, tenantID, r.PersonID)
-	case strings.TrimSpace(r.Email) != "":
-		return s.store.PersonByEmail(ctx, tenantID, strings.TrimSpace(r.Email))
-	case strings.TrimSpace(r.ExternalRef) != "":
-		return s.store.PersonByExternalRef(ctx, tenantID, strings.TrimSpace(r.ExternalRef))
+		p, err = s.store.Person(ctx, tenantID, r.PersonID)
+	case email != "":
+		p, err = s.store.PersonByEmail(ctx, tenantID, email)
+	case ref != "":
+		p, err = s.store.PersonByExternalRef(ctx, tenantID, ref)
+	default:
+		return store.Person{}, errors.New("no person named: give person_id, email or external_ref")
 	}
-	return store.Person{}, errors.New("no person named: give person_id, email or external_ref")
+	if err != nil {
+		return store.Person{}, err
+	}
+	if (email != "" && !strings.EqualFold(email, p.Email)) || (ref != "" && ref != p.ExternalRef) {
+		return store.Person{}, errors.New("person_id, email and external_ref name different people")
+	}
+	return p, nil
 }
 
 // importID reads a bare iD, or its URI on the credential's registry.
@@ -348,8 +362,21 @@ func (s *Service) importRow(ctx context.Context, t store.Tenant, cred store.Cred
 		}
 		items, ids = append(items, x), append(ids, w.ID)
 	}
+	// As the worker matches (jobs' bulk settling): a put-code another of
+	// our items holds on this record (another tenant on the credential, an
+	// earlier connection) is not adopted a second time.
+	var taken map[int64]bool
+	if len(items) > 0 {
+		taken, err = s.store.PutCodesOfOthers(ctx, store.Link{CredentialID: cred.ID, ORCIDURI: cred.Env.IDURI(res.ORCID)},
+			orcid.KindWork, 0)
+		if err != nil {
+			res.Status, res.Problem = ImportFailed, "could not read the person's works; send the row again"
+			s.log.WarnContext(ctx, "import: put-codes held", "tenant", t.ID, "person", res.PersonID, "err", err)
+			return res
+		}
+	}
 	cctx := orcidclients.WithCallContext(ctx, t.ID, res.PersonID)
-	pcs, err := s.verifyToken(cctx, client, r.AccessToken, res.ORCID, items)
+	pcs, err := s.verifyToken(cctx, client, r.AccessToken, res.ORCID, items, taken)
 	if err != nil {
 		res.Status, res.Problem = refusal(err)
 		s.log.InfoContext(ctx, "import: token not accepted", "tenant", t.ID, "person", res.PersonID, "orcid", res.ORCID,
@@ -409,12 +436,13 @@ func (s *Service) importRow(ctx context.Context, t store.Tenant, cred store.Cred
 // verifyToken is the one call that proves a token: a read of the works of
 // id. With works to adopt it is the worker's own matching (FindOwnEach),
 // which returns the put-code of each one's twin (0: none).
-func (s *Service) verifyToken(ctx context.Context, client *orcid.Client, token string, id orcid.ID, items []orcid.Item) ([]int64, error) {
+func (s *Service) verifyToken(ctx context.Context, client *orcid.Client, token string, id orcid.ID, items []orcid.Item,
+	taken map[int64]bool) ([]int64, error) {
 	if len(items) == 0 {
 		_, err := client.ReadWorks(ctx, token, id)
 		return nil, err
 	}
-	return client.FindOwnEach(ctx, token, id, items, nil)
+	return client.FindOwnEach(ctx, token, id, items, taken)
 }
 
 // refusal says in plain words why ORCID did not accept a token, and

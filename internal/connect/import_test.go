@@ -317,6 +317,8 @@ func TestImportRowsChecked(t *testing.T) {
 	}{
 		{"unknown person", edit(func(r *connect.ExistingConnection) { r.Email = "nobody@example.org" }), "no such person"},
 		{"no person", edit(func(r *connect.ExistingConnection) { r.Email = "" }), "no person named"},
+		{"person_id and email of two people", edit(func(r *connect.ExistingConnection) { r.PersonID = gs[1].person.ID }), "different people"},
+		{"email and external_ref of two people", edit(func(r *connect.ExistingConnection) { r.ExternalRef = gs[2].person.ExternalRef }), "different people"},
 		{"bad check digit", edit(func(r *connect.ExistingConnection) { r.ORCID = "0000-0002-1825-0098" }), "check digit"},
 		{"iD of another registry", edit(func(r *connect.ExistingConnection) { r.ORCID = "https://orcid.org/" + string(gs[0].auth.ID) }), "registry"},
 		{"no token", edit(func(r *connect.ExistingConnection) { r.AccessToken = "" }), "access token: missing"},

@@ -95,7 +95,7 @@ func (s *Service) InviteWithReason(ctx context.Context, tenantID, personID int64
 	if actor == "" {
 		actor = store.ActorSystem
 	}
-	why.Detail = clipRunes(strings.TrimSpace(why.Detail), maxReasonDetail)
+	why.Detail = clip(strings.TrimSpace(why.Detail), maxReasonDetail)
 
 	// The email is composed before the transaction opens: a tenant's
 	// template, bounded as it is, must never hold the database while it

@@ -2,7 +2,6 @@ package connect
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	"github.com/orcidlink/orcidlink/internal/i18n"
 	"github.com/orcidlink/orcidlink/internal/store"
@@ -93,16 +92,4 @@ func joinList(lang string, items []string) string {
 	}
 	rest := strings.Join(items[:len(items)-1], i18n.T(lang, "reason.list_separator", nil))
 	return i18n.T(lang, "reason.list_and", map[string]string{"Rest": rest, "Last": items[len(items)-1]})
-}
-
-// clipRunes shortens s to at most n bytes without splitting a character.
-func clipRunes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	s = s[:n]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s + "…"
 }

@@ -247,14 +247,8 @@ func (s *Service) PageSignIn(ctx context.Context, tenantID int64, code, nonce st
 	if auth.ID == "" {
 		return 0, fail(ErrORCID, errors.New("token response without an iD"))
 	}
-	if auth.IDToken != "" {
-		claims, err := client.VerifyIDToken(ctx, auth.IDToken, nonce)
-		if err == nil && claims.Subject != auth.ID {
-			err = fmt.Errorf("id_token names %s, the token response %s", claims.Subject, auth.ID)
-		}
-		if err != nil {
-			return 0, fail(ErrORCID, err)
-		}
+	if err := checkIDToken(ctx, client, auth, nonce); err != nil {
+		return 0, fail(ErrORCID, err)
 	}
 	link, err := s.store.LinkByORCID(ctx, tenantID, auth.ID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && link.State == store.LinkRemoved) {

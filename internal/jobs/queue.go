@@ -528,10 +528,18 @@ func (q *Queue) Resume(ctx context.Context, tenantID, personID int64) (n int, er
 		for _, it := range retracting {
 			ids = append(ids, it.ID)
 		}
-		for _, id := range ids {
-			if err := q.Enqueue(ctx, tx, id); err != nil {
-				return err
+		// One insert of many rows per 500 items, not one per item: a
+		// person connecting after a backfill may have thousands waiting.
+		for rest := ids; len(rest) > 0; {
+			n := min(len(rest), 500)
+			params := make([]river.InsertManyParams, n)
+			for i, id := range rest[:n] {
+				params[i] = river.InsertManyParams{Args: ItemArgs{ItemID: id}}
 			}
+			if err := q.be.insertManyTx(ctx, tx, params); err != nil {
+				return fmt.Errorf("jobs: enqueue items of person %d: %w", personID, err)
+			}
+			rest = rest[n:]
 		}
 		if len(ids) > 0 {
 			// The person's new works go in bulk (bulk.go).

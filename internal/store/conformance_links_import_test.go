@@ -40,6 +40,11 @@ func testLinksImport(t *testing.T, e *env) {
 	want(t, "no hint", err, store.ErrNotFound)
 	_, err = e.s.SetORCIDHint(e.ctx, store.ORCIDHint{TenantID: tn.ID, PersonID: p.ID, ORCID: "0000-0002-1825-0098", Source: "x"})
 	want(t, "bad iD", err, store.ErrInvalid)
+	// A NUL would be PostgreSQL's 500: a field error on the source instead.
+	_, err = e.s.SetORCIDHint(e.ctx, store.ORCIDHint{TenantID: tn.ID, PersonID: p.ID, ORCID: orcidID(t, 2), Source: "old\x00CRIS"})
+	if fe, isField := store.AsFieldError(err); !isField || fe.Field != "source" {
+		t.Fatalf("source with a NUL: %v", err)
+	}
 	other := e.tenant(t, "other-import", tn.CredentialID)
 	_, err = e.s.SetORCIDHint(e.ctx, store.ORCIDHint{TenantID: other.ID, PersonID: p.ID, ORCID: orcidID(t, 2), Source: "x"})
 	want(t, "person of another tenant", err, store.ErrNotFound)

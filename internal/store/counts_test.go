@@ -182,6 +182,40 @@ func TestKeptItemCounts(t *testing.T) {
 	})
 }
 
+// TestFoldItemCountsUnread: housekeeping folds the count rows of a tenant
+// whose counts no one reads, and the counts stay right.
+func TestFoldItemCountsUnread(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, driver string) {
+		e := newCountsEnv(t, driver)
+		ta, pa := e.itemFixture(t, "fold-a")
+		var items []store.Item
+		for i := range 20 {
+			it, _ := e.upsert(t, ta, pa, fmt.Sprintf("w%d", i), work(fmt.Sprintf("Work %d", i), fmt.Sprintf("10.1/%d", i)), store.ItemQueued)
+			items = append(items, it)
+		}
+		r := rand.New(rand.NewPCG(3, 4))
+		for range 300 {
+			randomItemChange(e.ctx, e.s, r, ta.ID, items[r.IntN(len(items))])
+		}
+		n, err := e.s.FoldItemCounts(e.ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("FoldItemCounts = %d, %v; want 1 tenant folded", n, err)
+		}
+		var rows int
+		if err := e.s.DB().QueryRowContext(e.ctx, rebindFor(driver, `SELECT COUNT(*) FROM item_counts WHERE tenant_id = ?`),
+			ta.ID).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		if rows > 10 {
+			t.Errorf("%d count rows after folding", rows)
+		}
+		wantItemCounts(t, e, "after folding", ta.ID)
+		if n, err := e.s.FoldItemCounts(e.ctx); err != nil || n != 0 {
+			t.Errorf("FoldItemCounts again = %d, %v; want nothing to fold", n, err)
+		}
+	})
+}
+
 // TestKeptPeopleCounts: the people counts of a tenant slow to count are
 // kept between views and made again behind them once no longer fresh; a
 // tenant quick to count is counted exactly on every view.

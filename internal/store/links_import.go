@@ -121,6 +121,9 @@ func (o *ops) SetORCIDHint(ctx context.Context, h ORCIDHint) (_ ORCIDHint, err e
 	if h.Source == "" || len(h.Source) > 100 {
 		return ORCIDHint{}, fmt.Errorf("%w: a hint needs a source of at most 100 bytes", ErrInvalid)
 	}
+	if err := CheckText("source", h.Source, false); err != nil {
+		return ORCIDHint{}, err
+	}
 	var out ORCIDHint
 	err = o.atomic(ctx, func(o *ops) error {
 		if err := o.mustExist(ctx, "person", h.PersonID, `SELECT 1 FROM people WHERE id = ? AND tenant_id = ?`,

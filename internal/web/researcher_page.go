@@ -502,12 +502,9 @@ func (s *Server) researcherDisconnect(w http.ResponseWriter, r *http.Request) {
 	}
 	p, _ := s.store.Person(r.Context(), k.TenantID, k.PersonID)
 	lang := s.requestLang(r, &t, &p)
-	var q connect.Retracter
-	if rq := s.researcherQueue(); rq != nil {
-		q = rq
-	}
-	removal, err := s.connect.DisconnectRemoving(r.Context(), k.TenantID, k.PersonID, r.PostFormValue("remove") == "yes", q,
-		researcherRemoveWait)
+	// A nil researcherQueue converts to a nil Retracter.
+	removal, err := s.connect.DisconnectRemoving(r.Context(), k.TenantID, k.PersonID, r.PostFormValue("remove") == "yes",
+		s.researcherQueue(), researcherRemoveWait)
 	if err != nil && !errors.Is(err, connect.ErrRevokeIncomplete) {
 		s.connectError(w, r, err, &t, lang)
 		return

@@ -150,8 +150,20 @@ func Check(doc []byte) ([]Violation, error) {
 // URIs (orcid-uri, client-uri), which accept only ORCID's own hosts
 // (https://…orcid.org). An offline registry serves iD URIs on its own
 // address, and orcidlink builds them from the environment it talks to, so
-// both leave that pattern to the registry; the iD's path is still checked.
-func (v Violation) RegistryURI() bool { return v.Type == "orcid-uri" || v.Type == "client-uri" }
+// both leave the host to the registry. The rest of the pattern still
+// holds: an http(s) URI whose path ends in an iD (or /client/ and a client
+// id), so that what ORCID refuses on any host is refused offline too.
+func (v Violation) RegistryURI() bool {
+	re, ok := registryURIShape[v.Type]
+	return ok && re.MatchString(v.Value)
+}
+
+// registryURIShape is the orcid-uri and client-uri patterns of
+// common-3.0.xsd with any host (and path prefix) in place of ORCID's.
+var registryURIShape = map[string]*regexp.Regexp{
+	"orcid-uri":  regexp.MustCompile(`^https?://[^/\s]+(/\S*)?/(\d{4}-){3,}\d{3}[\dX]$`),
+	"client-uri": regexp.MustCompile(`^https?://[^/\s]+(/\S*)?/client/(APP-[\da-zA-Z]{16}|(\d{4}-){3,}\d{3}[\dX])$`),
+}
 
 // segment is an element's name in a rule path; known is false outside
 // ORCID's namespaces.
