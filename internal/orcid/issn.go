@@ -23,19 +23,22 @@ func ParseISSN(s string) (string, error) {
 		s = strings.TrimLeft(s[4:], " :")
 	}
 	var b strings.Builder
-	spaces, dashes := 0, 0
+	// Between the two halves: an optional hyphen (or en dash) with at most
+	// one space before it and one after, as ORCID's
+	// "\d{4} ?[-–]? ?\d{3}[\dX]" (so "1234  567X" but not "1234  -567X").
+	before, dash, after := false, false, false
 	for _, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
 		case r == 'x' || r == 'X':
 			b.WriteByte('X')
-		// Between the two halves: an optional hyphen (or en dash) with an
-		// optional space either side, as ORCID's "\d{4} ?[-–]? ?\d{3}[\dX]".
-		case r == ' ' && b.Len() == 4 && spaces < 2:
-			spaces++
-		case (r == '-' || r == '–') && b.Len() == 4 && dashes == 0:
-			dashes++
+		case r == ' ' && b.Len() == 4 && !dash && !before:
+			before = true
+		case r == ' ' && b.Len() == 4 && !after:
+			after = true
+		case (r == '-' || r == '–') && b.Len() == 4 && !dash && !after:
+			dash = true
 		default:
 			return "", fmt.Errorf("%w: %q is not of the form 1234-567X", ErrInvalidISSN, orig)
 		}
